@@ -1,0 +1,264 @@
+//! Command-line definitions shared by every subcommand; typed values only, so a command never
+//! parses strings itself.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use ringscope::config::RingOptions;
+use ringscope::hash::{self, HashFunction};
+use ringscope::keys::{self, KeyFormat, KeySource, RandomKeys};
+use ringscope::nodes::Format;
+use ringscope::output::ReportFormat;
+use ringscope::output::keys::KeyOutputFormat;
+use ringscope::preset::Preset;
+use ringscope::ring::{Algo, HashTag};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "ringscope",
+    version,
+    about = "Exact consistent-hashing rings: where keys go, how evenly, and what moves",
+    long_about = "ringscope builds the ring a real system builds (twemproxy ketama and modula, Redis \
+Cluster slots, generic vnode, jump, rendezvous and maglev) from a node list, maps keys to \
+nodes, and reports how keys and hash space spread over the nodes.",
+    after_help = "Examples:\n  redis-cli --scan | ringscope dist --nodes nutcracker.yml --pool alpha\n  \
+ringscope lookup --nodes samples/nodes.txt user:1000\n  ringscope ring --preset redis-cluster --nodes samples/cluster-nodes.txt"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Print the node of each KEY, one per line
+    #[command(after_help = "Examples:\n  ringscope lookup --nodes samples/nodes.txt user:1000 user:1001\n  \
+ringscope lookup --preset redis-cluster --nodes samples/cluster-nodes.txt '{user1000}.following'")]
+    Lookup(LookupArgs),
+    /// Print KEY<TAB>NODE for every input key, in input order
+    #[command(after_help = "Examples:\n  ringscope map --nodes samples/nodes.txt samples/keys.txt\n  \
+redis-cli --scan | ringscope map --nodes pool.yml --pool alpha --format json\n  \
+ringscope map --nodes samples/cluster-nodes.txt --format csv samples/keys.txt > placement.csv")]
+    Map(MapArgs),
+    /// Each node's points and exact share of the hash space (no keys needed)
+    #[command(after_help = "Examples:\n  ringscope ring --nodes samples/nutcracker.yml --pool cache\n  \
+ringscope ring --nodes samples/nodes.txt --algo vnode --vnodes 40 --format json\n  \
+ringscope ring --nodes samples/nodes.txt --points | head")]
+    Ring(RingArgs),
+    /// How the given keys spread over the nodes, with balance statistics
+    #[command(after_help = "Examples:\n  ringscope dist --nodes samples/nodes.txt samples/keys.txt\n  \
+redis-cli --scan | ringscope dist --nodes nutcracker.yml --pool alpha --max-imbalance 1.10\n  \
+ringscope dist --nodes samples/nodes.txt --random 1000000 --pattern 'user:{}' --format csv")]
+    Dist(DistArgs),
+}
+
+/// Options that say which ring to build.
+#[derive(Args, Debug)]
+#[command(next_help_heading = "Ring options")]
+pub struct RingFlags {
+    /// Node list: a plain list, a twemproxy nutcracker.yml or CLUSTER NODES output (detected)
+    #[arg(short = 'n', long, value_name = "FILE")]
+    pub nodes: Option<PathBuf>,
+    /// One node inline, repeatable: ADDR[:WEIGHT] [NAME], e.g. '10.0.0.1:6379:2 cache-a'
+    #[arg(long = "node", value_name = "SPEC")]
+    pub node: Vec<String>,
+    /// Force the node-list format: plain, twemproxy, cluster-nodes
+    #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
+    pub nodes_format: Option<Format>,
+    /// Which pool of a nutcracker.yml (required when it has several)
+    #[arg(long, value_name = "NAME")]
+    pub pool: Option<String>,
+    /// The rules of a real system: twemproxy, redis-cluster
+    #[arg(long, value_name = "NAME", value_parser = parse_preset)]
+    pub preset: Option<Preset>,
+    /// Placement algorithm: ketama, modula, vnode, jump, rendezvous, maglev, slots
+    #[arg(long, value_name = "NAME", value_parser = parse_algo)]
+    pub algo: Option<Algo>,
+    /// Key hash, e.g. fnv1a_64, md5, murmur, crc32, one_at_a_time, xxh3 (see --help)
+    #[arg(long, value_name = "NAME", value_parser = parse_hash, long_help = hash_help())]
+    pub hash: Option<&'static HashFunction>,
+    /// Points per unit of weight for --algo vnode [default: 160]
+    #[arg(long, value_name = "N")]
+    pub vnodes: Option<u32>,
+    /// Hash only the part of a key between the first A and the next B, e.g. '{}'
+    #[arg(long, value_name = "AB", value_parser = parse_hash_tag)]
+    pub hash_tag: Option<HashTag>,
+    /// Lookup table size for --algo maglev, a prime [default: 65537]
+    #[arg(long, value_name = "PRIME")]
+    pub table_size: Option<u64>,
+}
+
+impl RingFlags {
+    pub fn options(&self) -> RingOptions {
+        RingOptions {
+            nodes_file: self.nodes.clone(),
+            inline_nodes: self.node.clone(),
+            nodes_format: self.nodes_format,
+            pool: self.pool.clone(),
+            preset: self.preset,
+            algo: self.algo,
+            hash: self.hash,
+            vnodes: self.vnodes,
+            hash_tag: self.hash_tag,
+            table_size: self.table_size,
+        }
+    }
+}
+
+/// Options that say where keys come from.
+#[derive(Args, Debug)]
+#[command(next_help_heading = "Key options")]
+pub struct KeyFlags {
+    /// Key files, one key per line ('-' is stdin; none: stdin)
+    #[arg(value_name = "FILE")]
+    pub files: Vec<String>,
+    /// Keys are separated by NUL bytes instead of newlines
+    #[arg(short = '0', long = "null")]
+    pub null: bool,
+    /// Keep a trailing carriage return as part of the key
+    #[arg(long)]
+    pub keep_cr: bool,
+    /// Generate N synthetic keys instead of reading any
+    #[arg(long, value_name = "N")]
+    pub random: Option<u64>,
+    /// Seed for --random (the same keys on every platform)
+    #[arg(long, value_name = "S", default_value_t = 0, requires = "random")]
+    pub seed: u64,
+    /// Shape of --random keys: '{}' becomes a random number, '{n}' the key's sequence number
+    #[arg(long, value_name = "PATTERN", default_value = keys::DEFAULT_PATTERN, requires = "random")]
+    pub pattern: String,
+}
+
+impl KeyFlags {
+    pub fn source(&self) -> ringscope::Result<KeySource> {
+        let random = self.random.map(|count| RandomKeys { count, seed: self.seed, pattern: self.pattern.clone() });
+        KeySource::from_files(&self.files, random)
+    }
+
+    pub fn format(&self) -> KeyFormat {
+        KeyFormat { delimiter: if self.null { 0 } else { b'\n' }, keep_cr: self.keep_cr }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct LookupArgs {
+    /// Keys to place (bytes as given)
+    #[arg(value_name = "KEY", required = true)]
+    pub keys: Vec<OsString>,
+    #[command(flatten)]
+    pub ring: RingFlags,
+}
+
+#[derive(Args, Debug)]
+pub struct MapArgs {
+    #[command(flatten)]
+    pub keys: KeyFlags,
+    #[command(flatten)]
+    pub ring: RingFlags,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = MapFormat::Tsv)]
+    pub format: MapFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct RingArgs {
+    #[command(flatten)]
+    pub ring: RingFlags,
+    /// Dump every point (position and node) instead of the per-node summary
+    #[arg(long)]
+    pub points: bool,
+    #[command(flatten)]
+    pub report: ReportFlags,
+}
+
+#[derive(Args, Debug)]
+pub struct DistArgs {
+    #[command(flatten)]
+    pub keys: KeyFlags,
+    #[command(flatten)]
+    pub ring: RingFlags,
+    #[command(flatten)]
+    pub report: ReportFlags,
+}
+
+#[derive(Args, Debug)]
+#[command(next_help_heading = "Report options")]
+pub struct ReportFlags {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
+    /// Gate: exit 1 when a node's load exceeds RATIO times what its weight promises
+    #[arg(long, value_name = "RATIO", value_parser = parse_ratio)]
+    pub max_imbalance: Option<f64>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum TableFormat {
+    Table,
+    Csv,
+    Json,
+}
+
+impl From<TableFormat> for ReportFormat {
+    fn from(format: TableFormat) -> Self {
+        match format {
+            TableFormat::Table => ReportFormat::Table,
+            TableFormat::Csv => ReportFormat::Csv,
+            TableFormat::Json => ReportFormat::Json,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum MapFormat {
+    Tsv,
+    Csv,
+    Json,
+}
+
+impl From<MapFormat> for KeyOutputFormat {
+    fn from(format: MapFormat) -> Self {
+        match format {
+            MapFormat::Tsv => KeyOutputFormat::Tsv,
+            MapFormat::Csv => KeyOutputFormat::Csv,
+            MapFormat::Json => KeyOutputFormat::Json,
+        }
+    }
+}
+
+fn hash_help() -> String {
+    let mut text = String::from("Key hash. One of:\n");
+    for function in hash::REGISTRY {
+        text += &format!("  {:<14} {}\n", function.name, function.summary);
+    }
+    text
+}
+
+fn parse_format(text: &str) -> Result<Format, String> {
+    Format::by_name(text).map_err(|e| e.to_string())
+}
+
+fn parse_preset(text: &str) -> Result<Preset, String> {
+    Preset::by_name(text).map_err(|e| e.to_string())
+}
+
+fn parse_algo(text: &str) -> Result<Algo, String> {
+    Algo::by_name(text).map_err(|e| e.to_string())
+}
+
+fn parse_hash(text: &str) -> Result<&'static HashFunction, String> {
+    hash::by_name(text).map_err(|e| e.to_string())
+}
+
+fn parse_hash_tag(text: &str) -> Result<HashTag, String> {
+    HashTag::parse(text).map_err(|e| e.to_string())
+}
+
+fn parse_ratio(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(ratio) if ratio >= 1.0 && ratio.is_finite() => Ok(ratio),
+        _ => Err(format!("'{text}' is not a ratio of at least 1.0 (max/mean, e.g. 1.10)")),
+    }
+}

@@ -1,0 +1,43 @@
+//! One file per subcommand; each wires ring options, a key source, an analysis and an output
+//! together, and returns whether a gate failed.
+
+mod dist;
+mod lookup;
+mod map;
+mod ring;
+
+use std::io::{self, BufWriter, StdoutLock, Write};
+
+use ringscope::Result;
+
+use crate::cli::Command;
+
+/// What a command that ran to the end has to say to the exit code.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// A CI gate that failed, with the message that says which and by how much.
+    pub failed_gate: Option<String>,
+}
+
+pub fn run(command: Command) -> Result<Outcome> {
+    match command {
+        Command::Lookup(args) => lookup::run(args),
+        Command::Map(args) => map::run(args),
+        Command::Ring(args) => ring::run(args),
+        Command::Dist(args) => dist::run(args),
+    }
+}
+
+/// Standard output, buffered: results can be millions of lines.
+fn stdout() -> BufWriter<StdoutLock<'static>> {
+    BufWriter::with_capacity(64 * 1024, io::stdout().lock())
+}
+
+/// Maps a write error on stdout to an engine error (a closed pipe is recognised upstream).
+fn written(result: io::Result<()>) -> Result<()> {
+    result.map_err(|e| ringscope::Error::io("<stdout>", "cannot write output", e))
+}
+
+fn finish(mut out: impl Write) -> Result<()> {
+    written(out.flush())
+}

@@ -1,0 +1,144 @@
+//! Turns ring options (flags, node files, presets) into nodes and a [`RingConfig`], with one
+//! precedence everywhere: a command-line flag, then what the node file says, then the preset
+//! (named, or implied by the file's format), then the algorithm's own default.
+
+use std::path::PathBuf;
+
+use crate::error::{Error, Result};
+use crate::hash::{self, HashFunction};
+use crate::nodes::{self, Format, Node, Pool, PoolSettings};
+use crate::preset::Preset;
+use crate::ring::{self, Algo, DEFAULT_MAGLEV_TABLE, DEFAULT_VNODES, HashTag, Placement, RingConfig};
+
+/// The ring options every subcommand shares, already parsed into types.
+#[derive(Clone, Debug, Default)]
+pub struct RingOptions {
+    pub nodes_file: Option<PathBuf>,
+    pub inline_nodes: Vec<String>,
+    pub nodes_format: Option<Format>,
+    pub pool: Option<String>,
+    pub preset: Option<Preset>,
+    pub algo: Option<Algo>,
+    pub hash: Option<&'static HashFunction>,
+    pub vnodes: Option<u32>,
+    pub hash_tag: Option<HashTag>,
+    pub table_size: Option<u64>,
+}
+
+/// A ring ready to use: its nodes (in the order the source lists them), how it was
+/// configured, and the placement built from both.
+pub struct Ring {
+    pub nodes: Vec<Node>,
+    pub config: RingConfig,
+    pub preset: Option<Preset>,
+    pub settings: PoolSettings,
+    pub placement: Box<dyn Placement>,
+}
+
+impl Ring {
+    /// One line saying what was built, e.g. `ketama · fnv1a_64 · 3 nodes (twemproxy)`.
+    pub fn describe(&self) -> String {
+        let mut text = format!("{} · {}", self.config.algo.name(), self.config.hash.name);
+        if self.config.algo == Algo::Slots {
+            text = "slots · crc16 mod 16384".to_string();
+        }
+        if let Some(tag) = self.config.hash_tag {
+            text += &format!(" · hash tag {tag}");
+        }
+        if self.config.algo.takes_vnodes() {
+            text += &format!(" · {} vnodes", self.config.vnodes);
+        }
+        if self.config.algo == Algo::Maglev {
+            text += &format!(" · table {}", self.config.table_size);
+        }
+        text += &format!(" · {} nodes", self.nodes.len());
+        if let Some(preset) = self.preset {
+            text += &format!(" ({})", preset.name());
+        }
+        text
+    }
+}
+
+pub fn build_ring(options: &RingOptions) -> Result<Ring> {
+    let pool = read_pool(options)?;
+    let implied = match pool.format {
+        Format::Twemproxy => Some(Preset::Twemproxy),
+        Format::ClusterNodes => Some(Preset::RedisCluster),
+        Format::Plain => None,
+    };
+    let preset = options.preset.or(implied);
+    let algo = options
+        .algo
+        .or(pool.settings.algo)
+        .or(preset.map(Preset::algo))
+        .unwrap_or(Preset::Twemproxy.algo());
+    let config = ring_config(options, &pool.settings, preset, algo)?;
+    let placement = ring::build(&pool.nodes, &config)?;
+    let preset = preset.or((options.algo.is_none() && pool.settings.algo.is_none()).then_some(Preset::Twemproxy));
+    Ok(Ring { nodes: pool.nodes, config, preset, settings: pool.settings, placement })
+}
+
+fn read_pool(options: &RingOptions) -> Result<Pool> {
+    let mut pool = match &options.nodes_file {
+        Some(path) => nodes::read_file(path, options.nodes_format, options.pool.as_deref())?,
+        None => {
+            if options.pool.is_some() {
+                return Err(Error::usage("--pool needs --nodes FILE (a nutcracker.yml)"));
+            }
+            if options.nodes_format.is_some() {
+                return Err(Error::usage("--nodes-format needs --nodes FILE"));
+            }
+            Pool { format: Format::Plain, nodes: Vec::new(), settings: PoolSettings::default() }
+        }
+    };
+    for (index, spec) in options.inline_nodes.iter().enumerate() {
+        pool.nodes.push(nodes::parse_inline(spec, index + 1)?);
+    }
+    if pool.nodes.is_empty() {
+        return Err(Error::usage("no nodes: give --nodes FILE or --node SPEC (e.g. --node 10.0.0.1:6379)"));
+    }
+    nodes::check_unique_labels(&pool.nodes)?;
+    Ok(pool)
+}
+
+fn ring_config(options: &RingOptions, settings: &PoolSettings, preset: Option<Preset>, algo: Algo) -> Result<RingConfig> {
+    if options.vnodes.is_some() && !algo.takes_vnodes() {
+        return Err(Error::usage(format!(
+            "--vnodes applies to --algo vnode; {} sets its own points (drop --vnodes or use --algo vnode)",
+            algo.name()
+        )));
+    }
+    if options.vnodes == Some(0) {
+        return Err(Error::usage("--vnodes 0: a ring needs at least 1 point per unit of weight"));
+    }
+    if options.table_size.is_some() && algo != Algo::Maglev {
+        return Err(Error::usage(format!("--table-size applies to --algo maglev, not {}", algo.name())));
+    }
+    let hash = match algo {
+        Algo::Slots => {
+            if let Some(h) = options.hash.filter(|h| h.name != "crc16") {
+                return Err(Error::usage(format!(
+                    "Redis Cluster slots are always CRC16; --hash {} does not apply to --algo slots",
+                    h.name
+                )));
+            }
+            hash::by_name("crc16")?
+        }
+        _ => match options.hash.or(settings.hash) {
+            Some(h) => h,
+            None => hash::by_name(preset.filter(|p| p.algo() == algo).map_or(algo.default_hash(), Preset::hash))?,
+        },
+    };
+    let hash_tag = options
+        .hash_tag
+        .or(settings.hash_tag)
+        .or(preset.and_then(Preset::hash_tag))
+        .or((algo == Algo::Slots).then_some(HashTag::REDIS));
+    Ok(RingConfig {
+        algo,
+        hash,
+        hash_tag,
+        vnodes: options.vnodes.unwrap_or(DEFAULT_VNODES),
+        table_size: options.table_size.unwrap_or(DEFAULT_MAGLEV_TABLE),
+    })
+}

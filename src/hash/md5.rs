@@ -1,0 +1,42 @@
+//! MD5 words as ketama uses them: little-endian reads of the 16-byte digest.
+
+use md5::{Digest, Md5};
+
+pub fn md5_digest(data: &[u8]) -> [u8; 16] {
+    Md5::digest(data).into()
+}
+
+/// twemproxy's `hash_md5`: the first four digest bytes read little-endian.
+pub fn md5_le32(key: &[u8]) -> u32 {
+    let digest = md5_digest(key);
+    u32::from_le_bytes([digest[0], digest[1], digest[2], digest[3]])
+}
+
+/// The first eight digest bytes read little-endian, for 64-bit rings.
+pub fn md5_le64(key: &[u8]) -> u64 {
+    let digest = md5_digest(key);
+    u64::from_le_bytes(digest[..8].try_into().expect("digest has 16 bytes"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn twemproxy_vectors() {
+        assert_eq!(md5_le32(b"123456789"), 0x94e7f925);
+        assert_eq!(md5_le32(b"foo"), 0xdb18bdac);
+        assert_eq!(md5_le32(b""), 0xd98c1dd4);
+    }
+
+    #[test]
+    fn ketama_point_words() {
+        // ALGORITHMS.md 10.2: MD5("127.0.0.1-0") as four little-endian words.
+        let d = md5_digest(b"127.0.0.1-0");
+        let words: Vec<u32> = d
+            .chunks(4)
+            .map(|c| u32::from_le_bytes(c.try_into().unwrap()))
+            .collect();
+        assert_eq!(words, [0xbdffa47f, 0xac7ecb6e, 0x30801bbb, 0xffe0f4b2]);
+    }
+}

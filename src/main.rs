@@ -1,0 +1,56 @@
+//! The `ringscope` binary: parse the command line, run one subcommand, turn the result into an
+//! exit code (0 success, 1 a gate failed, 2 bad usage or input).
+
+mod cli;
+mod cmd;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+use clap::error::ErrorKind;
+
+fn main() -> ExitCode {
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage_error(error),
+    };
+    match cmd::run(cli.command) {
+        Ok(cmd::Outcome { failed_gate: None }) => ExitCode::SUCCESS,
+        Ok(cmd::Outcome { failed_gate: Some(message) }) => {
+            say(&format!("ringscope: gate failed: {message}"));
+            ExitCode::from(1)
+        }
+        Err(error) if error.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(error) => {
+            say(&format!("ringscope: error: {error}"));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Help and version go to stdout as clap writes them; every other clap error becomes our one
+/// error line.
+fn usage_error(error: clap::Error) -> ExitCode {
+    match error.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = error.print();
+            ExitCode::SUCCESS
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand | ErrorKind::MissingSubcommand => {
+            let _ = error.print();
+            ExitCode::from(2)
+        }
+        _ => {
+            let rendered = error.render().to_string();
+            let first = rendered.lines().next().unwrap_or("invalid usage");
+            let message = first.strip_prefix("error: ").unwrap_or(first);
+            say(&format!("ringscope: error: {message}; see 'ringscope --help'"));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn say(line: &str) {
+    let _ = writeln!(std::io::stderr(), "{line}");
+}

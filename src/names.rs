@@ -1,0 +1,52 @@
+//! Resolving user-typed names (hashes, algorithms, presets, formats) with a suggestion of the
+//! nearest valid one when nothing matches.
+
+use crate::error::Error;
+
+/// Finds `wanted` among `(name, value)` pairs, or builds an error that lists the valid names
+/// and suggests the closest.
+pub fn resolve<T: Copy>(what: &str, wanted: &str, table: &[(&str, T)]) -> Result<T, Error> {
+    if let Some((_, value)) = table.iter().find(|(name, _)| *name == wanted) {
+        return Ok(*value);
+    }
+    let names: Vec<&str> = table.iter().map(|(name, _)| *name).collect();
+    Err(Error::usage(unknown(what, wanted, &names)))
+}
+
+/// The message for an unknown name: the nearest valid name when one is close, then all of them.
+pub fn unknown(what: &str, wanted: &str, valid: &[&str]) -> String {
+    let wanted_lower = wanted.to_lowercase();
+    // Fewest edits first; among equals, the name sharing the longest start (Jaro-Winkler).
+    let score = |name: &str| {
+        let similarity = strsim::jaro_winkler(&wanted_lower, name);
+        (strsim::damerau_levenshtein(&wanted_lower, name), std::cmp::Reverse((similarity * 1e6) as u64))
+    };
+    let nearest = valid.iter().min_by_key(|name| score(name)).map(|name| (score(name).0, *name));
+    let hint = match nearest {
+        Some((distance, name)) if distance <= 2.max(wanted.len() / 3) => {
+            format!("; did you mean '{name}'?")
+        }
+        _ => String::new(),
+    };
+    format!("unknown {what} '{wanted}'{hint} (valid: {})", valid.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_the_nearest_name() {
+        let table = [("fnv1a_64", 1), ("fnv1_64", 2), ("md5", 3)];
+        let err = resolve("hash", "fnv1a64", &table).unwrap_err().to_string();
+        assert!(err.contains("did you mean 'fnv1a_64'"), "{err}");
+        assert_eq!(resolve("hash", "md5", &table).unwrap(), 3);
+    }
+
+    #[test]
+    fn no_suggestion_for_a_distant_name() {
+        let err = unknown("hash", "zzzzzzzz", &["md5", "sha1"]);
+        assert!(!err.contains("did you mean"), "{err}");
+        assert!(err.contains("valid: md5, sha1"), "{err}");
+    }
+}

@@ -1,0 +1,104 @@
+//! Redis `CLUSTER NODES` output: one line per node,
+//! `<id> <ip:port@cport[,hostname]> <flags> <master> <ping> <pong> <epoch> <link> <slot>...`.
+//! Masters become nodes labelled `ip:port` with the slot ranges they own; replicas own nothing;
+//! `[slot->-id]` / `[slot-<-id]` migration markers are not ownership.
+
+use super::{Address, Node};
+use crate::error::{Error, Location, Result};
+use crate::ring::slots::SLOT_COUNT;
+
+pub fn parse(text: &str, source: &str) -> Result<Vec<Node>> {
+    let mut nodes: Vec<Node> = Vec::new();
+    let mut owner_of = vec![None::<usize>; SLOT_COUNT];
+    for (index, line) in text.lines().enumerate() {
+        let at = Location::new(source, Some(index + 1));
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        if fields.is_empty() {
+            continue;
+        }
+        if fields.len() < 8 || fields[0].len() != 40 || !fields[0].bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(Error::input(
+                at,
+                "not a CLUSTER NODES line (<id> <ip:port@cport> <flags> <master> <ping> <pong> <epoch> <link> <slots>...)",
+            ));
+        }
+        if !fields[2].split(',').any(|flag| flag == "master") {
+            continue;
+        }
+        let address_text = fields[1].split(['@', ',']).next().unwrap_or("");
+        let address = Address::parse(address_text, &at)?;
+        let mut node = Node::new(address, 1, None, at.clone());
+        for slot_field in &fields[8..] {
+            if slot_field.starts_with('[') {
+                continue;
+            }
+            let (first, last) = parse_range(slot_field)
+                .ok_or_else(|| Error::input(at.clone(), format!("slot range '{slot_field}' is not N or N-M with 0 <= N <= M < 16384")))?;
+            for slot in first..=last {
+                if let Some(other) = owner_of[usize::from(slot)].replace(nodes.len()) {
+                    return Err(Error::input(
+                        at,
+                        format!("slot {slot} is also owned by {} (line {}); a slot has one master", nodes[other].label, other_line(&nodes[other])),
+                    ));
+                }
+            }
+            node.slots.push((first, last));
+        }
+        nodes.push(node);
+    }
+    Ok(nodes)
+}
+
+fn other_line(node: &Node) -> String {
+    node.origin.line.map_or_else(|| "?".into(), |l| l.to_string())
+}
+
+fn parse_range(text: &str) -> Option<(u16, u16)> {
+    let slot = |t: &str| t.parse::<u16>().ok().filter(|&s| usize::from(s) < SLOT_COUNT);
+    let (first, last) = match text.split_once('-') {
+        Some((a, b)) => (slot(a)?, slot(b)?),
+        None => (slot(text)?, slot(text)?),
+    };
+    (first <= last).then_some((first, last))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The example of the Redis documentation for CLUSTER NODES, with a hostname and a
+    // migration marker added.
+    const SAMPLE: &str = "\
+07c37dfeb235213a872192d90877d0cd55635b91 127.0.0.1:30004@31004,cache-4 slave e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 0 1426238317239 4 connected
+67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1 127.0.0.1:30002@31002 master - 0 1426238316232 2 connected 5461-10922
+292f8b365bb7edb5e285caf0b7e6ddc7265d2f4f 127.0.0.1:30003@31003 master - 0 1426238318243 3 connected 10923-16383
+6ec23923021cf3ffec47632106199cb7f496ce01 127.0.0.1:30005@31005 slave 67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1 0 1426238316232 5 connected
+824fe116063bc5fcf9f4ffd895bc17aee7731ac3 127.0.0.1:30006@31006 slave 292f8b365bb7edb5e285caf0b7e6ddc7265d2f4f 0 1426238317741 6 connected
+e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 127.0.0.1:30001@31001 myself,master - 0 0 1 connected 0-5459 5460 [5461-<-67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1]
+";
+
+    #[test]
+    fn masters_with_their_slots() {
+        let nodes = parse(SAMPLE, "nodes.txt").unwrap();
+        let summary: Vec<(&str, &[(u16, u16)])> = nodes.iter().map(|n| (n.label.as_str(), n.slots.as_slice())).collect();
+        assert_eq!(
+            summary,
+            [
+                ("127.0.0.1:30002", &[(5461, 10922)][..]),
+                ("127.0.0.1:30003", &[(10923, 16383)][..]),
+                ("127.0.0.1:30001", &[(0, 5459), (5460, 5460)][..]),
+            ]
+        );
+    }
+
+    #[test]
+    fn garbage_and_overlaps_are_refused() {
+        let err = parse("hello world\n", "nodes.txt").unwrap_err().to_string();
+        assert!(err.starts_with("nodes.txt:1: not a CLUSTER NODES line"), "{err}");
+        let overlap = SAMPLE.replace("5461-10922", "5000-10922");
+        let err = parse(&overlap, "nodes.txt").unwrap_err().to_string();
+        assert!(err.starts_with("nodes.txt:6: slot 5000 is also owned by 127.0.0.1:30002 (line 2)"), "{err}");
+        let bad = SAMPLE.replace("10923-16383", "10923-16384");
+        assert!(parse(&bad, "nodes.txt").unwrap_err().to_string().contains("'10923-16384'"));
+    }
+}

@@ -1,0 +1,246 @@
+//! The node model and the node-list formats: plain lists, twemproxy's `nutcracker.yml` and
+//! Redis `CLUSTER NODES` output. Each format is one file that turns text into a [`Pool`].
+
+mod address;
+mod cluster_nodes;
+mod plain;
+mod twemproxy;
+
+pub use address::Address;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::error::{Error, Location, Result};
+use crate::hash::HashFunction;
+use crate::ring::{Algo, HashTag};
+
+/// One server of a pool.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    /// What every output prints and what options refer to: the name when the source gives
+    /// one, else `host:port`.
+    pub label: String,
+    /// The name given in the source, if any.
+    pub name: Option<String>,
+    pub address: Address,
+    pub weight: u32,
+    /// Redis Cluster slot ranges the node owns (inclusive), from `CLUSTER NODES`.
+    pub slots: Vec<(u16, u16)>,
+    /// Where the node was defined, for messages.
+    pub origin: Location,
+}
+
+impl Node {
+    pub fn new(address: Address, weight: u32, name: Option<String>, origin: Location) -> Self {
+        let label = name.clone().unwrap_or_else(|| address.to_string());
+        Node { label, name, address, weight, slots: Vec::new(), origin }
+    }
+
+    /// The server name twemproxy puts on its continuum (`conf_add_server`): the name when
+    /// given; otherwise the address as written, except that port 11211 is dropped (the
+    /// libmemcached convention) and a unix socket keeps the ':' that followed its path.
+    pub fn continuum_name(&self) -> std::borrow::Cow<'_, str> {
+        if let Some(name) = &self.name {
+            return name.as_str().into();
+        }
+        match &self.address {
+            Address::Tcp { host, port: 11211, .. } => host.as_str().into(),
+            Address::Tcp { text, .. } => text.as_str().into(),
+            Address::Unix { path } => format!("{path}:").into(),
+            Address::Bare { name } => name.as_str().into(),
+        }
+    }
+}
+
+/// The node-list formats `--nodes-format` names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Plain,
+    Twemproxy,
+    ClusterNodes,
+}
+
+impl Format {
+    pub const ALL: [(&'static str, Format); 3] = [
+        ("plain", Format::Plain),
+        ("twemproxy", Format::Twemproxy),
+        ("cluster-nodes", Format::ClusterNodes),
+    ];
+
+    pub fn by_name(name: &str) -> Result<Format> {
+        crate::names::resolve("node-list format", name, &Format::ALL)
+    }
+
+    /// Recognises a format from its content: `CLUSTER NODES` lines start with a 40-hex-digit
+    /// node id; a twemproxy config has a `servers:` key; anything else is a plain list.
+    pub fn detect(text: &str) -> Format {
+        let meaningful = text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'));
+        for line in meaningful {
+            let first = line.split_whitespace().next().unwrap_or("");
+            if first.len() == 40 && first.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Format::ClusterNodes;
+            }
+            if line.starts_with("servers:") {
+                return Format::Twemproxy;
+            }
+        }
+        Format::Plain
+    }
+}
+
+/// What a node source says about a pool besides its nodes.
+#[derive(Clone, Debug, Default)]
+pub struct PoolSettings {
+    pub algo: Option<Algo>,
+    pub hash: Option<&'static HashFunction>,
+    pub hash_tag: Option<HashTag>,
+    pub auto_eject_hosts: bool,
+}
+
+/// The nodes of one pool and its settings, in the order the source lists them.
+#[derive(Clone, Debug)]
+pub struct Pool {
+    pub format: Format,
+    pub nodes: Vec<Node>,
+    pub settings: PoolSettings,
+}
+
+/// Reads a node list from `path`, detecting the format unless `format` is given; `pool` picks
+/// one pool of a multi-pool config.
+pub fn read_file(path: &Path, format: Option<Format>, pool: Option<&str>) -> Result<Pool> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read node list", e))?;
+    let source = path.display().to_string();
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()].iter().filter(|&&b| b == b'\n').count();
+        Error::input(
+            Location::new(source.clone(), Some(line)),
+            "not a text node list (invalid UTF-8); give a plain list, a nutcracker.yml or CLUSTER NODES output",
+        )
+    })?;
+    parse(&text, &source, format, pool)
+}
+
+/// Parses node-list text. `source` names it in messages.
+pub fn parse(text: &str, source: &str, format: Option<Format>, pool: Option<&str>) -> Result<Pool> {
+    let format = format.unwrap_or_else(|| Format::detect(text));
+    if format != Format::Twemproxy {
+        if let Some(pool) = pool {
+            return Err(Error::usage(format!(
+                "--pool {pool} applies to a nutcracker.yml, but {source} is a {} node list",
+                Format::ALL.iter().find(|(_, f)| *f == format).map_or("?", |(n, _)| *n)
+            )));
+        }
+    }
+    let pool = match format {
+        Format::Plain => Pool {
+            format,
+            nodes: plain::parse(text, source)?,
+            settings: PoolSettings::default(),
+        },
+        Format::Twemproxy => twemproxy::parse(text, source, pool)?,
+        Format::ClusterNodes => Pool {
+            format,
+            nodes: cluster_nodes::parse(text, source)?,
+            settings: PoolSettings { algo: Some(Algo::Slots), ..PoolSettings::default() },
+        },
+    };
+    if pool.nodes.is_empty() {
+        return Err(Error::input(
+            Location::new(source, None),
+            "no nodes found; list one node per line as ADDR[:WEIGHT] [NAME]",
+        ));
+    }
+    Ok(pool)
+}
+
+/// Parses one inline `--node SPEC` (the plain-list line syntax).
+pub fn parse_inline(spec: &str, position: usize) -> Result<Node> {
+    plain::parse_line(spec, Location::new(format!("--node #{position}"), None))?.ok_or_else(|| {
+        Error::usage(format!("--node #{position} is empty; give ADDR[:WEIGHT] [NAME]"))
+    })
+}
+
+/// Refuses two nodes with the same label: outputs and options could not tell them apart.
+pub fn check_unique_labels(nodes: &[Node]) -> Result<()> {
+    let mut seen: HashMap<&str, &Location> = HashMap::new();
+    for node in nodes {
+        if let Some(first) = seen.insert(&node.label, &node.origin) {
+            return Err(Error::input(
+                node.origin.clone(),
+                format!(
+                    "duplicate node label '{}' (first defined at {first}); give each node a distinct name or address",
+                    node.label
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Parses a weight: a whole number of at least 1.
+pub(crate) fn parse_weight(text: &str, location: &Location) -> Result<u32> {
+    match text.parse::<u64>() {
+        Ok(0) => Err(Error::input(location.clone(), "weight 0: weights must be at least 1")),
+        Ok(w) if w <= u64::from(u32::MAX) => Ok(w as u32),
+        Ok(_) => Err(Error::input(location.clone(), format!("weight {text} is too large (at most {})", u32::MAX))),
+        Err(_) => Err(Error::input(
+            location.clone(),
+            format!("weight '{text}' is not a whole number; weights are integers of at least 1"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(spec: &str) -> Node {
+        parse_inline(spec, 1).unwrap()
+    }
+
+    #[test]
+    fn continuum_names_follow_twemproxy() {
+        assert_eq!(node("127.0.0.1:11211").continuum_name(), "127.0.0.1");
+        assert_eq!(node("127.0.0.1:11212").continuum_name(), "127.0.0.1:11212");
+        assert_eq!(node("127.0.0.1:11211:2 cache").continuum_name(), "cache");
+        assert_eq!(node("/tmp/r.sock:1").continuum_name(), "/tmp/r.sock:");
+        assert_eq!(node("cache-a").continuum_name(), "cache-a");
+    }
+
+    #[test]
+    fn labels_are_names_else_addresses() {
+        assert_eq!(node("127.0.0.1:11211").label, "127.0.0.1:11211");
+        assert_eq!(node("10.0.0.1:6379:2 cache-a").label, "cache-a");
+    }
+
+    #[test]
+    fn detects_formats() {
+        assert_eq!(Format::detect("alpha:\n  servers:\n   - 127.0.0.1:6379:1\n"), Format::Twemproxy);
+        assert_eq!(
+            Format::detect("07c37dfeb235213a872192d90877d0cd55635b91 127.0.0.1:30004@31004 slave e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 0 1426238317239 4 connected\n"),
+            Format::ClusterNodes
+        );
+        assert_eq!(Format::detect("# pool\n10.0.0.1:6379\n"), Format::Plain);
+    }
+
+    #[test]
+    fn weights_must_be_positive_integers() {
+        let at = Location::new("x", Some(3));
+        assert_eq!(parse_weight("7", &at).unwrap(), 7);
+        for bad in ["0", "-1", "1.5", "two", ""] {
+            let err = parse_weight(bad, &at).unwrap_err().to_string();
+            assert!(err.starts_with("x:3: "), "{err}");
+        }
+    }
+
+    #[test]
+    fn duplicate_labels_name_both_places() {
+        let nodes = plain::parse("10.0.0.1:6379 a\n10.0.0.2:6379 a\n", "pool.txt").unwrap();
+        let err = check_unique_labels(&nodes).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "pool.txt:2: duplicate node label 'a' (first defined at pool.txt:1); give each node a distinct name or address"
+        );
+    }
+}

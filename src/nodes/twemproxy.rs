@@ -1,0 +1,249 @@
+//! twemproxy's `nutcracker.yml`: one or more pools, each a mapping with `servers:` entries
+//! `host:port:weight [name]` (parsed from the right, as `conf_add_server` does) and the
+//! `distribution`, `hash`, `hash_tag` and `auto_eject_hosts` keys.
+
+use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
+
+use super::{Address, Format, Node, Pool, PoolSettings, parse_weight};
+use crate::error::{Error, Location, Result};
+use crate::hash;
+use crate::ring::{Algo, HashTag};
+
+/// The hash names twemproxy 0.5.0 accepts (`nc_conf.c : hash_strings`).
+const TWEMPROXY_HASHES: [&str; 12] = [
+    "one_at_a_time", "md5", "crc16", "crc32", "crc32a", "fnv1_64", "fnv1a_64", "fnv1_32",
+    "fnv1a_32", "hsieh", "murmur", "jenkins",
+];
+
+pub fn parse(text: &str, source: &str, wanted: Option<&str>) -> Result<Pool> {
+    let documents = MarkedYaml::load_from_str(text).map_err(|e| {
+        Error::input(
+            Location::new(source, Some(e.marker().line())),
+            format!("YAML syntax error: {}", e.info()),
+        )
+    })?;
+    let at = |node: &MarkedYaml| Location::new(source, Some(node.span.start.line()));
+    let root = documents.first().ok_or_else(|| {
+        Error::input(Location::new(source, None), "empty nutcracker.yml; define at least one pool")
+    })?;
+    let YamlData::Mapping(pools) = &root.data else {
+        return Err(Error::input(at(root), "a nutcracker.yml is a mapping of pool names to pools"));
+    };
+    let names: Vec<String> = pools.keys().map(|k| scalar_text(k).unwrap_or_default()).collect();
+    let index = match wanted {
+        Some(wanted) => names.iter().position(|n| n == wanted).ok_or_else(|| {
+            let valid: Vec<&str> = names.iter().map(String::as_str).collect();
+            Error::usage(format!("{source}: {}", crate::names::unknown("pool", wanted, &valid)))
+        })?,
+        None if names.len() == 1 => 0,
+        None => {
+            return Err(Error::usage(format!(
+                "{source} has {} pools ({}); choose one with --pool NAME",
+                names.len(),
+                names.join(", ")
+            )));
+        }
+    };
+    let (pool_key, pool) = pools.iter().nth(index).expect("index is within the pools");
+    let YamlData::Mapping(pool) = &pool.data else {
+        return Err(Error::input(at(pool_key), format!("pool '{}' is not a mapping of settings", names[index])));
+    };
+
+    let mut settings = PoolSettings { algo: Some(Algo::Ketama), ..PoolSettings::default() };
+    let mut nodes = Vec::new();
+    for (key, value) in pool {
+        let location = at(value);
+        let text = scalar_text(value);
+        let text_or_err = |what: &str| {
+            text.clone().ok_or_else(|| Error::input(location.clone(), format!("'{what}' must be a single value")))
+        };
+        match scalar_text(key).as_deref() {
+            Some("distribution") => {
+                settings.algo = Some(match text_or_err("distribution")?.as_str() {
+                    "ketama" => Algo::Ketama,
+                    "modula" => Algo::Modula,
+                    "random" => {
+                        return Err(Error::input(
+                            location,
+                            "distribution 'random' picks servers with random(): no tool can predict it",
+                        ));
+                    }
+                    other => {
+                        return Err(Error::input(
+                            location,
+                            crate::names::unknown("distribution", other, &["ketama", "modula", "random"]),
+                        ));
+                    }
+                })
+            }
+            Some("hash") => {
+                let name = text_or_err("hash")?;
+                if !TWEMPROXY_HASHES.contains(&name.as_str()) {
+                    return Err(Error::input(location, crate::names::unknown("hash", &name, &TWEMPROXY_HASHES)));
+                }
+                settings.hash = Some(hash::by_name(&name)?);
+            }
+            Some("hash_tag") => {
+                let tag = text_or_err("hash_tag")?;
+                settings.hash_tag = Some(HashTag::parse(&tag).map_err(|e| Error::input(location, e.to_string()))?);
+            }
+            Some("auto_eject_hosts") => {
+                settings.auto_eject_hosts = match &value.data {
+                    YamlData::Value(Scalar::Boolean(b)) => *b,
+                    _ => return Err(Error::input(location, "auto_eject_hosts must be true or false")),
+                }
+            }
+            Some("servers") => {
+                if matches!(value.data, YamlData::Value(Scalar::Null)) {
+                    continue;
+                }
+                let YamlData::Sequence(servers) = &value.data else {
+                    return Err(Error::input(location, "servers must be a list of 'host:port:weight [name]' entries"));
+                };
+                for server in servers {
+                    let location = at(server);
+                    let text = scalar_text(server)
+                        .ok_or_else(|| Error::input(location.clone(), "a server entry must be a string 'host:port:weight [name]'"))?;
+                    nodes.push(parse_server(&text, location)?);
+                }
+            }
+            _ => {}
+        }
+    }
+    if nodes.is_empty() {
+        return Err(Error::input(
+            at(pool_key),
+            format!("pool '{}' has no servers; add a servers: list", names[index]),
+        ));
+    }
+    check_unique_continuum_names(&nodes)?;
+    Ok(Pool { format: Format::Twemproxy, nodes, settings })
+}
+
+/// `host:port:weight [name]` or `/socket/path:weight [name]`, split from the right.
+fn parse_server(text: &str, at: Location) -> Result<Node> {
+    let text = text.trim();
+    let (spec, name) = match text.rsplit_once(' ') {
+        Some((spec, name)) if !name.is_empty() => (spec.trim_end(), Some(name.to_string())),
+        _ => (text, None),
+    };
+    let shape_error = || {
+        Error::input(
+            at.clone(),
+            format!("server '{text}' is not 'host:port:weight [name]' (or '/socket/path:weight [name]')"),
+        )
+    };
+    let (address, weight) = spec.rsplit_once(':').ok_or_else(shape_error)?;
+    if !address.starts_with('/') && !address.contains(':') {
+        return Err(shape_error());
+    }
+    let weight = parse_weight(weight, &at)?;
+    let address = Address::parse(address, &at)?;
+    Ok(Node::new(address, weight, name, at))
+}
+
+/// twemproxy refuses a pool whose servers share a continuum name ("has servers with same
+/// name"), e.g. `10.0.0.1:11211` next to one named `10.0.0.1`.
+fn check_unique_continuum_names(nodes: &[Node]) -> Result<()> {
+    for (i, node) in nodes.iter().enumerate() {
+        if let Some(first) = nodes[..i].iter().find(|n| n.continuum_name() == node.continuum_name()) {
+            return Err(Error::input(
+                node.origin.clone(),
+                format!(
+                    "servers '{}' and '{}' (at {}) have the same continuum name '{}'; twemproxy refuses this pool",
+                    node.label,
+                    first.label,
+                    first.origin,
+                    node.continuum_name()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn scalar_text(node: &MarkedYaml) -> Option<String> {
+    match &node.data {
+        YamlData::Value(Scalar::String(s)) => Some(s.to_string()),
+        YamlData::Value(Scalar::Integer(i)) => Some(i.to_string()),
+        YamlData::Value(Scalar::Boolean(b)) => Some(b.to_string()),
+        YamlData::Value(Scalar::FloatingPoint(f)) => Some(f.to_string()),
+        YamlData::Representation(s, _, _) => Some(s.to_string()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TWO_POOLS: &str = "\
+alpha:
+  listen: 127.0.0.1:22121
+  hash: md5
+  distribution: ketama
+  hash_tag: \"{}\"
+  auto_eject_hosts: true
+  servers:
+   - 127.0.0.1:6379:1 cache-a
+   - 127.0.0.1:6380:2
+beta:
+  listen: 127.0.0.1:22122
+  distribution: modula
+  servers:
+   - 10.0.0.1:11211:1
+";
+
+    #[test]
+    fn reads_a_chosen_pool_with_its_settings() {
+        let pool = parse(TWO_POOLS, "n.yml", Some("alpha")).unwrap();
+        assert_eq!(pool.settings.algo, Some(Algo::Ketama));
+        assert_eq!(pool.settings.hash.unwrap().name, "md5");
+        assert_eq!(pool.settings.hash_tag, Some(HashTag::REDIS));
+        assert!(pool.settings.auto_eject_hosts);
+        let labels: Vec<&str> = pool.nodes.iter().map(|n| n.label.as_str()).collect();
+        assert_eq!(labels, ["cache-a", "127.0.0.1:6380"]);
+        assert_eq!(pool.nodes[1].weight, 2);
+        assert_eq!(pool.nodes[1].origin, Location::new("n.yml", Some(9)));
+        let beta = parse(TWO_POOLS, "n.yml", Some("beta")).unwrap();
+        assert_eq!(beta.settings.algo, Some(Algo::Modula));
+        assert!(beta.settings.hash.is_none());
+    }
+
+    #[test]
+    fn several_pools_need_a_choice() {
+        let err = parse(TWO_POOLS, "n.yml", None).unwrap_err().to_string();
+        assert_eq!(err, "n.yml has 2 pools (alpha, beta); choose one with --pool NAME");
+        let err = parse(TWO_POOLS, "n.yml", Some("alpah")).unwrap_err().to_string();
+        assert!(err.contains("did you mean 'alpha'"), "{err}");
+    }
+
+    #[test]
+    fn errors_carry_lines() {
+        let bad_hash = "p:\n  hash: xxh3\n  servers:\n   - 127.0.0.1:6379:1\n";
+        assert!(parse(bad_hash, "n.yml", None).unwrap_err().to_string().starts_with("n.yml:2: unknown hash 'xxh3'"));
+        let zero = "p:\n  servers:\n   - 127.0.0.1:6379:1\n   - 127.0.0.1:6380:0\n";
+        assert!(parse(zero, "n.yml", None).unwrap_err().to_string().starts_with("n.yml:4: weight 0"));
+        let no_weight = "p:\n  servers:\n   - 127.0.0.1:6379\n";
+        assert!(parse(no_weight, "n.yml", None).unwrap_err().to_string().starts_with("n.yml:3: server"));
+        let syntax = "p:\n  servers: [\n";
+        assert!(parse(syntax, "n.yml", None).unwrap_err().to_string().contains("YAML syntax error"));
+        let empty = "p:\n  listen: 127.0.0.1:1\n  servers:\n";
+        assert!(parse(empty, "n.yml", None).unwrap_err().to_string().contains("has no servers"));
+    }
+
+    #[test]
+    fn same_continuum_name_is_refused() {
+        let yml = "p:\n  servers:\n   - 10.0.0.1:11211:1\n   - 10.0.0.2:6379:1 10.0.0.1\n";
+        let err = parse(yml, "n.yml", None).unwrap_err().to_string();
+        assert!(err.contains("same continuum name '10.0.0.1'"), "{err}");
+    }
+
+    #[test]
+    fn unix_sockets() {
+        let yml = "p:\n  servers:\n   - /tmp/redis.sock:2 local\n";
+        let pool = parse(yml, "n.yml", None).unwrap();
+        assert_eq!(pool.nodes[0].address, Address::Unix { path: "/tmp/redis.sock".into() });
+        assert_eq!(pool.nodes[0].weight, 2);
+    }
+}

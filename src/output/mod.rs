@@ -1,0 +1,96 @@
+//! Rendering: reports are computed once, then written as a table for people or as CSV or
+//! JSON for scripts (hyperfine's exporter layout). Per-key output for `map` and `lookup` is
+//! in [`keys`].
+
+pub mod keys;
+pub mod points;
+mod reports;
+mod table;
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+/// The formats reports take with `--format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportFormat {
+    Table,
+    Csv,
+    Json,
+}
+
+/// One value of a report row. Tables show it for people (percentages), CSV for machines
+/// (plain fractions).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Count(u64),
+    /// A fraction in [0, 1].
+    Share(f64),
+    /// A relative difference: 0.05 means 5% above.
+    Deviation(f64),
+    Missing,
+}
+
+/// A report as rows and columns, plus summary lines that only the table shows (CSV and JSON
+/// carry the same numbers in their own fields).
+pub struct Tabular {
+    pub caption: Option<String>,
+    pub columns: Vec<&'static str>,
+    pub rows: Vec<Vec<Cell>>,
+    pub summary: Vec<String>,
+}
+
+/// A report every format can render: JSON from its fields, table and CSV from its rows.
+pub trait Report: Serialize {
+    fn tabular(&self) -> Tabular;
+}
+
+/// Writes `report`; `caption` (what ring was built) heads the table form only.
+pub fn render(report: &impl Report, format: ReportFormat, caption: &str, out: &mut impl Write) -> io::Result<()> {
+    match format {
+        ReportFormat::Table => {
+            let mut tabular = report.tabular();
+            tabular.caption = Some(caption.to_string());
+            table::write(&tabular, out)
+        }
+        ReportFormat::Csv => write_csv(&report.tabular(), out),
+        ReportFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::from)?;
+            writeln!(out)
+        }
+    }
+}
+
+fn write_csv(tabular: &Tabular, out: &mut impl Write) -> io::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(&tabular.columns)?;
+    for row in &tabular.rows {
+        writer.write_record(row.iter().map(machine_text))?;
+    }
+    writer.flush()
+}
+
+fn machine_text(cell: &Cell) -> String {
+    match cell {
+        Cell::Text(text) => text.clone(),
+        Cell::Count(n) => n.to_string(),
+        Cell::Share(f) | Cell::Deviation(f) => format!("{f:.6}"),
+        Cell::Missing => String::new(),
+    }
+}
+
+pub(crate) fn human_text(cell: &Cell) -> String {
+    match cell {
+        Cell::Text(text) => text.clone(),
+        Cell::Count(n) => n.to_string(),
+        Cell::Share(f) => format!("{:.2}%", f * 100.0),
+        Cell::Deviation(f) => format!("{:+.2}%", f * 100.0),
+        Cell::Missing => "-".to_string(),
+    }
+}
+
+/// Relative deviation of a share from its expectation.
+pub fn deviation(share: f64, expected: f64) -> Cell {
+    if expected > 0.0 { Cell::Deviation(share / expected - 1.0) } else { Cell::Missing }
+}

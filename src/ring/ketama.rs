@@ -1,0 +1,130 @@
+//! twemproxy 0.5.0's ketama (`nc_ketama.c`), point for point.
+//!
+//! Servers are taken in label-sorted order (length first, then bytes: `conf_server_name_cmp`);
+//! each gets `4 * floor(f32(f32(f32(w / W) * 160) / 4) * N)` points, computed in binary32 as
+//! the C `float` code does, so some counts fall to 156 and a light server can get none. Point
+//! names are `label-j`; each MD5 digest gives four little-endian words. A stable sort keeps
+//! equal points in generation order, as glibc's merge-sort `qsort` does.
+
+use super::{Continuum, Ownership, Placement, Point, RingConfig, ShareBasis, hashed_part};
+use crate::hash::{HashFunction, md5_digest};
+use crate::nodes::Node;
+use crate::ring::{HashTag, NodeId};
+
+const POINTS_PER_SERVER: f32 = 160.0;
+const POINTS_PER_HASH: u32 = 4;
+/// twemproxy formats point names into a 273-byte buffer (`KETAMA_MAX_HOSTLEN`).
+const MAX_POINT_NAME: usize = 272;
+
+pub struct Ketama {
+    continuum: Continuum<u32>,
+    nodes: usize,
+    hash: &'static HashFunction,
+    hash_tag: Option<HashTag>,
+}
+
+/// Points twemproxy gives a server of weight `weight` among `live` servers of total weight
+/// `total`. Every step rounds to binary32, as the C code does with SSE.
+pub fn twemproxy_points(weight: u32, total: u32, live: u32) -> u32 {
+    let share = weight as f32 / total as f32;
+    let per_hash = share * POINTS_PER_SERVER / POINTS_PER_HASH as f32;
+    (per_hash * live as f32).floor() as u32 * POINTS_PER_HASH
+}
+
+/// The order twemproxy keeps servers in: by label length, then by label bytes.
+pub fn label_sorted_order(nodes: &[Node]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..nodes.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (nodes[a].continuum_name(), nodes[b].continuum_name());
+        a.len().cmp(&b.len()).then_with(|| a.cmp(&b))
+    });
+    order
+}
+
+impl Ketama {
+    pub fn build(nodes: &[Node], config: &RingConfig) -> Self {
+        let total: u32 = nodes.iter().map(|n| n.weight).fold(0u32, u32::wrapping_add);
+        let live = nodes.len() as u32;
+        let mut points = Vec::new();
+        let mut name = Vec::with_capacity(MAX_POINT_NAME + 12);
+        for index in label_sorted_order(nodes) {
+            let node = &nodes[index];
+            let label = node.continuum_name();
+            let count = twemproxy_points(node.weight, total, live);
+            for j in 0..count / POINTS_PER_HASH {
+                name.clear();
+                name.extend_from_slice(label.as_bytes());
+                name.push(b'-');
+                name.extend_from_slice(itoa::Buffer::new().format(j).as_bytes());
+                name.truncate(MAX_POINT_NAME);
+                let digest = md5_digest(&name);
+                for word in digest.chunks_exact(4) {
+                    let value = u32::from_le_bytes(word.try_into().expect("4-byte chunk"));
+                    points.push((value, index as NodeId));
+                }
+            }
+        }
+        Ketama {
+            continuum: Continuum::from_points(points),
+            nodes: nodes.len(),
+            hash: config.hash,
+            hash_tag: config.hash_tag,
+        }
+    }
+}
+
+/// twemproxy's key hash: the tagged part of the key, and 0 for an empty part (it never calls
+/// the hash function on zero bytes).
+#[inline]
+pub(crate) fn twemproxy_key_hash(
+    hash: &HashFunction,
+    tag: Option<&HashTag>,
+    key: &[u8],
+) -> u32 {
+    let part = hashed_part(tag, key);
+    if part.is_empty() { 0 } else { hash.hash32(part) }
+}
+
+impl Placement for Ketama {
+    #[inline]
+    fn locate(&self, key: &[u8]) -> Option<NodeId> {
+        if self.nodes == 1 {
+            return Some(0);
+        }
+        let hash = twemproxy_key_hash(self.hash, self.hash_tag.as_ref(), key);
+        self.continuum.locate(hash)
+    }
+
+    fn ownership(&self) -> Ownership {
+        Ownership {
+            points: self.continuum.point_counts(self.nodes),
+            shares: self.continuum.shares(self.nodes, self.hash.range32()),
+            basis: ShareBasis::Exact,
+        }
+    }
+
+    fn points(&self) -> Option<Vec<Point>> {
+        Some(self.continuum.points())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn f32_point_counts_match_twemproxy() {
+        // ALGORITHMS.md 1.4: equal weights give 160 except at float-rounding counts.
+        for n in [1u32, 2, 3, 4, 10, 24, 26, 48] {
+            assert_eq!(twemproxy_points(1, n, n), 160, "n = {n}");
+        }
+        for n in [25u32, 47, 50, 55, 61, 71, 94, 100, 107, 109, 110, 115, 122, 142, 159, 163, 188, 193, 200] {
+            assert_eq!(twemproxy_points(1, n, n), 156, "n = {n}");
+        }
+        assert_eq!([twemproxy_points(1, 3, 2), twemproxy_points(2, 3, 2)], [104, 212]);
+        assert_eq!([twemproxy_points(1, 4, 3), twemproxy_points(2, 4, 3)], [120, 240]);
+        assert_eq!([twemproxy_points(3, 4, 2), twemproxy_points(1, 4, 2)], [240, 80]);
+        assert_eq!([twemproxy_points(10, 12, 3), twemproxy_points(1, 12, 3)], [400, 40]);
+        assert_eq!([twemproxy_points(100, 101, 2), twemproxy_points(1, 101, 2)], [316, 0]);
+    }
+}

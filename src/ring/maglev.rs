@@ -1,0 +1,116 @@
+//! Maglev hashing (Eisenbud et al., NSDI 2016 §3.4) with Envoy's weighted fill: nodes sorted
+//! by label each walk their own permutation of a prime-sized table, `offset = xxh64(label, 0)
+//! mod M`, `skip = xxh64(label, 1) mod (M - 1) + 1`, taking turns in proportion to weight until
+//! every entry is owned. A key goes to entry `hash mod M`.
+
+use super::residue::values_with_residue_in;
+use super::{HashTag, NodeId, Ownership, Placement, Point, RingConfig, ShareBasis, hashed_part};
+use crate::error::{Error, Result};
+use crate::hash::HashFunction;
+use xxhash_rust::xxh64::xxh64 as xxh64_seeded;
+use crate::nodes::Node;
+
+const NO_OWNER: NodeId = NodeId::MAX;
+const MAX_TABLE: u64 = 1 << 27;
+
+pub struct Maglev {
+    table: Vec<NodeId>,
+    nodes: usize,
+    hash: &'static HashFunction,
+    hash_tag: Option<HashTag>,
+}
+
+fn is_prime(n: u64) -> bool {
+    n >= 2 && (2..).take_while(|d| d * d <= n).all(|d| n % d != 0)
+}
+
+impl Maglev {
+    pub fn build(nodes: &[Node], config: &RingConfig) -> Result<Self> {
+        let size = config.table_size;
+        if !is_prime(size) || size > MAX_TABLE {
+            return Err(Error::usage(format!("maglev: table size {size} must be a prime up to {MAX_TABLE} (e.g. 65537)")));
+        }
+        if (nodes.len() as u64) > size {
+            return Err(Error::usage(format!("maglev: {} nodes do not fit a table of {size}; give a larger prime --table-size", nodes.len())));
+        }
+        let mut order: Vec<usize> = (0..nodes.len()).collect();
+        order.sort_by(|&a, &b| nodes[a].label.cmp(&nodes[b].label));
+        let offsets: Vec<u64> = order.iter().map(|&i| xxh64_seeded(nodes[i].label.as_bytes(), 0) % size).collect();
+        let skips: Vec<u64> = order.iter().map(|&i| xxh64_seeded(nodes[i].label.as_bytes(), 1) % (size - 1) + 1).collect();
+        let weights: Vec<u64> = order.iter().map(|&i| u64::from(nodes[i].weight)).collect();
+        let max_weight = *weights.iter().max().expect("at least one node");
+
+        let mut table = vec![NO_OWNER; size as usize];
+        let mut next = vec![0u64; order.len()];
+        let mut target = vec![0u64; order.len()];
+        let mut filled = 0u64;
+        let mut iteration = 1u64;
+        'fill: loop {
+            for slot in 0..order.len() {
+                if iteration * weights[slot] < target[slot] {
+                    continue;
+                }
+                target[slot] += max_weight;
+                loop {
+                    let entry = ((offsets[slot] + skips[slot] * next[slot]) % size) as usize;
+                    next[slot] += 1;
+                    if table[entry] == NO_OWNER {
+                        table[entry] = order[slot] as NodeId;
+                        filled += 1;
+                        break;
+                    }
+                }
+                if filled == size {
+                    break 'fill;
+                }
+            }
+            iteration += 1;
+        }
+        Ok(Maglev { table, nodes: nodes.len(), hash: config.hash, hash_tag: config.hash_tag })
+    }
+}
+
+impl Placement for Maglev {
+    #[inline]
+    fn locate(&self, key: &[u8]) -> Option<NodeId> {
+        let hash = self.hash.hash64(hashed_part(self.hash_tag.as_ref(), key));
+        Some(self.table[(hash % self.table.len() as u64) as usize])
+    }
+
+    fn ownership(&self) -> Ownership {
+        let (len, range) = (self.table.len() as u128, self.hash.range64());
+        let mut entries = vec![0u64; self.nodes];
+        let mut values = vec![0u128; self.nodes];
+        for (entry, &owner) in self.table.iter().enumerate() {
+            entries[owner as usize] += 1;
+            values[owner as usize] += values_with_residue_in(entry as u128, entry as u128 + 1, len, range);
+        }
+        Ownership {
+            points: entries.into_iter().map(Some).collect(),
+            shares: values.into_iter().map(|v| v as f64 / range as f64).collect(),
+            basis: ShareBasis::Exact,
+        }
+    }
+
+    fn points(&self) -> Option<Vec<Point>> {
+        Some(self.table.iter().enumerate().map(|(entry, &node)| Point { position: entry as u64, node }).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envoy_offset_and_skip() {
+        // ALGORITHMS.md 10.7: host "10.0.0.1:80" in a table of 65537.
+        assert_eq!(xxh64_seeded(b"10.0.0.1:80", 0) % 65537, 56687);
+        assert_eq!(xxh64_seeded(b"10.0.0.1:80", 1) % 65536 + 1, 43667);
+    }
+
+    #[test]
+    fn primes() {
+        assert!(is_prime(65537) && is_prime(2) && is_prime(251));
+        assert!(!is_prime(65536) && !is_prime(1) && !is_prime(0) && !is_prime(91));
+    }
+}

@@ -1,0 +1,70 @@
+//! twemproxy's modula (`nc_modula.c`): every server, in label-sorted order, fills `weight`
+//! consecutive slots; a key goes to slot `hash mod total_weight`.
+
+use super::ketama::{label_sorted_order, twemproxy_key_hash};
+use super::residue::values_with_residue_in;
+use super::{HashTag, NodeId, Ownership, Placement, RingConfig, ShareBasis};
+use crate::error::{Error, Result};
+use crate::hash::HashFunction;
+use crate::nodes::Node;
+
+pub struct Modula {
+    /// End (exclusive) of each server's run of slots, in slot order.
+    ends: Vec<u64>,
+    owners: Vec<NodeId>,
+    nodes: usize,
+    hash: &'static HashFunction,
+    hash_tag: Option<HashTag>,
+}
+
+impl Modula {
+    pub fn build(nodes: &[Node], config: &RingConfig) -> Result<Self> {
+        let order = label_sorted_order(nodes);
+        let mut ends = Vec::with_capacity(nodes.len());
+        let mut end = 0u64;
+        for &index in &order {
+            end += u64::from(nodes[index].weight);
+            ends.push(end);
+        }
+        if end > u64::from(u32::MAX) {
+            return Err(Error::usage("modula: the total weight exceeds 2^32 - 1, twemproxy's limit"));
+        }
+        Ok(Modula {
+            ends,
+            owners: order.into_iter().map(|i| i as NodeId).collect(),
+            nodes: nodes.len(),
+            hash: config.hash,
+            hash_tag: config.hash_tag,
+        })
+    }
+
+    fn total(&self) -> u64 {
+        *self.ends.last().expect("at least one node")
+    }
+}
+
+impl Placement for Modula {
+    #[inline]
+    fn locate(&self, key: &[u8]) -> Option<NodeId> {
+        if self.nodes == 1 {
+            return Some(0);
+        }
+        let slot = u64::from(twemproxy_key_hash(self.hash, self.hash_tag.as_ref(), key)) % self.total();
+        let run = self.ends.partition_point(|&end| end <= slot);
+        Some(self.owners[run])
+    }
+
+    fn ownership(&self) -> Ownership {
+        let mut points = vec![Some(0u64); self.nodes];
+        let mut shares = vec![0.0; self.nodes];
+        let (total, range) = (u128::from(self.total()), self.hash.range32());
+        let mut start = 0u64;
+        for (&end, &owner) in self.ends.iter().zip(&self.owners) {
+            points[owner as usize] = Some(end - start);
+            let values = values_with_residue_in(u128::from(start), u128::from(end), total, range);
+            shares[owner as usize] = values as f64 / range as f64;
+            start = end;
+        }
+        Ownership { points, shares, basis: ShareBasis::Exact }
+    }
+}

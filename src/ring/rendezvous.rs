@@ -1,0 +1,85 @@
+//! Weighted rendezvous (highest random weight) hashing: every node scores every key and the
+//! highest score wins. The score mixes the key's and the node's 64-bit hashes (the
+//! xorshift-multiply of dgryski/go-rendezvous); weights use the logarithmic method,
+//! `score = -w / ln(u)` with `u` the mix mapped into (0, 1), which gives each node exactly
+//! its weight's share. Equal weights compare the mixes directly (the same order).
+
+use super::{HashTag, NodeId, Ownership, Placement, RingConfig, ShareBasis, hashed_part};
+use crate::hash::HashFunction;
+use crate::nodes::Node;
+
+pub struct Rendezvous {
+    node_hashes: Vec<u64>,
+    /// `None` when all weights are equal.
+    weights: Option<Vec<f64>>,
+    hash: &'static HashFunction,
+    hash_tag: Option<HashTag>,
+}
+
+#[inline]
+fn mix(mut x: u64) -> u64 {
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    x.wrapping_mul(2685821657736338717)
+}
+
+/// Maps a 64-bit value into the open interval (0, 1).
+#[inline]
+fn unit(x: u64) -> f64 {
+    ((x >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+}
+
+impl Rendezvous {
+    pub fn build(nodes: &[Node], config: &RingConfig) -> Self {
+        let equal = nodes.iter().all(|n| n.weight == nodes[0].weight);
+        Rendezvous {
+            node_hashes: nodes.iter().map(|n| config.hash.hash64(n.label.as_bytes())).collect(),
+            weights: (!equal).then(|| nodes.iter().map(|n| f64::from(n.weight)).collect()),
+            hash: config.hash,
+            hash_tag: config.hash_tag,
+        }
+    }
+}
+
+impl Placement for Rendezvous {
+    #[inline]
+    fn locate(&self, key: &[u8]) -> Option<NodeId> {
+        let key_hash = self.hash.hash64(hashed_part(self.hash_tag.as_ref(), key));
+        let mut best = 0;
+        match &self.weights {
+            None => {
+                let mut best_score = 0;
+                for (i, &h) in self.node_hashes.iter().enumerate() {
+                    let score = mix(key_hash ^ h);
+                    if i == 0 || score > best_score {
+                        (best, best_score) = (i, score);
+                    }
+                }
+            }
+            Some(weights) => {
+                let mut best_score = f64::NEG_INFINITY;
+                for (i, (&h, &w)) in self.node_hashes.iter().zip(weights).enumerate() {
+                    let score = -w / unit(mix(key_hash ^ h)).ln();
+                    if score > best_score {
+                        (best, best_score) = (i, score);
+                    }
+                }
+            }
+        }
+        Some(best as NodeId)
+    }
+
+    fn ownership(&self) -> Ownership {
+        let weights: Vec<f64> = match &self.weights {
+            Some(w) => w.clone(),
+            None => vec![1.0; self.node_hashes.len()],
+        };
+        let total: f64 = weights.iter().sum();
+        Ownership {
+            points: vec![None; weights.len()],
+            shares: weights.iter().map(|w| w / total).collect(),
+            basis: ShareBasis::Analytic,
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! Redis Cluster: a key's slot is `CRC16-XMODEM(hashed part) mod 16384` with the `{}` hash-tag
+//! rule (`keyHashSlot`), and each slot has one master. Owners come from `CLUSTER NODES`, or,
+//! for a plain list of addresses, from the split `redis-cli --cluster create` makes.
+
+use super::{HashTag, NodeId, Ownership, Placement, Point, RingConfig, ShareBasis, hashed_part};
+use crate::error::{Error, Result};
+use crate::hash::crc16_xmodem;
+use crate::nodes::{Address, Node};
+
+pub const SLOT_COUNT: usize = 16384;
+const UNOWNED: NodeId = NodeId::MAX;
+
+pub struct Slots {
+    owners: Vec<NodeId>,
+    nodes: usize,
+    hash_tag: Option<HashTag>,
+}
+
+#[inline]
+pub fn key_slot(tag: Option<&HashTag>, key: &[u8]) -> u16 {
+    crc16_xmodem(hashed_part(tag, key)) & 0x3FFF
+}
+
+/// The slot ranges `redis-cli --cluster create` gives `masters` masters
+/// (`clusterManagerCommandCreate`): `16384 / masters` per master in binary32, each range ending
+/// at `lround(cursor + per_master - 1)`, the last master taking the rest.
+pub fn create_split(masters: usize) -> Vec<(u16, u16)> {
+    let per_master = SLOT_COUNT as f32 / masters as f32;
+    let mut cursor = 0.0f32;
+    let mut first = 0i64;
+    let mut ranges = Vec::with_capacity(masters);
+    for i in 0..masters {
+        let mut last = (cursor + per_master - 1.0).round() as i64;
+        if last > SLOT_COUNT as i64 || i == masters - 1 {
+            last = SLOT_COUNT as i64 - 1;
+        }
+        if last < first {
+            last = first;
+        }
+        ranges.push((first as u16, last as u16));
+        first = last + 1;
+        cursor += per_master;
+    }
+    ranges
+}
+
+/// The order `redis-cli --cluster create` assigns masters in: nodes grouped by IP in order of
+/// first appearance, then one from each group in turn.
+pub fn create_order(nodes: &[Node]) -> Vec<usize> {
+    let host = |n: &Node| match &n.address {
+        Address::Tcp { host, .. } => host.clone(),
+        other => other.to_string(),
+    };
+    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+    for (index, node) in nodes.iter().enumerate() {
+        let h = host(node);
+        match groups.iter_mut().find(|(g, _)| *g == h) {
+            Some((_, members)) => members.push(index),
+            None => groups.push((h, vec![index])),
+        }
+    }
+    let mut order = Vec::with_capacity(nodes.len());
+    for round in 0.. {
+        let before = order.len();
+        order.extend(groups.iter().filter_map(|(_, members)| members.get(round)));
+        if order.len() == before {
+            break;
+        }
+    }
+    order
+}
+
+impl Slots {
+    pub fn build(nodes: &[Node], config: &RingConfig) -> Result<Self> {
+        let mut owners = vec![UNOWNED; SLOT_COUNT];
+        if nodes.iter().any(|n| !n.slots.is_empty()) {
+            for (index, node) in nodes.iter().enumerate() {
+                for &(first, last) in &node.slots {
+                    owners[usize::from(first)..=usize::from(last)].fill(index as NodeId);
+                }
+            }
+        } else {
+            if nodes.len() > SLOT_COUNT {
+                return Err(Error::usage(format!("slots: {} masters exceed the 16384 slots", nodes.len())));
+            }
+            for (&index, (first, last)) in create_order(nodes).iter().zip(create_split(nodes.len())) {
+                owners[usize::from(first)..=usize::from(last)].fill(index as NodeId);
+            }
+        }
+        Ok(Slots { owners, nodes: nodes.len(), hash_tag: config.hash_tag })
+    }
+}
+
+impl Placement for Slots {
+    #[inline]
+    fn locate(&self, key: &[u8]) -> Option<NodeId> {
+        let owner = self.owners[usize::from(key_slot(self.hash_tag.as_ref(), key))];
+        (owner != UNOWNED).then_some(owner)
+    }
+
+    fn ownership(&self) -> Ownership {
+        let mut counts = vec![0u64; self.nodes];
+        for &owner in self.owners.iter().filter(|&&o| o != UNOWNED) {
+            counts[owner as usize] += 1;
+        }
+        Ownership {
+            shares: counts.iter().map(|&c| c as f64 / SLOT_COUNT as f64).collect(),
+            points: counts.into_iter().map(Some).collect(),
+            basis: ShareBasis::Exact,
+        }
+    }
+
+    fn points(&self) -> Option<Vec<Point>> {
+        Some(
+            self.owners
+                .iter()
+                .enumerate()
+                .filter(|&(_, &node)| node != UNOWNED)
+                .map(|(slot, &node)| Point { position: slot as u64, node })
+                .collect(),
+        )
+    }
+
+    fn slot(&self, key: &[u8]) -> Option<u16> {
+        Some(key_slot(self.hash_tag.as_ref(), key))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redis_key_slots() {
+        // ALGORITHMS.md 10.4, from redis-server 7.0.15 CLUSTER KEYSLOT.
+        let tag = Some(&HashTag::REDIS);
+        for (key, slot) in [
+            (&b"123456789"[..], 12739),
+            (b"foo", 12182),
+            (b"{user1000}.following", 3443),
+            (b"{}abc", 5980),
+            (b"a{}{b}", 15033),
+            (b"{{a}}", 10276),
+            (b"x{y", 2740),
+        ] {
+            assert_eq!(key_slot(tag, key), slot, "{}", String::from_utf8_lossy(key));
+        }
+    }
+
+    #[test]
+    fn create_splits_match_redis_cli() {
+        assert_eq!(create_split(3), [(0, 5460), (5461, 10922), (10923, 16383)]);
+        assert_eq!(create_split(5), [(0, 3276), (3277, 6553), (6554, 9829), (9830, 13106), (13107, 16383)]);
+        let six: Vec<u16> = create_split(6).iter().map(|r| r.1).collect();
+        assert_eq!(six, [2730, 5460, 8191, 10922, 13652, 16383]);
+        let seven: Vec<u16> = create_split(7).iter().map(|r| r.1).collect();
+        assert_eq!(seven, [2340, 4680, 7021, 9361, 11702, 14042, 16383]);
+    }
+
+    #[test]
+    fn create_interleaves_by_ip() {
+        let nodes: Vec<Node> = ["10.0.0.1:1", "10.0.0.1:2", "10.0.0.2:1", "10.0.0.3:1", "10.0.0.2:2"]
+            .iter()
+            .map(|s| crate::nodes::parse_inline(s, 1).unwrap())
+            .collect();
+        assert_eq!(create_order(&nodes), [0, 2, 3, 1, 4]);
+    }
+}

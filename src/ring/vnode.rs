@@ -1,0 +1,60 @@
+//! A generic consistent-hash ring: `vnodes × weight` points per node, point `i` of a node at
+//! `hash("label-i")`, keys at `hash(key)`, 64-bit when the hash is. Not any one system's ring:
+//! the baseline to compare systems and vnode counts against.
+
+use super::{Continuum, HashTag, NodeId, Ownership, Placement, Point, RingConfig, ShareBasis, hashed_part};
+use crate::error::{Error, Result};
+use crate::hash::HashFunction;
+use crate::nodes::Node;
+
+/// A bound on ring memory: 100 million points is about 1.2 GB.
+const MAX_POINTS: u64 = 100_000_000;
+
+pub struct Vnode {
+    continuum: Continuum<u64>,
+    nodes: usize,
+    hash: &'static HashFunction,
+    hash_tag: Option<HashTag>,
+}
+
+impl Vnode {
+    pub fn build(nodes: &[Node], config: &RingConfig) -> Result<Self> {
+        let total: u64 = nodes.iter().map(|n| u64::from(n.weight) * u64::from(config.vnodes)).sum();
+        if total > MAX_POINTS {
+            return Err(Error::usage(format!(
+                "vnode: {total} points (vnodes × total weight) exceed the limit of {MAX_POINTS}; lower --vnodes or the weights"
+            )));
+        }
+        let mut points = Vec::with_capacity(total as usize);
+        let mut name = Vec::new();
+        for (index, node) in nodes.iter().enumerate() {
+            for j in 0..u64::from(node.weight) * u64::from(config.vnodes) {
+                name.clear();
+                name.extend_from_slice(node.label.as_bytes());
+                name.push(b'-');
+                name.extend_from_slice(itoa::Buffer::new().format(j).as_bytes());
+                points.push((config.hash.hash64(&name), index as NodeId));
+            }
+        }
+        Ok(Vnode { continuum: Continuum::from_points(points), nodes: nodes.len(), hash: config.hash, hash_tag: config.hash_tag })
+    }
+}
+
+impl Placement for Vnode {
+    #[inline]
+    fn locate(&self, key: &[u8]) -> Option<NodeId> {
+        self.continuum.locate(self.hash.hash64(hashed_part(self.hash_tag.as_ref(), key)))
+    }
+
+    fn ownership(&self) -> Ownership {
+        Ownership {
+            points: self.continuum.point_counts(self.nodes),
+            shares: self.continuum.shares(self.nodes, self.hash.range64()),
+            basis: ShareBasis::Exact,
+        }
+    }
+
+    fn points(&self) -> Option<Vec<Point>> {
+        Some(self.continuum.points())
+    }
+}
