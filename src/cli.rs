@@ -34,23 +34,31 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Print the node of each KEY, one per line
-    #[command(after_help = "Examples:\n  ringscope lookup --nodes samples/nodes.txt user:1000 user:1001\n  \
-ringscope lookup --preset redis-cluster --nodes samples/cluster-nodes.txt '{user1000}.following'")]
+    #[command(
+        after_help = "Examples:\n  ringscope lookup --nodes samples/nodes.txt user:1000 user:1001\n  \
+ringscope lookup --preset redis-cluster --nodes samples/cluster-nodes.txt '{user1000}.following'"
+    )]
     Lookup(LookupArgs),
     /// Print KEY<TAB>NODE for every input key, in input order
-    #[command(after_help = "Examples:\n  ringscope map --nodes samples/nodes.txt samples/keys.txt\n  \
+    #[command(
+        after_help = "Examples:\n  ringscope map --nodes samples/nodes.txt samples/keys.txt\n  \
 redis-cli --scan | ringscope map --nodes pool.yml --pool alpha --format json\n  \
-ringscope map --nodes samples/cluster-nodes.txt --format csv samples/keys.txt > placement.csv")]
+ringscope map --nodes samples/cluster-nodes.txt --format csv samples/keys.txt > placement.csv"
+    )]
     Map(MapArgs),
     /// Each node's points and exact share of the hash space (no keys needed)
-    #[command(after_help = "Examples:\n  ringscope ring --nodes samples/nutcracker.yml --pool cache\n  \
+    #[command(
+        after_help = "Examples:\n  ringscope ring --nodes samples/nutcracker.yml --pool cache\n  \
 ringscope ring --nodes samples/nodes.txt --algo vnode --vnodes 40 --format json\n  \
-ringscope ring --nodes samples/nodes.txt --points | head")]
+ringscope ring --nodes samples/nodes.txt --points | head"
+    )]
     Ring(RingArgs),
     /// How the given keys spread over the nodes, with balance statistics
-    #[command(after_help = "Examples:\n  ringscope dist --nodes samples/nodes.txt samples/keys.txt\n  \
+    #[command(
+        after_help = "Examples:\n  ringscope dist --nodes samples/nodes.txt samples/keys.txt\n  \
 redis-cli --scan | ringscope dist --nodes nutcracker.yml --pool alpha --max-imbalance 1.10\n  \
-ringscope dist --nodes samples/nodes.txt --random 1000000 --pattern 'user:{}' --format csv")]
+ringscope dist --nodes samples/nodes.txt --random 1000000 --pattern 'user:{}' --format csv"
+    )]
     Dist(DistArgs),
 }
 
@@ -133,12 +141,19 @@ pub struct KeyFlags {
 
 impl KeyFlags {
     pub fn source(&self) -> ringscope::Result<KeySource> {
-        let random = self.random.map(|count| RandomKeys { count, seed: self.seed, pattern: self.pattern.clone() });
+        let random = self.random.map(|count| RandomKeys {
+            count,
+            seed: self.seed,
+            pattern: self.pattern.clone(),
+        });
         KeySource::from_files(&self.files, random)
     }
 
     pub fn format(&self) -> KeyFormat {
-        KeyFormat { delimiter: if self.null { 0 } else { b'\n' }, keep_cr: self.keep_cr }
+        KeyFormat {
+            delimiter: if self.null { 0 } else { b'\n' },
+            keep_cr: self.keep_cr,
+        }
     }
 }
 
@@ -259,6 +274,8 @@ fn parse_hash_tag(text: &str) -> Result<HashTag, String> {
 fn parse_ratio(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(ratio) if ratio >= 1.0 && ratio.is_finite() => Ok(ratio),
-        _ => Err(format!("'{text}' is not a ratio of at least 1.0 (max/mean, e.g. 1.10)")),
+        _ => Err(format!(
+            "'{text}' is not a ratio of at least 1.0 (max/mean, e.g. 1.10)"
+        )),
     }
 }

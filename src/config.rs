@@ -8,7 +8,9 @@ use crate::error::{Error, Result};
 use crate::hash::{self, HashFunction};
 use crate::nodes::{self, Format, Node, Pool, PoolSettings};
 use crate::preset::Preset;
-use crate::ring::{self, Algo, DEFAULT_MAGLEV_TABLE, DEFAULT_VNODES, HashTag, Placement, RingConfig};
+use crate::ring::{
+    self, Algo, DEFAULT_MAGLEV_TABLE, DEFAULT_VNODES, HashTag, Placement, RingConfig,
+};
 
 /// The ring options every subcommand shares, already parsed into types.
 #[derive(Clone, Debug, Default)]
@@ -74,8 +76,15 @@ pub fn build_ring(options: &RingOptions) -> Result<Ring> {
         .unwrap_or(Preset::Twemproxy.algo());
     let config = ring_config(options, &pool.settings, preset, algo)?;
     let placement = ring::build(&pool.nodes, &config)?;
-    let preset = preset.or((options.algo.is_none() && pool.settings.algo.is_none()).then_some(Preset::Twemproxy));
-    Ok(Ring { nodes: pool.nodes, config, preset, settings: pool.settings, placement })
+    let preset = preset
+        .or((options.algo.is_none() && pool.settings.algo.is_none()).then_some(Preset::Twemproxy));
+    Ok(Ring {
+        nodes: pool.nodes,
+        config,
+        preset,
+        settings: pool.settings,
+        placement,
+    })
 }
 
 fn read_pool(options: &RingOptions) -> Result<Pool> {
@@ -88,20 +97,31 @@ fn read_pool(options: &RingOptions) -> Result<Pool> {
             if options.nodes_format.is_some() {
                 return Err(Error::usage("--nodes-format needs --nodes FILE"));
             }
-            Pool { format: Format::Plain, nodes: Vec::new(), settings: PoolSettings::default() }
+            Pool {
+                format: Format::Plain,
+                nodes: Vec::new(),
+                settings: PoolSettings::default(),
+            }
         }
     };
     for (index, spec) in options.inline_nodes.iter().enumerate() {
         pool.nodes.push(nodes::parse_inline(spec, index + 1)?);
     }
     if pool.nodes.is_empty() {
-        return Err(Error::usage("no nodes: give --nodes FILE or --node SPEC (e.g. --node 10.0.0.1:6379)"));
+        return Err(Error::usage(
+            "no nodes: give --nodes FILE or --node SPEC (e.g. --node 10.0.0.1:6379)",
+        ));
     }
     nodes::check_unique_labels(&pool.nodes)?;
     Ok(pool)
 }
 
-fn ring_config(options: &RingOptions, settings: &PoolSettings, preset: Option<Preset>, algo: Algo) -> Result<RingConfig> {
+fn ring_config(
+    options: &RingOptions,
+    settings: &PoolSettings,
+    preset: Option<Preset>,
+    algo: Algo,
+) -> Result<RingConfig> {
     if options.vnodes.is_some() && !algo.takes_vnodes() {
         return Err(Error::usage(format!(
             "--vnodes applies to --algo vnode; {} sets its own points (drop --vnodes or use --algo vnode)",
@@ -109,10 +129,15 @@ fn ring_config(options: &RingOptions, settings: &PoolSettings, preset: Option<Pr
         )));
     }
     if options.vnodes == Some(0) {
-        return Err(Error::usage("--vnodes 0: a ring needs at least 1 point per unit of weight"));
+        return Err(Error::usage(
+            "--vnodes 0: a ring needs at least 1 point per unit of weight",
+        ));
     }
     if options.table_size.is_some() && algo != Algo::Maglev {
-        return Err(Error::usage(format!("--table-size applies to --algo maglev, not {}", algo.name())));
+        return Err(Error::usage(format!(
+            "--table-size applies to --algo maglev, not {}",
+            algo.name()
+        )));
     }
     let hash = match algo {
         Algo::Slots => {
@@ -126,7 +151,11 @@ fn ring_config(options: &RingOptions, settings: &PoolSettings, preset: Option<Pr
         }
         _ => match options.hash.or(settings.hash) {
             Some(h) => h,
-            None => hash::by_name(preset.filter(|p| p.algo() == algo).map_or(algo.default_hash(), Preset::hash))?,
+            None => hash::by_name(
+                preset
+                    .filter(|p| p.algo() == algo)
+                    .map_or(algo.default_hash(), Preset::hash),
+            )?,
         },
     };
     let hash_tag = options

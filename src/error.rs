@@ -15,7 +15,10 @@ pub struct Location {
 
 impl Location {
     pub fn new(source: impl Into<String>, line: Option<usize>) -> Self {
-        Location { source: source.into(), line }
+        Location {
+            source: source.into(),
+            line,
+        }
     }
 
     pub fn file(path: &Path, line: usize) -> Self {
@@ -55,11 +58,18 @@ impl Error {
     }
 
     pub fn input(location: Location, message: impl Into<String>) -> Self {
-        Error::Input { location, message: message.into() }
+        Error::Input {
+            location,
+            message: message.into(),
+        }
     }
 
     pub fn io(path: impl Into<PathBuf>, action: &'static str, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), action, source }
+        Error::Io {
+            path: path.into(),
+            action,
+            source,
+        }
     }
 
     /// True when the error is a closed output pipe (`ringscope map | head`), which ends quietly.

@@ -17,7 +17,9 @@ fn main() -> ExitCode {
     };
     match cmd::run(cli.command) {
         Ok(cmd::Outcome { failed_gate: None }) => ExitCode::SUCCESS,
-        Ok(cmd::Outcome { failed_gate: Some(message) }) => {
+        Ok(cmd::Outcome {
+            failed_gate: Some(message),
+        }) => {
             say(&format!("ringscope: gate failed: {message}"));
             ExitCode::from(1)
         }
@@ -45,7 +47,9 @@ fn usage_error(error: clap::Error) -> ExitCode {
             let rendered = error.render().to_string();
             let first = rendered.lines().next().unwrap_or("invalid usage");
             let message = first.strip_prefix("error: ").unwrap_or(first);
-            say(&format!("ringscope: error: {message}; see 'ringscope --help'"));
+            say(&format!(
+                "ringscope: error: {message}; see 'ringscope --help'"
+            ));
             ExitCode::from(2)
         }
     }

@@ -19,16 +19,25 @@ pub fn unknown(what: &str, wanted: &str, valid: &[&str]) -> String {
     // Fewest edits first; among equals, the name sharing the longest start (Jaro-Winkler).
     let score = |name: &str| {
         let similarity = strsim::jaro_winkler(&wanted_lower, name);
-        (strsim::damerau_levenshtein(&wanted_lower, name), std::cmp::Reverse((similarity * 1e6) as u64))
+        (
+            strsim::damerau_levenshtein(&wanted_lower, name),
+            std::cmp::Reverse((similarity * 1e6) as u64),
+        )
     };
-    let nearest = valid.iter().min_by_key(|name| score(name)).map(|name| (score(name).0, *name));
+    let nearest = valid
+        .iter()
+        .min_by_key(|name| score(name))
+        .map(|name| (score(name).0, *name));
     let hint = match nearest {
         Some((distance, name)) if distance <= 2.max(wanted.len() / 3) => {
             format!("; did you mean '{name}'?")
         }
         _ => String::new(),
     };
-    format!("unknown {what} '{wanted}'{hint} (valid: {})", valid.join(", "))
+    format!(
+        "unknown {what} '{wanted}'{hint} (valid: {})",
+        valid.join(", ")
+    )
 }
 
 #[cfg(test)]

@@ -12,15 +12,20 @@ pub enum Preset {
 }
 
 impl Preset {
-    pub const ALL: [(&'static str, Preset); 2] =
-        [("twemproxy", Preset::Twemproxy), ("redis-cluster", Preset::RedisCluster)];
+    pub const ALL: [(&'static str, Preset); 2] = [
+        ("twemproxy", Preset::Twemproxy),
+        ("redis-cluster", Preset::RedisCluster),
+    ];
 
     pub fn by_name(name: &str) -> Result<Preset> {
         crate::names::resolve("preset", name, &Preset::ALL)
     }
 
     pub fn name(self) -> &'static str {
-        Preset::ALL.iter().find(|(_, p)| *p == self).map_or("?", |(n, _)| *n)
+        Preset::ALL
+            .iter()
+            .find(|(_, p)| *p == self)
+            .map_or("?", |(n, _)| *n)
     }
 
     pub fn algo(self) -> Algo {

@@ -17,8 +17,16 @@ impl Counts {
     }
 }
 
-pub fn count_keys(placement: &dyn Placement, nodes: usize, source: &KeySource, format: KeyFormat) -> Result<Counts> {
-    let mut counts = Counts { per_node: vec![0; nodes], unassigned: 0 };
+pub fn count_keys(
+    placement: &dyn Placement,
+    nodes: usize,
+    source: &KeySource,
+    format: KeyFormat,
+) -> Result<Counts> {
+    let mut counts = Counts {
+        per_node: vec![0; nodes],
+        unassigned: 0,
+    };
     source.for_each(format, |key| {
         match placement.locate(key) {
             Some(node) => counts.per_node[node as usize] += 1,

@@ -27,7 +27,13 @@ impl DistReport {
     pub fn new(nodes: &[Node], counts: &Counts) -> DistReport {
         let expected = expected_shares(nodes);
         let total = counts.total();
-        let share = |keys: u64| if total == 0 { 0.0 } else { keys as f64 / total as f64 };
+        let share = |keys: u64| {
+            if total == 0 {
+                0.0
+            } else {
+                keys as f64 / total as f64
+            }
+        };
         let loads: Vec<f64> = counts.per_node.iter().map(|&k| k as f64).collect();
         DistReport {
             keys: total,

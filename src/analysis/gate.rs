@@ -3,7 +3,10 @@
 
 /// `--max-imbalance`: fails when some node carries more than `limit` times what its weight
 /// promises. `rows` are `(node, share, expected_share)`.
-pub fn max_imbalance<'a>(rows: impl IntoIterator<Item = (&'a str, f64, f64)>, limit: f64) -> Option<String> {
+pub fn max_imbalance<'a>(
+    rows: impl IntoIterator<Item = (&'a str, f64, f64)>,
+    limit: f64,
+) -> Option<String> {
     let (node, ratio) = rows
         .into_iter()
         .filter(|&(_, _, expected)| expected > 0.0)
@@ -25,7 +28,10 @@ mod tests {
     fn names_the_worst_node() {
         let rows = [("a", 0.30, 0.25), ("b", 0.45, 0.5), ("c", 0.25, 0.25)];
         let message = max_imbalance(rows, 1.1).unwrap();
-        assert_eq!(message, "--max-imbalance 1.1: node a carries 1.2000 times its expected share (9.09% over the limit)");
+        assert_eq!(
+            message,
+            "--max-imbalance 1.1: node a carries 1.2000 times its expected share (9.09% over the limit)"
+        );
         assert_eq!(max_imbalance(rows, 1.2), None);
     }
 }

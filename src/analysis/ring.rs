@@ -42,7 +42,11 @@ impl RingReport {
                 })
                 .collect(),
             // Below float noise the whole space is owned.
-            unowned_share: if owned > 1.0 - 1e-12 { 0.0 } else { 1.0 - owned },
+            unowned_share: if owned > 1.0 - 1e-12 {
+                0.0
+            } else {
+                1.0 - owned
+            },
             basis: ownership.basis.name(),
             stats: Stats::of(&ownership.shares, &expected),
         }

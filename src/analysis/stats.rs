@@ -24,10 +24,22 @@ impl Stats {
         let total: f64 = loads.iter().sum();
         let mean = total / n;
         let promised = |i: usize| total * expected_shares[i];
-        let squares: f64 = loads.iter().enumerate().map(|(i, &l)| (l - promised(i)).powi(2)).sum();
+        let squares: f64 = loads
+            .iter()
+            .enumerate()
+            .map(|(i, &l)| (l - promised(i)).powi(2))
+            .sum();
         let stddev = (squares / n).sqrt();
-        let ratios = loads.iter().enumerate().map(|(i, &l)| if promised(i) > 0.0 { l / promised(i) } else { 0.0 });
-        let (min, max) = ratios.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), r| (lo.min(r), hi.max(r)));
+        let ratios = loads.iter().enumerate().map(|(i, &l)| {
+            if promised(i) > 0.0 {
+                l / promised(i)
+            } else {
+                0.0
+            }
+        });
+        let (min, max) = ratios.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), r| {
+            (lo.min(r), hi.max(r))
+        });
         let defined = total > 0.0;
         Stats {
             mean,

@@ -12,7 +12,10 @@ pub fn run(args: LookupArgs) -> ringscope::Result<Outcome> {
     let ring = build_ring(&args.ring.options())?;
     let mut out = stdout();
     for key in &args.keys {
-        let label = ring.placement.locate(os_bytes(key)).map_or(UNASSIGNED, |n| ring.nodes[n as usize].label.as_str());
+        let label = ring
+            .placement
+            .locate(os_bytes(key))
+            .map_or(UNASSIGNED, |n| ring.nodes[n as usize].label.as_str());
         written(writeln!(out, "{label}"))?;
     }
     finish(out)?;

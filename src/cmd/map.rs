@@ -15,7 +15,11 @@ pub fn run(args: MapArgs) -> ringscope::Result<Outcome> {
     let mut writer = KeyWriter::new(stdout(), args.format.into(), with_slot).map_err(io_error)?;
     source.for_each(args.keys.format(), |key| {
         let node = ring.placement.locate(key).map(|n| labels[n as usize]);
-        let slot = if with_slot { ring.placement.slot(key) } else { None };
+        let slot = if with_slot {
+            ring.placement.slot(key)
+        } else {
+            None
+        };
         written(writer.write(key, node, slot))
     })?;
     written(writer.flush())?;

@@ -15,7 +15,10 @@ pub fn run(args: RingArgs) -> Result<Outcome> {
     let mut out = stdout();
     if args.points {
         let all = ring.placement.points().ok_or_else(|| {
-            Error::usage(format!("--points: {} places keys without points; nothing to dump", ring.config.algo.name()))
+            Error::usage(format!(
+                "--points: {} places keys without points; nothing to dump",
+                ring.config.algo.name()
+            ))
         })?;
         let labels: Vec<&str> = ring.nodes.iter().map(|n| n.label.as_str()).collect();
         written(points::write(&all, &labels, format, &mut out))?;
@@ -26,7 +29,13 @@ pub fn run(args: RingArgs) -> Result<Outcome> {
     written(output::render(&report, format, &ring.describe(), &mut out))?;
     finish(out)?;
     let failed_gate = args.report.max_imbalance.and_then(|limit| {
-        gate::max_imbalance(report.nodes.iter().map(|n| (n.node.as_str(), n.share, n.expected_share)), limit)
+        gate::max_imbalance(
+            report
+                .nodes
+                .iter()
+                .map(|n| (n.node.as_str(), n.share, n.expected_share)),
+            limit,
+        )
     });
     Ok(Outcome { failed_gate })
 }

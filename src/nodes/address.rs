@@ -8,7 +8,11 @@ use crate::error::{Error, Location, Result};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Address {
     /// `host:port`; `text` is exactly what the source wrote (e.g. a port `06379` stays so).
-    Tcp { host: String, port: u16, text: String },
+    Tcp {
+        host: String,
+        port: u16,
+        text: String,
+    },
     /// A unix socket path.
     Unix { path: String },
     /// A name without a port.
@@ -32,33 +36,57 @@ impl Address {
             return Err(Error::input(at.clone(), "empty address"));
         }
         if text.starts_with('/') {
-            return Ok(Address::Unix { path: text.to_string() });
+            return Ok(Address::Unix {
+                path: text.to_string(),
+            });
         }
         let Some(colon) = port_colon(text) else {
             if text.starts_with('[') {
-                return Err(Error::input(at.clone(), format!("address '{text}' has no port; write [v6]:port")));
+                return Err(Error::input(
+                    at.clone(),
+                    format!("address '{text}' has no port; write [v6]:port"),
+                ));
             }
-            return Ok(Address::Bare { name: text.to_string() });
+            return Ok(Address::Bare {
+                name: text.to_string(),
+            });
         };
         let (host, port_text) = (&text[..colon], &text[colon + 1..]);
         if host.is_empty() || host == "[]" {
-            return Err(Error::input(at.clone(), format!("address '{text}' has no host; write host:port")));
+            return Err(Error::input(
+                at.clone(),
+                format!("address '{text}' has no host; write host:port"),
+            ));
         }
         if host.contains(':') && !host.starts_with('[') {
             return Err(Error::input(
                 at.clone(),
-                format!("address '{text}' is ambiguous; write IPv6 addresses in brackets, e.g. [::1]:6379"),
+                format!(
+                    "address '{text}' is ambiguous; write IPv6 addresses in brackets, e.g. [::1]:6379"
+                ),
             ));
         }
-        let port = parse_port(port_text)
-            .ok_or_else(|| Error::input(at.clone(), format!("port '{port_text}' in '{text}' is not a port number (1-65535)")))?;
-        Ok(Address::Tcp { host: host.to_string(), port, text: text.to_string() })
+        let port = parse_port(port_text).ok_or_else(|| {
+            Error::input(
+                at.clone(),
+                format!("port '{port_text}' in '{text}' is not a port number (1-65535)"),
+            )
+        })?;
+        Ok(Address::Tcp {
+            host: host.to_string(),
+            port,
+            text: text.to_string(),
+        })
     }
 }
 
 /// The colon that separates host and port: the last one, outside any `[v6]` brackets.
 fn port_colon(text: &str) -> Option<usize> {
-    let search_from = if text.starts_with('[') { text.find(']')? } else { 0 };
+    let search_from = if text.starts_with('[') {
+        text.find(']')?
+    } else {
+        0
+    };
     text[search_from..].rfind(':').map(|i| i + search_from)
 }
 
@@ -81,19 +109,45 @@ mod tests {
     fn forms() {
         assert_eq!(
             parse("10.0.0.1:06379").unwrap(),
-            Address::Tcp { host: "10.0.0.1".into(), port: 6379, text: "10.0.0.1:06379".into() }
+            Address::Tcp {
+                host: "10.0.0.1".into(),
+                port: 6379,
+                text: "10.0.0.1:06379".into()
+            }
         );
         assert_eq!(
             parse("[::1]:6379").unwrap(),
-            Address::Tcp { host: "[::1]".into(), port: 6379, text: "[::1]:6379".into() }
+            Address::Tcp {
+                host: "[::1]".into(),
+                port: 6379,
+                text: "[::1]:6379".into()
+            }
         );
-        assert_eq!(parse("/var/run/r.sock").unwrap(), Address::Unix { path: "/var/run/r.sock".into() });
-        assert_eq!(parse("cache-a").unwrap(), Address::Bare { name: "cache-a".into() });
+        assert_eq!(
+            parse("/var/run/r.sock").unwrap(),
+            Address::Unix {
+                path: "/var/run/r.sock".into()
+            }
+        );
+        assert_eq!(
+            parse("cache-a").unwrap(),
+            Address::Bare {
+                name: "cache-a".into()
+            }
+        );
     }
 
     #[test]
     fn refusals() {
-        for bad in ["10.0.0.1:0", "10.0.0.1:65536", "10.0.0.1:http", ":6379", "::1:6379", "[::1]", "h:"] {
+        for bad in [
+            "10.0.0.1:0",
+            "10.0.0.1:65536",
+            "10.0.0.1:http",
+            ":6379",
+            "::1:6379",
+            "[::1]",
+            "h:",
+        ] {
             let err = parse(bad).unwrap_err().to_string();
             assert!(err.starts_with("t:1: "), "{bad}: {err}");
         }

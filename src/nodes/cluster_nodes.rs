@@ -16,7 +16,10 @@ pub fn parse(text: &str, source: &str) -> Result<Vec<Node>> {
         if fields.is_empty() {
             continue;
         }
-        if fields.len() < 8 || fields[0].len() != 40 || !fields[0].bytes().all(|b| b.is_ascii_hexdigit()) {
+        if fields.len() < 8
+            || fields[0].len() != 40
+            || !fields[0].bytes().all(|b| b.is_ascii_hexdigit())
+        {
             return Err(Error::input(
                 at,
                 "not a CLUSTER NODES line (<id> <ip:port@cport> <flags> <master> <ping> <pong> <epoch> <link> <slots>...)",
@@ -32,13 +35,21 @@ pub fn parse(text: &str, source: &str) -> Result<Vec<Node>> {
             if slot_field.starts_with('[') {
                 continue;
             }
-            let (first, last) = parse_range(slot_field)
-                .ok_or_else(|| Error::input(at.clone(), format!("slot range '{slot_field}' is not N or N-M with 0 <= N <= M < 16384")))?;
+            let (first, last) = parse_range(slot_field).ok_or_else(|| {
+                Error::input(
+                    at.clone(),
+                    format!("slot range '{slot_field}' is not N or N-M with 0 <= N <= M < 16384"),
+                )
+            })?;
             for slot in first..=last {
                 if let Some(other) = owner_of[usize::from(slot)].replace(nodes.len()) {
                     return Err(Error::input(
                         at,
-                        format!("slot {slot} is also owned by {} (line {}); a slot has one master", nodes[other].label, other_line(&nodes[other])),
+                        format!(
+                            "slot {slot} is also owned by {} (line {}); a slot has one master",
+                            nodes[other].label,
+                            other_line(&nodes[other])
+                        ),
                     ));
                 }
             }
@@ -50,11 +61,17 @@ pub fn parse(text: &str, source: &str) -> Result<Vec<Node>> {
 }
 
 fn other_line(node: &Node) -> String {
-    node.origin.line.map_or_else(|| "?".into(), |l| l.to_string())
+    node.origin
+        .line
+        .map_or_else(|| "?".into(), |l| l.to_string())
 }
 
 fn parse_range(text: &str) -> Option<(u16, u16)> {
-    let slot = |t: &str| t.parse::<u16>().ok().filter(|&s| usize::from(s) < SLOT_COUNT);
+    let slot = |t: &str| {
+        t.parse::<u16>()
+            .ok()
+            .filter(|&s| usize::from(s) < SLOT_COUNT)
+    };
     let (first, last) = match text.split_once('-') {
         Some((a, b)) => (slot(a)?, slot(b)?),
         None => (slot(text)?, slot(text)?),
@@ -80,7 +97,10 @@ e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 127.0.0.1:30001@31001 myself,master - 0
     #[test]
     fn masters_with_their_slots() {
         let nodes = parse(SAMPLE, "nodes.txt").unwrap();
-        let summary: Vec<(&str, &[(u16, u16)])> = nodes.iter().map(|n| (n.label.as_str(), n.slots.as_slice())).collect();
+        let summary: Vec<(&str, &[(u16, u16)])> = nodes
+            .iter()
+            .map(|n| (n.label.as_str(), n.slots.as_slice()))
+            .collect();
         assert_eq!(
             summary,
             [
@@ -94,11 +114,22 @@ e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 127.0.0.1:30001@31001 myself,master - 0
     #[test]
     fn garbage_and_overlaps_are_refused() {
         let err = parse("hello world\n", "nodes.txt").unwrap_err().to_string();
-        assert!(err.starts_with("nodes.txt:1: not a CLUSTER NODES line"), "{err}");
+        assert!(
+            err.starts_with("nodes.txt:1: not a CLUSTER NODES line"),
+            "{err}"
+        );
         let overlap = SAMPLE.replace("5461-10922", "5000-10922");
         let err = parse(&overlap, "nodes.txt").unwrap_err().to_string();
-        assert!(err.starts_with("nodes.txt:6: slot 5000 is also owned by 127.0.0.1:30002 (line 2)"), "{err}");
+        assert!(
+            err.starts_with("nodes.txt:6: slot 5000 is also owned by 127.0.0.1:30002 (line 2)"),
+            "{err}"
+        );
         let bad = SAMPLE.replace("10923-16383", "10923-16384");
-        assert!(parse(&bad, "nodes.txt").unwrap_err().to_string().contains("'10923-16384'"));
+        assert!(
+            parse(&bad, "nodes.txt")
+                .unwrap_err()
+                .to_string()
+                .contains("'10923-16384'")
+        );
     }
 }

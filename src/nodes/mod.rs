@@ -34,7 +34,14 @@ pub struct Node {
 impl Node {
     pub fn new(address: Address, weight: u32, name: Option<String>, origin: Location) -> Self {
         let label = name.clone().unwrap_or_else(|| address.to_string());
-        Node { label, name, address, weight, slots: Vec::new(), origin }
+        Node {
+            label,
+            name,
+            address,
+            weight,
+            slots: Vec::new(),
+            origin,
+        }
     }
 
     /// The server name twemproxy puts on its continuum (`conf_add_server`): the name when
@@ -45,7 +52,9 @@ impl Node {
             return name.as_str().into();
         }
         match &self.address {
-            Address::Tcp { host, port: 11211, .. } => host.as_str().into(),
+            Address::Tcp {
+                host, port: 11211, ..
+            } => host.as_str().into(),
             Address::Tcp { text, .. } => text.as_str().into(),
             Address::Unix { path } => format!("{path}:").into(),
             Address::Bare { name } => name.as_str().into(),
@@ -72,10 +81,20 @@ impl Format {
         crate::names::resolve("node-list format", name, &Format::ALL)
     }
 
+    pub fn name(self) -> &'static str {
+        Format::ALL
+            .iter()
+            .find(|(_, f)| *f == self)
+            .map_or("?", |(n, _)| *n)
+    }
+
     /// Recognises a format from its content: `CLUSTER NODES` lines start with a 40-hex-digit
     /// node id; a twemproxy config has a `servers:` key; anything else is a plain list.
     pub fn detect(text: &str) -> Format {
-        let meaningful = text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'));
+        let meaningful = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'));
         for line in meaningful {
             let first = line.split_whitespace().next().unwrap_or("");
             if first.len() == 40 && first.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -124,13 +143,13 @@ pub fn read_file(path: &Path, format: Option<Format>, pool: Option<&str>) -> Res
 /// Parses node-list text. `source` names it in messages.
 pub fn parse(text: &str, source: &str, format: Option<Format>, pool: Option<&str>) -> Result<Pool> {
     let format = format.unwrap_or_else(|| Format::detect(text));
-    if format != Format::Twemproxy {
-        if let Some(pool) = pool {
-            return Err(Error::usage(format!(
-                "--pool {pool} applies to a nutcracker.yml, but {source} is a {} node list",
-                Format::ALL.iter().find(|(_, f)| *f == format).map_or("?", |(n, _)| *n)
-            )));
-        }
+    if let Some(pool) = pool
+        && format != Format::Twemproxy
+    {
+        return Err(Error::usage(format!(
+            "--pool {pool} applies to a nutcracker.yml, but {source} is a {} node list",
+            format.name()
+        )));
     }
     let pool = match format {
         Format::Plain => Pool {
@@ -142,7 +161,10 @@ pub fn parse(text: &str, source: &str, format: Option<Format>, pool: Option<&str
         Format::ClusterNodes => Pool {
             format,
             nodes: cluster_nodes::parse(text, source)?,
-            settings: PoolSettings { algo: Some(Algo::Slots), ..PoolSettings::default() },
+            settings: PoolSettings {
+                algo: Some(Algo::Slots),
+                ..PoolSettings::default()
+            },
         },
     };
     if pool.nodes.is_empty() {
@@ -157,7 +179,9 @@ pub fn parse(text: &str, source: &str, format: Option<Format>, pool: Option<&str
 /// Parses one inline `--node SPEC` (the plain-list line syntax).
 pub fn parse_inline(spec: &str, position: usize) -> Result<Node> {
     plain::parse_line(spec, Location::new(format!("--node #{position}"), None))?.ok_or_else(|| {
-        Error::usage(format!("--node #{position} is empty; give ADDR[:WEIGHT] [NAME]"))
+        Error::usage(format!(
+            "--node #{position} is empty; give ADDR[:WEIGHT] [NAME]"
+        ))
     })
 }
 
@@ -181,9 +205,15 @@ pub fn check_unique_labels(nodes: &[Node]) -> Result<()> {
 /// Parses a weight: a whole number of at least 1.
 pub(crate) fn parse_weight(text: &str, location: &Location) -> Result<u32> {
     match text.parse::<u64>() {
-        Ok(0) => Err(Error::input(location.clone(), "weight 0: weights must be at least 1")),
+        Ok(0) => Err(Error::input(
+            location.clone(),
+            "weight 0: weights must be at least 1",
+        )),
         Ok(w) if w <= u64::from(u32::MAX) => Ok(w as u32),
-        Ok(_) => Err(Error::input(location.clone(), format!("weight {text} is too large (at most {})", u32::MAX))),
+        Ok(_) => Err(Error::input(
+            location.clone(),
+            format!("weight {text} is too large (at most {})", u32::MAX),
+        )),
         Err(_) => Err(Error::input(
             location.clone(),
             format!("weight '{text}' is not a whole number; weights are integers of at least 1"),
@@ -216,9 +246,14 @@ mod tests {
 
     #[test]
     fn detects_formats() {
-        assert_eq!(Format::detect("alpha:\n  servers:\n   - 127.0.0.1:6379:1\n"), Format::Twemproxy);
         assert_eq!(
-            Format::detect("07c37dfeb235213a872192d90877d0cd55635b91 127.0.0.1:30004@31004 slave e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 0 1426238317239 4 connected\n"),
+            Format::detect("alpha:\n  servers:\n   - 127.0.0.1:6379:1\n"),
+            Format::Twemproxy
+        );
+        assert_eq!(
+            Format::detect(
+                "07c37dfeb235213a872192d90877d0cd55635b91 127.0.0.1:30004@31004 slave e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 0 1426238317239 4 connected\n"
+            ),
             Format::ClusterNodes
         );
         assert_eq!(Format::detect("# pool\n10.0.0.1:6379\n"), Format::Plain);

@@ -32,7 +32,9 @@ pub fn parse_line(line: &str, at: Location) -> Result<Option<Node>> {
         } else {
             return Err(Error::input(
                 at,
-                format!("unexpected '{field}'; a node line is ADDR[:WEIGHT] [NAME] or ADDR [WEIGHT] [NAME]"),
+                format!(
+                    "unexpected '{field}'; a node line is ADDR[:WEIGHT] [NAME] or ADDR [WEIGHT] [NAME]"
+                ),
             ));
         }
     }
@@ -54,14 +56,25 @@ fn strip_comment(line: &str) -> &str {
 /// Splits a trailing `:WEIGHT` off an address: `host:port:weight`, `[v6]:port:weight` and
 /// `/path:weight` carry one; `host:port` and bare names do not.
 fn split_colon_weight<'a>(field: &'a str, at: &Location) -> Result<(&'a str, Option<u32>)> {
-    let after_brackets = if field.starts_with('[') { field.find(']').unwrap_or(0) } else { 0 };
+    let after_brackets = if field.starts_with('[') {
+        field.find(']').unwrap_or(0)
+    } else {
+        0
+    };
     let colons = field[after_brackets..].matches(':').count();
-    let has_weight = if field.starts_with('/') { colons >= 1 } else { colons >= 2 };
+    let has_weight = if field.starts_with('/') {
+        colons >= 1
+    } else {
+        colons >= 2
+    };
     if !has_weight {
         return Ok((field, None));
     }
     let colon = field.rfind(':').expect("counted a colon");
-    Ok((&field[..colon], Some(parse_weight(&field[colon + 1..], at)?)))
+    Ok((
+        &field[..colon],
+        Some(parse_weight(&field[colon + 1..], at)?),
+    ))
 }
 
 fn looks_numeric(field: &str) -> bool {
@@ -74,13 +87,18 @@ mod tests {
     use super::*;
 
     fn one(line: &str) -> Node {
-        parse_line(line, Location::new("p", Some(1))).unwrap().unwrap()
+        parse_line(line, Location::new("p", Some(1)))
+            .unwrap()
+            .unwrap()
     }
 
     #[test]
     fn all_line_forms() {
         let n = one("10.0.0.1:6379:2 cache-a");
-        assert_eq!((n.label.as_str(), n.weight, n.address.to_string()), ("cache-a", 2, "10.0.0.1:6379".into()));
+        assert_eq!(
+            (n.label.as_str(), n.weight, n.address.to_string()),
+            ("cache-a", 2, "10.0.0.1:6379".into())
+        );
         let n = one("10.0.0.1:6379 3 cache-b  # comment");
         assert_eq!((n.label.as_str(), n.weight), ("cache-b", 3));
         let n = one("10.0.0.1:6379 cache-c");
@@ -102,8 +120,16 @@ mod tests {
 
     #[test]
     fn errors_name_the_line() {
-        for bad in ["10.0.0.1:6379:0", "10.0.0.1:6379 -2", "10.0.0.1:6379:x", "10.0.0.1:6379 a b", "10.0.0.1:99999"] {
-            let err = parse_line(bad, Location::new("p", Some(7))).unwrap_err().to_string();
+        for bad in [
+            "10.0.0.1:6379:0",
+            "10.0.0.1:6379 -2",
+            "10.0.0.1:6379:x",
+            "10.0.0.1:6379 a b",
+            "10.0.0.1:99999",
+        ] {
+            let err = parse_line(bad, Location::new("p", Some(7)))
+                .unwrap_err()
+                .to_string();
             assert!(err.starts_with("p:7: "), "{bad}: {err}");
         }
     }

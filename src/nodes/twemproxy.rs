@@ -11,8 +11,18 @@ use crate::ring::{Algo, HashTag};
 
 /// The hash names twemproxy 0.5.0 accepts (`nc_conf.c : hash_strings`).
 const TWEMPROXY_HASHES: [&str; 12] = [
-    "one_at_a_time", "md5", "crc16", "crc32", "crc32a", "fnv1_64", "fnv1a_64", "fnv1_32",
-    "fnv1a_32", "hsieh", "murmur", "jenkins",
+    "one_at_a_time",
+    "md5",
+    "crc16",
+    "crc32",
+    "crc32a",
+    "fnv1_64",
+    "fnv1a_64",
+    "fnv1_32",
+    "fnv1a_32",
+    "hsieh",
+    "murmur",
+    "jenkins",
 ];
 
 pub fn parse(text: &str, source: &str, wanted: Option<&str>) -> Result<Pool> {
@@ -24,16 +34,28 @@ pub fn parse(text: &str, source: &str, wanted: Option<&str>) -> Result<Pool> {
     })?;
     let at = |node: &MarkedYaml| Location::new(source, Some(node.span.start.line()));
     let root = documents.first().ok_or_else(|| {
-        Error::input(Location::new(source, None), "empty nutcracker.yml; define at least one pool")
+        Error::input(
+            Location::new(source, None),
+            "empty nutcracker.yml; define at least one pool",
+        )
     })?;
     let YamlData::Mapping(pools) = &root.data else {
-        return Err(Error::input(at(root), "a nutcracker.yml is a mapping of pool names to pools"));
+        return Err(Error::input(
+            at(root),
+            "a nutcracker.yml is a mapping of pool names to pools",
+        ));
     };
-    let names: Vec<String> = pools.keys().map(|k| scalar_text(k).unwrap_or_default()).collect();
+    let names: Vec<String> = pools
+        .keys()
+        .map(|k| scalar_text(k).unwrap_or_default())
+        .collect();
     let index = match wanted {
         Some(wanted) => names.iter().position(|n| n == wanted).ok_or_else(|| {
             let valid: Vec<&str> = names.iter().map(String::as_str).collect();
-            Error::usage(format!("{source}: {}", crate::names::unknown("pool", wanted, &valid)))
+            Error::usage(format!(
+                "{source}: {}",
+                crate::names::unknown("pool", wanted, &valid)
+            ))
         })?,
         None if names.len() == 1 => 0,
         None => {
@@ -46,16 +68,24 @@ pub fn parse(text: &str, source: &str, wanted: Option<&str>) -> Result<Pool> {
     };
     let (pool_key, pool) = pools.iter().nth(index).expect("index is within the pools");
     let YamlData::Mapping(pool) = &pool.data else {
-        return Err(Error::input(at(pool_key), format!("pool '{}' is not a mapping of settings", names[index])));
+        return Err(Error::input(
+            at(pool_key),
+            format!("pool '{}' is not a mapping of settings", names[index]),
+        ));
     };
 
-    let mut settings = PoolSettings { algo: Some(Algo::Ketama), ..PoolSettings::default() };
+    let mut settings = PoolSettings {
+        algo: Some(Algo::Ketama),
+        ..PoolSettings::default()
+    };
     let mut nodes = Vec::new();
     for (key, value) in pool {
         let location = at(value);
         let text = scalar_text(value);
         let text_or_err = |what: &str| {
-            text.clone().ok_or_else(|| Error::input(location.clone(), format!("'{what}' must be a single value")))
+            text.clone().ok_or_else(|| {
+                Error::input(location.clone(), format!("'{what}' must be a single value"))
+            })
         };
         match scalar_text(key).as_deref() {
             Some("distribution") => {
@@ -71,7 +101,11 @@ pub fn parse(text: &str, source: &str, wanted: Option<&str>) -> Result<Pool> {
                     other => {
                         return Err(Error::input(
                             location,
-                            crate::names::unknown("distribution", other, &["ketama", "modula", "random"]),
+                            crate::names::unknown(
+                                "distribution",
+                                other,
+                                &["ketama", "modula", "random"],
+                            ),
                         ));
                     }
                 })
@@ -79,18 +113,27 @@ pub fn parse(text: &str, source: &str, wanted: Option<&str>) -> Result<Pool> {
             Some("hash") => {
                 let name = text_or_err("hash")?;
                 if !TWEMPROXY_HASHES.contains(&name.as_str()) {
-                    return Err(Error::input(location, crate::names::unknown("hash", &name, &TWEMPROXY_HASHES)));
+                    return Err(Error::input(
+                        location,
+                        crate::names::unknown("hash", &name, &TWEMPROXY_HASHES),
+                    ));
                 }
                 settings.hash = Some(hash::by_name(&name)?);
             }
             Some("hash_tag") => {
                 let tag = text_or_err("hash_tag")?;
-                settings.hash_tag = Some(HashTag::parse(&tag).map_err(|e| Error::input(location, e.to_string()))?);
+                settings.hash_tag =
+                    Some(HashTag::parse(&tag).map_err(|e| Error::input(location, e.to_string()))?);
             }
             Some("auto_eject_hosts") => {
                 settings.auto_eject_hosts = match &value.data {
                     YamlData::Value(Scalar::Boolean(b)) => *b,
-                    _ => return Err(Error::input(location, "auto_eject_hosts must be true or false")),
+                    _ => {
+                        return Err(Error::input(
+                            location,
+                            "auto_eject_hosts must be true or false",
+                        ));
+                    }
                 }
             }
             Some("servers") => {
@@ -98,12 +141,19 @@ pub fn parse(text: &str, source: &str, wanted: Option<&str>) -> Result<Pool> {
                     continue;
                 }
                 let YamlData::Sequence(servers) = &value.data else {
-                    return Err(Error::input(location, "servers must be a list of 'host:port:weight [name]' entries"));
+                    return Err(Error::input(
+                        location,
+                        "servers must be a list of 'host:port:weight [name]' entries",
+                    ));
                 };
                 for server in servers {
                     let location = at(server);
-                    let text = scalar_text(server)
-                        .ok_or_else(|| Error::input(location.clone(), "a server entry must be a string 'host:port:weight [name]'"))?;
+                    let text = scalar_text(server).ok_or_else(|| {
+                        Error::input(
+                            location.clone(),
+                            "a server entry must be a string 'host:port:weight [name]'",
+                        )
+                    })?;
                     nodes.push(parse_server(&text, location)?);
                 }
             }
@@ -113,11 +163,18 @@ pub fn parse(text: &str, source: &str, wanted: Option<&str>) -> Result<Pool> {
     if nodes.is_empty() {
         return Err(Error::input(
             at(pool_key),
-            format!("pool '{}' has no servers; add a servers: list", names[index]),
+            format!(
+                "pool '{}' has no servers; add a servers: list",
+                names[index]
+            ),
         ));
     }
     check_unique_continuum_names(&nodes)?;
-    Ok(Pool { format: Format::Twemproxy, nodes, settings })
+    Ok(Pool {
+        format: Format::Twemproxy,
+        nodes,
+        settings,
+    })
 }
 
 /// `host:port:weight [name]` or `/socket/path:weight [name]`, split from the right.
@@ -130,7 +187,9 @@ fn parse_server(text: &str, at: Location) -> Result<Node> {
     let shape_error = || {
         Error::input(
             at.clone(),
-            format!("server '{text}' is not 'host:port:weight [name]' (or '/socket/path:weight [name]')"),
+            format!(
+                "server '{text}' is not 'host:port:weight [name]' (or '/socket/path:weight [name]')"
+            ),
         )
     };
     let (address, weight) = spec.rsplit_once(':').ok_or_else(shape_error)?;
@@ -146,7 +205,10 @@ fn parse_server(text: &str, at: Location) -> Result<Node> {
 /// name"), e.g. `10.0.0.1:11211` next to one named `10.0.0.1`.
 fn check_unique_continuum_names(nodes: &[Node]) -> Result<()> {
     for (i, node) in nodes.iter().enumerate() {
-        if let Some(first) = nodes[..i].iter().find(|n| n.continuum_name() == node.continuum_name()) {
+        if let Some(first) = nodes[..i]
+            .iter()
+            .find(|n| n.continuum_name() == node.continuum_name())
+        {
             return Err(Error::input(
                 node.origin.clone(),
                 format!(
@@ -213,23 +275,53 @@ beta:
     #[test]
     fn several_pools_need_a_choice() {
         let err = parse(TWO_POOLS, "n.yml", None).unwrap_err().to_string();
-        assert_eq!(err, "n.yml has 2 pools (alpha, beta); choose one with --pool NAME");
-        let err = parse(TWO_POOLS, "n.yml", Some("alpah")).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "n.yml has 2 pools (alpha, beta); choose one with --pool NAME"
+        );
+        let err = parse(TWO_POOLS, "n.yml", Some("alpah"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("did you mean 'alpha'"), "{err}");
     }
 
     #[test]
     fn errors_carry_lines() {
         let bad_hash = "p:\n  hash: xxh3\n  servers:\n   - 127.0.0.1:6379:1\n";
-        assert!(parse(bad_hash, "n.yml", None).unwrap_err().to_string().starts_with("n.yml:2: unknown hash 'xxh3'"));
+        assert!(
+            parse(bad_hash, "n.yml", None)
+                .unwrap_err()
+                .to_string()
+                .starts_with("n.yml:2: unknown hash 'xxh3'")
+        );
         let zero = "p:\n  servers:\n   - 127.0.0.1:6379:1\n   - 127.0.0.1:6380:0\n";
-        assert!(parse(zero, "n.yml", None).unwrap_err().to_string().starts_with("n.yml:4: weight 0"));
+        assert!(
+            parse(zero, "n.yml", None)
+                .unwrap_err()
+                .to_string()
+                .starts_with("n.yml:4: weight 0")
+        );
         let no_weight = "p:\n  servers:\n   - 127.0.0.1:6379\n";
-        assert!(parse(no_weight, "n.yml", None).unwrap_err().to_string().starts_with("n.yml:3: server"));
+        assert!(
+            parse(no_weight, "n.yml", None)
+                .unwrap_err()
+                .to_string()
+                .starts_with("n.yml:3: server")
+        );
         let syntax = "p:\n  servers: [\n";
-        assert!(parse(syntax, "n.yml", None).unwrap_err().to_string().contains("YAML syntax error"));
+        assert!(
+            parse(syntax, "n.yml", None)
+                .unwrap_err()
+                .to_string()
+                .contains("YAML syntax error")
+        );
         let empty = "p:\n  listen: 127.0.0.1:1\n  servers:\n";
-        assert!(parse(empty, "n.yml", None).unwrap_err().to_string().contains("has no servers"));
+        assert!(
+            parse(empty, "n.yml", None)
+                .unwrap_err()
+                .to_string()
+                .contains("has no servers")
+        );
     }
 
     #[test]
@@ -243,7 +335,12 @@ beta:
     fn unix_sockets() {
         let yml = "p:\n  servers:\n   - /tmp/redis.sock:2 local\n";
         let pool = parse(yml, "n.yml", None).unwrap();
-        assert_eq!(pool.nodes[0].address, Address::Unix { path: "/tmp/redis.sock".into() });
+        assert_eq!(
+            pool.nodes[0].address,
+            Address::Unix {
+                path: "/tmp/redis.sock".into()
+            }
+        );
         assert_eq!(pool.nodes[0].weight, 2);
     }
 }

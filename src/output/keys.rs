@@ -25,7 +25,8 @@ pub const UNASSIGNED: &str = "(unassigned)";
 
 enum Sink<W: Write> {
     Raw(W),
-    Csv(csv::Writer<W>),
+    // Boxed: the CSV writer carries its own buffer, the raw writer is usually a pointer.
+    Csv(Box<csv::Writer<W>>),
 }
 
 pub struct KeyWriter<W: Write> {
@@ -39,19 +40,30 @@ impl<W: Write> KeyWriter<W> {
     pub fn new(out: W, format: KeyOutputFormat, with_slot: bool) -> io::Result<Self> {
         let sink = if format == KeyOutputFormat::Csv {
             let mut writer = csv::Writer::from_writer(out);
-            let header: &[&str] = if with_slot { &["key", "node", "slot"] } else { &["key", "node"] };
+            let header: &[&str] = if with_slot {
+                &["key", "node", "slot"]
+            } else {
+                &["key", "node"]
+            };
             writer.write_record(header)?;
-            Sink::Csv(writer)
+            Sink::Csv(Box::new(writer))
         } else {
             Sink::Raw(out)
         };
-        Ok(KeyWriter { sink, format, with_slot, scratch: Vec::new() })
+        Ok(KeyWriter {
+            sink,
+            format,
+            with_slot,
+            scratch: Vec::new(),
+        })
     }
 
     /// Writes one record; `node` is `None` for a key no node serves.
     pub fn write(&mut self, key: &[u8], node: Option<&str>, slot: Option<u16>) -> io::Result<()> {
         let mut digits = itoa::Buffer::new();
-        let slot_text = slot.map(|s| digits.format(s).as_bytes()).unwrap_or_default();
+        let slot_text = slot
+            .map(|s| digits.format(s).as_bytes())
+            .unwrap_or_default();
         match &mut self.sink {
             Sink::Csv(writer) => {
                 let node = node.unwrap_or(UNASSIGNED).as_bytes();
@@ -63,9 +75,13 @@ impl<W: Write> KeyWriter<W> {
                 Ok(())
             }
             Sink::Raw(out) => match self.format {
-                KeyOutputFormat::Json => {
-                    write_json(out, &mut self.scratch, key, node, slot.filter(|_| self.with_slot))
-                }
+                KeyOutputFormat::Json => write_json(
+                    out,
+                    &mut self.scratch,
+                    key,
+                    node,
+                    slot.filter(|_| self.with_slot),
+                ),
                 _ => {
                     write_tsv_field(out, key)?;
                     out.write_all(b"\t")?;
@@ -124,7 +140,9 @@ fn write_json(
         Err(_) => {
             out.write_all(b"{\"key_base64\":\"")?;
             scratch.resize(key.len().div_ceil(3) * 4, 0);
-            let written = STANDARD.encode_slice(key, scratch).map_err(io::Error::other)?;
+            let written = STANDARD
+                .encode_slice(key, scratch)
+                .map_err(io::Error::other)?;
             out.write_all(&scratch[..written])?;
             out.write_all(b"\"")?;
         }
@@ -144,7 +162,11 @@ fn write_json(
 mod tests {
     use super::*;
 
-    fn render(format: KeyOutputFormat, with_slot: bool, records: &[(&[u8], Option<&str>, Option<u16>)]) -> Vec<u8> {
+    fn render(
+        format: KeyOutputFormat,
+        with_slot: bool,
+        records: &[(&[u8], Option<&str>, Option<u16>)],
+    ) -> Vec<u8> {
         let mut out = Vec::new();
         let mut writer = KeyWriter::new(&mut out, format, with_slot).unwrap();
         for (key, node, slot) in records {
@@ -157,13 +179,24 @@ mod tests {
 
     #[test]
     fn tsv_escapes_only_what_would_be_ambiguous() {
-        let out = render(KeyOutputFormat::Tsv, false, &[(b"a\tb\\c\xff d\r", Some("n1"), None), (b"k", None, None)]);
+        let out = render(
+            KeyOutputFormat::Tsv,
+            false,
+            &[(b"a\tb\\c\xff d\r", Some("n1"), None), (b"k", None, None)],
+        );
         assert_eq!(out, b"a\\tb\\\\c\xff d\\r\tn1\nk\t(unassigned)\n");
     }
 
     #[test]
     fn csv_quotes_and_keeps_bytes() {
-        let out = render(KeyOutputFormat::Csv, true, &[(b"a,\"b\"", Some("n1"), Some(7)), (b"\xfe", Some("n2"), Some(16383))]);
+        let out = render(
+            KeyOutputFormat::Csv,
+            true,
+            &[
+                (b"a,\"b\"", Some("n1"), Some(7)),
+                (b"\xfe", Some("n2"), Some(16383)),
+            ],
+        );
         assert_eq!(out, b"key,node,slot\n\"a,\"\"b\"\"\",n1,7\n\xfe,n2,16383\n");
     }
 
@@ -172,11 +205,23 @@ mod tests {
         let out = render(
             KeyOutputFormat::Json,
             true,
-            &[(b"caf\xc3\xa9 \"q\"", Some("n1"), Some(1)), (b"\xff\x80z", None, Some(2))],
+            &[
+                (b"caf\xc3\xa9 \"q\"", Some("n1"), Some(1)),
+                (b"\xff\x80z", None, Some(2)),
+            ],
         );
         let text = String::from_utf8(out).unwrap();
-        let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-        assert_eq!(lines[0], serde_json::json!({"key": "café \"q\"", "node": "n1", "slot": 1}));
-        assert_eq!(lines[1], serde_json::json!({"key_base64": "/4B6", "node": null, "slot": 2}));
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(
+            lines[0],
+            serde_json::json!({"key": "café \"q\"", "node": "n1", "slot": 1})
+        );
+        assert_eq!(
+            lines[1],
+            serde_json::json!({"key_base64": "/4B6", "node": null, "slot": 2})
+        );
     }
 }

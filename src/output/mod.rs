@@ -47,7 +47,12 @@ pub trait Report: Serialize {
 }
 
 /// Writes `report`; `caption` (what ring was built) heads the table form only.
-pub fn render(report: &impl Report, format: ReportFormat, caption: &str, out: &mut impl Write) -> io::Result<()> {
+pub fn render(
+    report: &impl Report,
+    format: ReportFormat,
+    caption: &str,
+    out: &mut impl Write,
+) -> io::Result<()> {
     match format {
         ReportFormat::Table => {
             let mut tabular = report.tabular();
@@ -92,5 +97,9 @@ pub(crate) fn human_text(cell: &Cell) -> String {
 
 /// Relative deviation of a share from its expectation.
 pub fn deviation(share: f64, expected: f64) -> Cell {
-    if expected > 0.0 { Cell::Deviation(share / expected - 1.0) } else { Cell::Missing }
+    if expected > 0.0 {
+        Cell::Deviation(share / expected - 1.0)
+    } else {
+        Cell::Missing
+    }
 }

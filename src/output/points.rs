@@ -15,7 +15,12 @@ struct PointRow<'a> {
     node: &'a str,
 }
 
-pub fn write(points: &[Point], labels: &[&str], format: ReportFormat, out: &mut impl Write) -> io::Result<()> {
+pub fn write(
+    points: &[Point],
+    labels: &[&str],
+    format: ReportFormat,
+    out: &mut impl Write,
+) -> io::Result<()> {
     let label = |p: &Point| labels[p.node as usize];
     match format {
         ReportFormat::Table => {
@@ -33,8 +38,15 @@ pub fn write(points: &[Point], labels: &[&str], format: ReportFormat, out: &mut 
             writer.flush()
         }
         ReportFormat::Json => {
-            let rows: Vec<PointRow> = points.iter().map(|p| PointRow { position: p.position, node: label(p) }).collect();
-            serde_json::to_writer(&mut *out, &serde_json::json!({ "points": rows })).map_err(io::Error::from)?;
+            let rows: Vec<PointRow> = points
+                .iter()
+                .map(|p| PointRow {
+                    position: p.position,
+                    node: label(p),
+                })
+                .collect();
+            serde_json::to_writer(&mut *out, &serde_json::json!({ "points": rows }))
+                .map_err(io::Error::from)?;
             writeln!(out)
         }
     }

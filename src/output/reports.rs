@@ -3,10 +3,12 @@
 use super::{Cell, Report, Tabular, deviation};
 use crate::analysis::{DistReport, RingReport, Stats};
 
-fn stats_line(stats: &Stats, mean: String) -> String {
+/// The statistics line under a table; `amount` formats the mean and stddev in the report's unit.
+fn stats_line(stats: &Stats, amount: impl Fn(f64) -> String) -> String {
     format!(
-        "mean {mean} · stddev {:.4} · cv {:.2}% · max/mean {:.4} · min/mean {:.4}",
-        stats.stddev,
+        "mean {} · stddev {} · cv {:.2}% · max/mean {:.4} · min/mean {:.4}",
+        amount(stats.mean),
+        amount(stats.stddev),
         stats.cv * 100.0,
         stats.max_over_mean,
         stats.min_over_mean
@@ -15,9 +17,16 @@ fn stats_line(stats: &Stats, mean: String) -> String {
 
 impl Report for DistReport {
     fn tabular(&self) -> Tabular {
-        let mut summary = vec![format!("{} keys · {}", self.keys, stats_line(&self.stats, format!("{:.1}", self.stats.mean)))];
+        let mut summary = vec![format!(
+            "{} keys · {}",
+            self.keys,
+            stats_line(&self.stats, |keys| format!("{keys:.1}"))
+        )];
         if self.unassigned > 0 {
-            summary.push(format!("{} keys fall in slots no master owns", self.unassigned));
+            summary.push(format!(
+                "{} keys fall in slots no master owns",
+                self.unassigned
+            ));
         }
         Tabular {
             caption: None,
@@ -47,9 +56,15 @@ impl Report for RingReport {
             "exact" => "shares counted exactly over every hash value",
             _ => "shares are what the algorithm promises for a uniform hash",
         };
-        let mut summary = vec![stats_line(&self.stats, format!("{:.4}%", self.stats.mean * 100.0)), basis.to_string()];
+        let mut summary = vec![
+            stats_line(&self.stats, |share| format!("{:.4}%", share * 100.0)),
+            basis.to_string(),
+        ];
         if self.unowned_share > 0.0 {
-            summary.push(format!("{:.4}% of the hash space has no owner", self.unowned_share * 100.0));
+            summary.push(format!(
+                "{:.4}% of the hash space has no owner",
+                self.unowned_share * 100.0
+            ));
         }
         Tabular {
             caption: None,

@@ -5,7 +5,8 @@ use std::io::{self, Write};
 use comfy_table::{CellAlignment, ContentArrangement, LineStyle, Table, TableStyle};
 
 /// Columns aligned, one rule under the header, nothing else: easy to read and to grep.
-const STYLE: TableStyle = TableStyle::new().header_separator(LineStyle::none().fill('─').junction('─'));
+const STYLE: TableStyle =
+    TableStyle::new().header_separator(LineStyle::none().fill('─').junction('─'));
 
 use super::{Cell, Tabular, human_text};
 
@@ -14,7 +15,9 @@ pub fn write(tabular: &Tabular, out: &mut impl Write) -> io::Result<()> {
         writeln!(out, "{caption}")?;
     }
     let mut table = Table::new();
-    table.load_style(STYLE).set_content_arrangement(ContentArrangement::Disabled);
+    table
+        .load_style(STYLE)
+        .set_content_arrangement(ContentArrangement::Disabled);
     table.set_header(tabular.columns.iter().copied());
     for row in &tabular.rows {
         table.add_row(row.iter().map(|cell| {

@@ -32,7 +32,11 @@ impl<P: Copy + Ord + Into<u128>> Continuum<P> {
     #[inline]
     pub fn locate(&self, hash: P) -> Option<NodeId> {
         let index = self.positions.partition_point(|&p| p < hash);
-        let index = if index == self.positions.len() { 0 } else { index };
+        let index = if index == self.positions.len() {
+            0
+        } else {
+            index
+        };
         self.owners.get(index).copied()
     }
 
@@ -59,7 +63,10 @@ impl<P: Copy + Ord + Into<u128>> Continuum<P> {
         if last < top {
             owned[self.owners[0] as usize] += top - last;
         }
-        owned.into_iter().map(|values| values as f64 / range as f64).collect()
+        owned
+            .into_iter()
+            .map(|values| values as f64 / range as f64)
+            .collect()
     }
 
     /// How many points each node holds.
@@ -75,7 +82,10 @@ impl<P: Copy + Ord + Into<u128>> Continuum<P> {
         self.positions
             .iter()
             .zip(&self.owners)
-            .map(|(&position, &node)| Point { position: position.into() as u64, node })
+            .map(|(&position, &node)| Point {
+                position: position.into() as u64,
+                node,
+            })
             .collect()
     }
 }
@@ -122,7 +132,10 @@ mod tests {
         for h in 0..range {
             counts[ring.locate(h).unwrap() as usize] += 1;
         }
-        let expected: Vec<f64> = counts.iter().map(|&c| f64::from(c) / f64::from(range)).collect();
+        let expected: Vec<f64> = counts
+            .iter()
+            .map(|&c| f64::from(c) / f64::from(range))
+            .collect();
         assert_eq!(ring.shares(3, u128::from(range)), expected);
     }
 }

@@ -13,12 +13,18 @@ pub struct HashTag {
 }
 
 impl HashTag {
-    pub const REDIS: HashTag = HashTag { open: b'{', close: b'}' };
+    pub const REDIS: HashTag = HashTag {
+        open: b'{',
+        close: b'}',
+    };
 
     /// Parses the two-byte form twemproxy's `hash_tag` and `--hash-tag` take, e.g. `{}`.
     pub fn parse(text: &str) -> Result<HashTag> {
         match text.as_bytes() {
-            [open, close] => Ok(HashTag { open: *open, close: *close }),
+            [open, close] => Ok(HashTag {
+                open: *open,
+                close: *close,
+            }),
             _ => Err(Error::usage(format!(
                 "hash tag '{text}' must be exactly two bytes, the opening and the closing one (e.g. '{{}}')"
             ))),

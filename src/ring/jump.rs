@@ -36,9 +36,15 @@ impl Jump {
             })
             .collect();
         if end > u64::from(i32::MAX as u32) {
-            return Err(Error::usage("jump: the total weight (buckets) exceeds 2^31 - 1"));
+            return Err(Error::usage(
+                "jump: the total weight (buckets) exceeds 2^31 - 1",
+            ));
         }
-        Ok(Jump { ends, hash: config.hash, hash_tag: config.hash_tag })
+        Ok(Jump {
+            ends,
+            hash: config.hash,
+            hash_tag: config.hash_tag,
+        })
     }
 }
 
@@ -46,7 +52,10 @@ impl Placement for Jump {
     #[inline]
     fn locate(&self, key: &[u8]) -> Option<NodeId> {
         let buckets = *self.ends.last()? as u32;
-        let bucket = u64::from(jump_hash(self.hash.hash64(hashed_part(self.hash_tag.as_ref(), key)), buckets));
+        let bucket = u64::from(jump_hash(
+            self.hash.hash64(hashed_part(self.hash_tag.as_ref(), key)),
+            buckets,
+        ));
         Some(self.ends.partition_point(|&end| end <= bucket) as NodeId)
     }
 
@@ -60,7 +69,11 @@ impl Placement for Jump {
             shares.push((end - start) as f64 / total);
             start = end;
         }
-        Ownership { points, shares, basis: ShareBasis::Analytic }
+        Ownership {
+            points,
+            shares,
+            basis: ShareBasis::Analytic,
+        }
     }
 }
 
@@ -72,11 +85,20 @@ mod tests {
     fn reference_vectors() {
         // dgryski/go-jump jump_test.go, generated from the reference C++ code (ALGORITHMS.md 10.6).
         let key1: Vec<u32> = (1..=19).map(|n| jump_hash(1, n)).collect();
-        assert_eq!(key1, [0, 0, 0, 0, 0, 0, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 17, 17]);
+        assert_eq!(
+            key1,
+            [0, 0, 0, 0, 0, 0, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 17, 17]
+        );
         let beef: Vec<u32> = (1..=19).map(|n| jump_hash(0xdeadbeef, n)).collect();
-        assert_eq!(beef, [0, 1, 2, 3, 3, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 16, 16, 16]);
+        assert_eq!(
+            beef,
+            [0, 1, 2, 3, 3, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 16, 16, 16]
+        );
         let coffee: Vec<u32> = (1..=19).map(|n| jump_hash(0x0ddc0ffeebadf00d, n)).collect();
-        assert_eq!(coffee, [0, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 15, 15, 15, 15]);
+        assert_eq!(
+            coffee,
+            [0, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 15, 15, 15, 15]
+        );
         assert!((1..=19).all(|n| jump_hash(0, n) == 0));
         assert_eq!(jump_hash(1, 1000), 549);
         assert_eq!(jump_hash(0xdeadbeef, 1000), 285);

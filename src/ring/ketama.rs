@@ -76,13 +76,13 @@ impl Ketama {
 /// twemproxy's key hash: the tagged part of the key, and 0 for an empty part (it never calls
 /// the hash function on zero bytes).
 #[inline]
-pub(crate) fn twemproxy_key_hash(
-    hash: &HashFunction,
-    tag: Option<&HashTag>,
-    key: &[u8],
-) -> u32 {
+pub(crate) fn twemproxy_key_hash(hash: &HashFunction, tag: Option<&HashTag>, key: &[u8]) -> u32 {
     let part = hashed_part(tag, key);
-    if part.is_empty() { 0 } else { hash.hash32(part) }
+    if part.is_empty() {
+        0
+    } else {
+        hash.hash32(part)
+    }
 }
 
 impl Placement for Ketama {
@@ -118,13 +118,31 @@ mod tests {
         for n in [1u32, 2, 3, 4, 10, 24, 26, 48] {
             assert_eq!(twemproxy_points(1, n, n), 160, "n = {n}");
         }
-        for n in [25u32, 47, 50, 55, 61, 71, 94, 100, 107, 109, 110, 115, 122, 142, 159, 163, 188, 193, 200] {
+        for n in [
+            25u32, 47, 50, 55, 61, 71, 94, 100, 107, 109, 110, 115, 122, 142, 159, 163, 188, 193,
+            200,
+        ] {
             assert_eq!(twemproxy_points(1, n, n), 156, "n = {n}");
         }
-        assert_eq!([twemproxy_points(1, 3, 2), twemproxy_points(2, 3, 2)], [104, 212]);
-        assert_eq!([twemproxy_points(1, 4, 3), twemproxy_points(2, 4, 3)], [120, 240]);
-        assert_eq!([twemproxy_points(3, 4, 2), twemproxy_points(1, 4, 2)], [240, 80]);
-        assert_eq!([twemproxy_points(10, 12, 3), twemproxy_points(1, 12, 3)], [400, 40]);
-        assert_eq!([twemproxy_points(100, 101, 2), twemproxy_points(1, 101, 2)], [316, 0]);
+        assert_eq!(
+            [twemproxy_points(1, 3, 2), twemproxy_points(2, 3, 2)],
+            [104, 212]
+        );
+        assert_eq!(
+            [twemproxy_points(1, 4, 3), twemproxy_points(2, 4, 3)],
+            [120, 240]
+        );
+        assert_eq!(
+            [twemproxy_points(3, 4, 2), twemproxy_points(1, 4, 2)],
+            [240, 80]
+        );
+        assert_eq!(
+            [twemproxy_points(10, 12, 3), twemproxy_points(1, 12, 3)],
+            [400, 40]
+        );
+        assert_eq!(
+            [twemproxy_points(100, 101, 2), twemproxy_points(1, 101, 2)],
+            [316, 0]
+        );
     }
 }

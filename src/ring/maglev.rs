@@ -7,8 +7,8 @@ use super::residue::values_with_residue_in;
 use super::{HashTag, NodeId, Ownership, Placement, Point, RingConfig, ShareBasis, hashed_part};
 use crate::error::{Error, Result};
 use crate::hash::HashFunction;
-use xxhash_rust::xxh64::xxh64 as xxh64_seeded;
 use crate::nodes::Node;
+use xxhash_rust::xxh64::xxh64 as xxh64_seeded;
 
 const NO_OWNER: NodeId = NodeId::MAX;
 const MAX_TABLE: u64 = 1 << 27;
@@ -21,22 +21,36 @@ pub struct Maglev {
 }
 
 fn is_prime(n: u64) -> bool {
-    n >= 2 && (2..).take_while(|d| d * d <= n).all(|d| n % d != 0)
+    n >= 2
+        && (2..)
+            .take_while(|d| d * d <= n)
+            .all(|d| !n.is_multiple_of(d))
 }
 
 impl Maglev {
     pub fn build(nodes: &[Node], config: &RingConfig) -> Result<Self> {
         let size = config.table_size;
         if !is_prime(size) || size > MAX_TABLE {
-            return Err(Error::usage(format!("maglev: table size {size} must be a prime up to {MAX_TABLE} (e.g. 65537)")));
+            return Err(Error::usage(format!(
+                "maglev: table size {size} must be a prime up to {MAX_TABLE} (e.g. 65537)"
+            )));
         }
         if (nodes.len() as u64) > size {
-            return Err(Error::usage(format!("maglev: {} nodes do not fit a table of {size}; give a larger prime --table-size", nodes.len())));
+            return Err(Error::usage(format!(
+                "maglev: {} nodes do not fit a table of {size}; give a larger prime --table-size",
+                nodes.len()
+            )));
         }
         let mut order: Vec<usize> = (0..nodes.len()).collect();
         order.sort_by(|&a, &b| nodes[a].label.cmp(&nodes[b].label));
-        let offsets: Vec<u64> = order.iter().map(|&i| xxh64_seeded(nodes[i].label.as_bytes(), 0) % size).collect();
-        let skips: Vec<u64> = order.iter().map(|&i| xxh64_seeded(nodes[i].label.as_bytes(), 1) % (size - 1) + 1).collect();
+        let offsets: Vec<u64> = order
+            .iter()
+            .map(|&i| xxh64_seeded(nodes[i].label.as_bytes(), 0) % size)
+            .collect();
+        let skips: Vec<u64> = order
+            .iter()
+            .map(|&i| xxh64_seeded(nodes[i].label.as_bytes(), 1) % (size - 1) + 1)
+            .collect();
         let weights: Vec<u64> = order.iter().map(|&i| u64::from(nodes[i].weight)).collect();
         let max_weight = *weights.iter().max().expect("at least one node");
 
@@ -66,7 +80,12 @@ impl Maglev {
             }
             iteration += 1;
         }
-        Ok(Maglev { table, nodes: nodes.len(), hash: config.hash, hash_tag: config.hash_tag })
+        Ok(Maglev {
+            table,
+            nodes: nodes.len(),
+            hash: config.hash,
+            hash_tag: config.hash_tag,
+        })
     }
 }
 
@@ -83,17 +102,30 @@ impl Placement for Maglev {
         let mut values = vec![0u128; self.nodes];
         for (entry, &owner) in self.table.iter().enumerate() {
             entries[owner as usize] += 1;
-            values[owner as usize] += values_with_residue_in(entry as u128, entry as u128 + 1, len, range);
+            values[owner as usize] +=
+                values_with_residue_in(entry as u128, entry as u128 + 1, len, range);
         }
         Ownership {
             points: entries.into_iter().map(Some).collect(),
-            shares: values.into_iter().map(|v| v as f64 / range as f64).collect(),
+            shares: values
+                .into_iter()
+                .map(|v| v as f64 / range as f64)
+                .collect(),
             basis: ShareBasis::Exact,
         }
     }
 
     fn points(&self) -> Option<Vec<Point>> {
-        Some(self.table.iter().enumerate().map(|(entry, &node)| Point { position: entry as u64, node }).collect())
+        Some(
+            self.table
+                .iter()
+                .enumerate()
+                .map(|(entry, &node)| Point {
+                    position: entry as u64,
+                    node,
+                })
+                .collect(),
+        )
     }
 }
 

@@ -12,6 +12,8 @@ mod modula;
 mod rendezvous;
 mod residue;
 pub mod slots;
+#[cfg(test)]
+mod tests;
 mod vnode;
 
 pub use continuum::Continuum;
@@ -110,7 +112,11 @@ impl Algo {
     }
 
     pub fn name(self) -> &'static str {
-        Algo::ALL.iter().find(|(_, a)| *a == self).map(|(n, _)| *n).unwrap_or("?")
+        Algo::ALL
+            .iter()
+            .find(|(_, a)| *a == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("?")
     }
 
     /// The hash an algorithm uses when neither a flag, a config nor a preset names one.
@@ -147,7 +153,9 @@ pub const DEFAULT_MAGLEV_TABLE: u64 = 65537;
 /// Builds the placement named by `config` over `nodes`.
 pub fn build(nodes: &[Node], config: &RingConfig) -> Result<Box<dyn Placement>> {
     if nodes.is_empty() {
-        return Err(Error::usage("the ring has no nodes; give --nodes FILE or --node SPEC"));
+        return Err(Error::usage(
+            "the ring has no nodes; give --nodes FILE or --node SPEC",
+        ));
     }
     if u32::try_from(nodes.len()).is_err() {
         return Err(Error::usage("too many nodes (at most 2^32 - 1)"));

@@ -27,7 +27,9 @@ impl Modula {
             ends.push(end);
         }
         if end > u64::from(u32::MAX) {
-            return Err(Error::usage("modula: the total weight exceeds 2^32 - 1, twemproxy's limit"));
+            return Err(Error::usage(
+                "modula: the total weight exceeds 2^32 - 1, twemproxy's limit",
+            ));
         }
         Ok(Modula {
             ends,
@@ -49,7 +51,8 @@ impl Placement for Modula {
         if self.nodes == 1 {
             return Some(0);
         }
-        let slot = u64::from(twemproxy_key_hash(self.hash, self.hash_tag.as_ref(), key)) % self.total();
+        let slot =
+            u64::from(twemproxy_key_hash(self.hash, self.hash_tag.as_ref(), key)) % self.total();
         let run = self.ends.partition_point(|&end| end <= slot);
         Some(self.owners[run])
     }
@@ -65,6 +68,10 @@ impl Placement for Modula {
             shares[owner as usize] = values as f64 / range as f64;
             start = end;
         }
-        Ownership { points, shares, basis: ShareBasis::Exact }
+        Ownership {
+            points,
+            shares,
+            basis: ShareBasis::Exact,
+        }
     }
 }

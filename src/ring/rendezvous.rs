@@ -34,7 +34,10 @@ impl Rendezvous {
     pub fn build(nodes: &[Node], config: &RingConfig) -> Self {
         let equal = nodes.iter().all(|n| n.weight == nodes[0].weight);
         Rendezvous {
-            node_hashes: nodes.iter().map(|n| config.hash.hash64(n.label.as_bytes())).collect(),
+            node_hashes: nodes
+                .iter()
+                .map(|n| config.hash.hash64(n.label.as_bytes()))
+                .collect(),
             weights: (!equal).then(|| nodes.iter().map(|n| f64::from(n.weight)).collect()),
             hash: config.hash,
             hash_tag: config.hash_tag,

@@ -19,8 +19,14 @@ mod tests {
             for range in 1..40u128 {
                 for first in 0..len {
                     for end in first..=len {
-                        let counted = (0..range).filter(|h| (first..end).contains(&(h % len))).count() as u128;
-                        assert_eq!(values_with_residue_in(first, end, len, range), counted, "{len} {range} {first} {end}");
+                        let counted = (0..range)
+                            .filter(|h| (first..end).contains(&(h % len)))
+                            .count() as u128;
+                        assert_eq!(
+                            values_with_residue_in(first, end, len, range),
+                            counted,
+                            "{len} {range} {first} {end}"
+                        );
                     }
                 }
             }

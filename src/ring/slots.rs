@@ -81,13 +81,21 @@ impl Slots {
             }
         } else {
             if nodes.len() > SLOT_COUNT {
-                return Err(Error::usage(format!("slots: {} masters exceed the 16384 slots", nodes.len())));
+                return Err(Error::usage(format!(
+                    "slots: {} masters exceed the 16384 slots",
+                    nodes.len()
+                )));
             }
-            for (&index, (first, last)) in create_order(nodes).iter().zip(create_split(nodes.len())) {
+            for (&index, (first, last)) in create_order(nodes).iter().zip(create_split(nodes.len()))
+            {
                 owners[usize::from(first)..=usize::from(last)].fill(index as NodeId);
             }
         }
-        Ok(Slots { owners, nodes: nodes.len(), hash_tag: config.hash_tag })
+        Ok(Slots {
+            owners,
+            nodes: nodes.len(),
+            hash_tag: config.hash_tag,
+        })
     }
 }
 
@@ -104,7 +112,10 @@ impl Placement for Slots {
             counts[owner as usize] += 1;
         }
         Ownership {
-            shares: counts.iter().map(|&c| c as f64 / SLOT_COUNT as f64).collect(),
+            shares: counts
+                .iter()
+                .map(|&c| c as f64 / SLOT_COUNT as f64)
+                .collect(),
             points: counts.into_iter().map(Some).collect(),
             basis: ShareBasis::Exact,
         }
@@ -116,7 +127,10 @@ impl Placement for Slots {
                 .iter()
                 .enumerate()
                 .filter(|&(_, &node)| node != UNOWNED)
-                .map(|(slot, &node)| Point { position: slot as u64, node })
+                .map(|(slot, &node)| Point {
+                    position: slot as u64,
+                    node,
+                })
                 .collect(),
         )
     }
@@ -150,7 +164,16 @@ mod tests {
     #[test]
     fn create_splits_match_redis_cli() {
         assert_eq!(create_split(3), [(0, 5460), (5461, 10922), (10923, 16383)]);
-        assert_eq!(create_split(5), [(0, 3276), (3277, 6553), (6554, 9829), (9830, 13106), (13107, 16383)]);
+        assert_eq!(
+            create_split(5),
+            [
+                (0, 3276),
+                (3277, 6553),
+                (6554, 9829),
+                (9830, 13106),
+                (13107, 16383)
+            ]
+        );
         let six: Vec<u16> = create_split(6).iter().map(|r| r.1).collect();
         assert_eq!(six, [2730, 5460, 8191, 10922, 13652, 16383]);
         let seven: Vec<u16> = create_split(7).iter().map(|r| r.1).collect();
@@ -159,10 +182,16 @@ mod tests {
 
     #[test]
     fn create_interleaves_by_ip() {
-        let nodes: Vec<Node> = ["10.0.0.1:1", "10.0.0.1:2", "10.0.0.2:1", "10.0.0.3:1", "10.0.0.2:2"]
-            .iter()
-            .map(|s| crate::nodes::parse_inline(s, 1).unwrap())
-            .collect();
+        let nodes: Vec<Node> = [
+            "10.0.0.1:1",
+            "10.0.0.1:2",
+            "10.0.0.2:1",
+            "10.0.0.3:1",
+            "10.0.0.2:2",
+        ]
+        .iter()
+        .map(|s| crate::nodes::parse_inline(s, 1).unwrap())
+        .collect();
         assert_eq!(create_order(&nodes), [0, 2, 3, 1, 4]);
     }
 }

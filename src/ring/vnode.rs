@@ -2,7 +2,9 @@
 //! `hash("label-i")`, keys at `hash(key)`, 64-bit when the hash is. Not any one system's ring:
 //! the baseline to compare systems and vnode counts against.
 
-use super::{Continuum, HashTag, NodeId, Ownership, Placement, Point, RingConfig, ShareBasis, hashed_part};
+use super::{
+    Continuum, HashTag, NodeId, Ownership, Placement, Point, RingConfig, ShareBasis, hashed_part,
+};
 use crate::error::{Error, Result};
 use crate::hash::HashFunction;
 use crate::nodes::Node;
@@ -19,7 +21,10 @@ pub struct Vnode {
 
 impl Vnode {
     pub fn build(nodes: &[Node], config: &RingConfig) -> Result<Self> {
-        let total: u64 = nodes.iter().map(|n| u64::from(n.weight) * u64::from(config.vnodes)).sum();
+        let total: u64 = nodes
+            .iter()
+            .map(|n| u64::from(n.weight) * u64::from(config.vnodes))
+            .sum();
         if total > MAX_POINTS {
             return Err(Error::usage(format!(
                 "vnode: {total} points (vnodes × total weight) exceed the limit of {MAX_POINTS}; lower --vnodes or the weights"
@@ -36,14 +41,20 @@ impl Vnode {
                 points.push((config.hash.hash64(&name), index as NodeId));
             }
         }
-        Ok(Vnode { continuum: Continuum::from_points(points), nodes: nodes.len(), hash: config.hash, hash_tag: config.hash_tag })
+        Ok(Vnode {
+            continuum: Continuum::from_points(points),
+            nodes: nodes.len(),
+            hash: config.hash,
+            hash_tag: config.hash_tag,
+        })
     }
 }
 
 impl Placement for Vnode {
     #[inline]
     fn locate(&self, key: &[u8]) -> Option<NodeId> {
-        self.continuum.locate(self.hash.hash64(hashed_part(self.hash_tag.as_ref(), key)))
+        self.continuum
+            .locate(self.hash.hash64(hashed_part(self.hash_tag.as_ref(), key)))
     }
 
     fn ownership(&self) -> Ownership {
