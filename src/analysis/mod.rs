@@ -13,6 +13,28 @@ pub use stats::Stats;
 
 use crate::nodes::Node;
 
+/// A report with a share and an expected share per node (what the balance gate checks).
+pub trait NodeShares {
+    /// `(node, share, expected_share)` per node.
+    fn node_shares(&self) -> impl Iterator<Item = (&str, f64, f64)>;
+}
+
+impl NodeShares for DistReport {
+    fn node_shares(&self) -> impl Iterator<Item = (&str, f64, f64)> {
+        self.nodes
+            .iter()
+            .map(|n| (n.node.as_str(), n.share, n.expected_share))
+    }
+}
+
+impl NodeShares for RingReport {
+    fn node_shares(&self) -> impl Iterator<Item = (&str, f64, f64)> {
+        self.nodes
+            .iter()
+            .map(|n| (n.node.as_str(), n.share, n.expected_share))
+    }
+}
+
 /// Each node's share of the total weight: what a perfect placement would give it.
 pub fn expected_shares(nodes: &[Node]) -> Vec<f64> {
     let total: f64 = nodes.iter().map(|n| f64::from(n.weight)).sum();

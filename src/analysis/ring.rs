@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::{Stats, expected_shares};
 use crate::nodes::Node;
-use crate::ring::Ownership;
+use crate::ring::{Ownership, ShareBasis};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct RingRow {
@@ -21,7 +21,7 @@ pub struct RingReport {
     /// Share of the hash space no node owns (unassigned Redis Cluster slots).
     pub unowned_share: f64,
     /// `exact` (counted over every hash value) or `analytic` (the algorithm's promise).
-    pub basis: &'static str,
+    pub basis: ShareBasis,
     pub stats: Stats,
 }
 
@@ -47,7 +47,7 @@ impl RingReport {
             } else {
                 1.0 - owned
             },
-            basis: ownership.basis.name(),
+            basis: ownership.basis,
             stats: Stats::of(&ownership.shares, &expected),
         }
     }

@@ -9,8 +9,10 @@ mod ring;
 use std::io::{self, BufWriter, StdoutLock, Write};
 
 use ringscope::Result;
+use ringscope::analysis::{NodeShares, gate};
+use ringscope::output::{self, Report};
 
-use crate::cli::Command;
+use crate::cli::{Command, ReportFlags};
 
 /// What a command that ran to the end has to say to the exit code.
 #[derive(Debug, Default)]
@@ -40,4 +42,24 @@ fn written(result: io::Result<()>) -> Result<()> {
 
 fn finish(mut out: impl Write) -> Result<()> {
     written(out.flush())
+}
+
+/// Prints a report in the chosen format, then applies the balance gate to it.
+fn print_report(
+    report: &(impl Report + NodeShares),
+    flags: &ReportFlags,
+    caption: &str,
+) -> Result<Outcome> {
+    let mut out = stdout();
+    written(output::render(
+        report,
+        flags.format.into(),
+        caption,
+        &mut out,
+    ))?;
+    finish(out)?;
+    let failed_gate = flags
+        .max_imbalance
+        .and_then(|limit| gate::max_imbalance(report, limit));
+    Ok(Outcome { failed_gate })
 }

@@ -2,6 +2,7 @@
 
 use super::{Cell, Report, Tabular, deviation};
 use crate::analysis::{DistReport, RingReport, Stats};
+use crate::ring::ShareBasis;
 
 /// The statistics line under a table; `amount` formats the mean and stddev in the report's unit.
 fn stats_line(stats: &Stats, amount: impl Fn(f64) -> String) -> String {
@@ -15,13 +16,26 @@ fn stats_line(stats: &Stats, amount: impl Fn(f64) -> String) -> String {
     )
 }
 
+/// The columns every per-node report shares, around one report-specific `amount` column.
+fn node_row(node: &str, weight: u32, amount: Cell, share: f64, expected: f64) -> Vec<Cell> {
+    vec![
+        Cell::Text(node.to_string()),
+        Cell::Count(u64::from(weight)),
+        amount,
+        Cell::Share(share),
+        Cell::Share(expected),
+        deviation(share, expected),
+    ]
+}
+
+fn node_columns(amount: &'static str) -> Vec<&'static str> {
+    vec!["node", "weight", amount, "share", "expected", "deviation"]
+}
+
 impl Report for DistReport {
     fn tabular(&self) -> Tabular {
-        let mut summary = vec![format!(
-            "{} keys · {}",
-            self.keys,
-            stats_line(&self.stats, |keys| format!("{keys:.1}"))
-        )];
+        let stats = stats_line(&self.stats, |keys| format!("{keys:.1}"));
+        let mut summary = vec![format!("{} keys · {stats}", self.keys)];
         if self.unassigned > 0 {
             summary.push(format!(
                 "{} keys fall in slots no master owns",
@@ -30,19 +44,18 @@ impl Report for DistReport {
         }
         Tabular {
             caption: None,
-            columns: vec!["node", "weight", "keys", "share", "expected", "deviation"],
+            columns: node_columns("keys"),
             rows: self
                 .nodes
                 .iter()
                 .map(|n| {
-                    vec![
-                        Cell::Text(n.node.clone()),
-                        Cell::Count(u64::from(n.weight)),
+                    node_row(
+                        &n.node,
+                        n.weight,
                         Cell::Count(n.keys),
-                        Cell::Share(n.share),
-                        Cell::Share(n.expected_share),
-                        deviation(n.share, n.expected_share),
-                    ]
+                        n.share,
+                        n.expected_share,
+                    )
                 })
                 .collect(),
             summary,
@@ -53,13 +66,11 @@ impl Report for DistReport {
 impl Report for RingReport {
     fn tabular(&self) -> Tabular {
         let basis = match self.basis {
-            "exact" => "shares counted exactly over every hash value",
-            _ => "shares are what the algorithm promises for a uniform hash",
+            ShareBasis::Exact => "shares counted exactly over every hash value",
+            ShareBasis::Analytic => "shares are what the algorithm promises for a uniform hash",
         };
-        let mut summary = vec![
-            stats_line(&self.stats, |share| format!("{:.4}%", share * 100.0)),
-            basis.to_string(),
-        ];
+        let stats = stats_line(&self.stats, |share| format!("{:.4}%", share * 100.0));
+        let mut summary = vec![stats, basis.to_string()];
         if self.unowned_share > 0.0 {
             summary.push(format!(
                 "{:.4}% of the hash space has no owner",
@@ -68,19 +79,13 @@ impl Report for RingReport {
         }
         Tabular {
             caption: None,
-            columns: vec!["node", "weight", "points", "share", "expected", "deviation"],
+            columns: node_columns("points"),
             rows: self
                 .nodes
                 .iter()
                 .map(|n| {
-                    vec![
-                        Cell::Text(n.node.clone()),
-                        Cell::Count(u64::from(n.weight)),
-                        n.points.map_or(Cell::Missing, Cell::Count),
-                        Cell::Share(n.share),
-                        Cell::Share(n.expected_share),
-                        deviation(n.share, n.expected_share),
-                    ]
+                    let points = n.points.map_or(Cell::Missing, Cell::Count);
+                    node_row(&n.node, n.weight, points, n.share, n.expected_share)
                 })
                 .collect(),
             summary,

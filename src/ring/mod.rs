@@ -60,21 +60,13 @@ pub struct Ownership {
     pub basis: ShareBasis,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ShareBasis {
     /// Counted exactly over every value the key hash can take.
     Exact,
     /// What the algorithm promises for a uniform key hash (jump, rendezvous).
     Analytic,
-}
-
-impl ShareBasis {
-    pub fn name(self) -> &'static str {
-        match self {
-            ShareBasis::Exact => "exact",
-            ShareBasis::Analytic => "analytic",
-        }
-    }
 }
 
 /// One point of a continuum or table.
