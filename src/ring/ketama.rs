@@ -7,6 +7,7 @@
 //! equal points in generation order, as glibc's merge-sort `qsort` does.
 
 use super::{Continuum, Ownership, Placement, Point, RingConfig, ShareBasis, hashed_part};
+use crate::error::{Error, Result};
 use crate::hash::{HashFunction, md5_digest};
 use crate::nodes::Node;
 use crate::ring::{HashTag, NodeId};
@@ -42,8 +43,12 @@ pub fn label_sorted_order(nodes: &[Node]) -> Vec<usize> {
 }
 
 impl Ketama {
-    pub fn build(nodes: &[Node], config: &RingConfig) -> Self {
-        let total: u32 = nodes.iter().map(|n| n.weight).fold(0u32, u32::wrapping_add);
+    pub fn build(nodes: &[Node], config: &RingConfig) -> Result<Self> {
+        let total = nodes.iter().map(|n| u64::from(n.weight)).sum::<u64>();
+        // twemproxy sums weights in a uint32_t; past that its point counts are meaningless.
+        let total = u32::try_from(total).map_err(|_| {
+            Error::usage("ketama: the total weight exceeds 2^32 - 1, twemproxy's limit")
+        })?;
         let live = nodes.len() as u32;
         let mut points = Vec::new();
         let mut name = Vec::with_capacity(MAX_POINT_NAME + 12);
@@ -64,12 +69,12 @@ impl Ketama {
                 }
             }
         }
-        Ketama {
+        Ok(Ketama {
             continuum: Continuum::from_points(points),
             nodes: nodes.len(),
             hash: config.hash,
             hash_tag: config.hash_tag,
-        }
+        })
     }
 }
 

@@ -153,7 +153,7 @@ pub fn build(nodes: &[Node], config: &RingConfig) -> Result<Box<dyn Placement>> 
         return Err(Error::usage("too many nodes (at most 2^32 - 1)"));
     }
     Ok(match config.algo {
-        Algo::Ketama => Box::new(ketama::Ketama::build(nodes, config)),
+        Algo::Ketama => Box::new(ketama::Ketama::build(nodes, config)?),
         Algo::Modula => Box::new(modula::Modula::build(nodes, config)?),
         Algo::Vnode => Box::new(vnode::Vnode::build(nodes, config)?),
         Algo::Jump => Box::new(jump::Jump::build(nodes, config)?),
