@@ -68,16 +68,37 @@ pub fn build_ring(options: &RingOptions) -> Result<Ring> {
         Format::ClusterNodes => Some(Preset::RedisCluster),
         Format::Plain => None,
     };
-    let preset = options.preset.or(implied);
-    let algo = options
-        .algo
-        .or(pool.settings.algo)
-        .or(preset.map(Preset::algo))
+    // Highest precedence first. A preset is a bundle: its hash and tag count only when its
+    // algorithm is the one chosen.
+    let layers = [
+        Layer {
+            algo: options.algo,
+            hash: options.hash,
+            hash_tag: options.hash_tag,
+            bundle: false,
+        },
+        Layer::preset(options.preset)?,
+        Layer {
+            algo: pool.settings.algo,
+            hash: pool.settings.hash,
+            hash_tag: pool.settings.hash_tag,
+            bundle: false,
+        },
+        Layer::preset(implied)?,
+    ];
+    let algo = layers
+        .iter()
+        .find_map(|l| l.algo)
         .unwrap_or(Preset::Twemproxy.algo());
-    let config = ring_config(options, &pool.settings, preset, algo)?;
+    let applies = |l: &&Layer| !l.bundle || l.algo == Some(algo);
+    let hash = layers.iter().filter(applies).find_map(|l| l.hash);
+    let hash_tag = layers.iter().filter(applies).find_map(|l| l.hash_tag);
+    let config = ring_config(options, algo, hash, hash_tag)?;
     let placement = ring::build(&pool.nodes, &config)?;
-    let preset = preset
-        .or((options.algo.is_none() && pool.settings.algo.is_none()).then_some(Preset::Twemproxy));
+    let preset = [options.preset, implied, Some(Preset::Twemproxy)]
+        .into_iter()
+        .flatten()
+        .find(|p| p.algo() == algo);
     Ok(Ring {
         nodes: pool.nodes,
         config,
@@ -85,6 +106,33 @@ pub fn build_ring(options: &RingOptions) -> Result<Ring> {
         settings: pool.settings,
         placement,
     })
+}
+
+/// One source of ring settings.
+struct Layer {
+    algo: Option<Algo>,
+    hash: Option<&'static HashFunction>,
+    hash_tag: Option<HashTag>,
+    bundle: bool,
+}
+
+impl Layer {
+    fn preset(preset: Option<Preset>) -> Result<Layer> {
+        Ok(match preset {
+            Some(p) => Layer {
+                algo: Some(p.algo()),
+                hash: Some(hash::by_name(p.hash())?),
+                hash_tag: p.hash_tag(),
+                bundle: true,
+            },
+            None => Layer {
+                algo: None,
+                hash: None,
+                hash_tag: None,
+                bundle: true,
+            },
+        })
+    }
 }
 
 fn read_pool(options: &RingOptions) -> Result<Pool> {
@@ -118,9 +166,9 @@ fn read_pool(options: &RingOptions) -> Result<Pool> {
 
 fn ring_config(
     options: &RingOptions,
-    settings: &PoolSettings,
-    preset: Option<Preset>,
     algo: Algo,
+    hash: Option<&'static HashFunction>,
+    hash_tag: Option<HashTag>,
 ) -> Result<RingConfig> {
     if options.vnodes.is_some() && !algo.takes_vnodes() {
         return Err(Error::usage(format!(
@@ -139,30 +187,18 @@ fn ring_config(
             algo.name()
         )));
     }
-    let hash = match algo {
-        Algo::Slots => {
-            if let Some(h) = options.hash.filter(|h| h.name != "crc16") {
-                return Err(Error::usage(format!(
-                    "Redis Cluster slots are always CRC16; --hash {} does not apply to --algo slots",
-                    h.name
-                )));
-            }
-            hash::by_name("crc16")?
+    let hash = match (algo, hash) {
+        (Algo::Slots, Some(h)) if h.name != "crc16" => {
+            return Err(Error::usage(format!(
+                "Redis Cluster slots are always CRC16; --hash {} does not apply to --algo slots",
+                h.name
+            )));
         }
-        _ => match options.hash.or(settings.hash) {
-            Some(h) => h,
-            None => hash::by_name(
-                preset
-                    .filter(|p| p.algo() == algo)
-                    .map_or(algo.default_hash(), Preset::hash),
-            )?,
-        },
+        (Algo::Slots, _) => hash::by_name("crc16")?,
+        (_, Some(h)) => h,
+        (_, None) => hash::by_name(algo.default_hash())?,
     };
-    let hash_tag = options
-        .hash_tag
-        .or(settings.hash_tag)
-        .or(preset.and_then(Preset::hash_tag))
-        .or((algo == Algo::Slots).then_some(HashTag::REDIS));
+    let hash_tag = hash_tag.or((algo == Algo::Slots).then_some(HashTag::REDIS));
     Ok(RingConfig {
         algo,
         hash,

@@ -93,9 +93,16 @@ impl KeySource {
                 }
                 Ok(KeySource::Inputs(vec![Input::Stdin]))
             }
-            None => Ok(KeySource::Inputs(
-                files.iter().map(|f| Input::from_arg(f)).collect(),
-            )),
+            None => {
+                let inputs: Vec<Input> = files.iter().map(|f| Input::from_arg(f)).collect();
+                // Refuse a bad file before any output is written for the good ones.
+                for input in &inputs {
+                    if let Input::File(path) = input {
+                        open_key_file(path)?;
+                    }
+                }
+                Ok(KeySource::Inputs(inputs))
+            }
         }
     }
 
@@ -114,14 +121,7 @@ impl KeySource {
                     match input {
                         Input::Stdin => splitter.run(io::stdin().lock(), &mut each, read_error)?,
                         Input::File(path) => {
-                            if path.is_dir() {
-                                return Err(Error::usage(format!(
-                                    "{} is a directory, not a key file",
-                                    path.display()
-                                )));
-                            }
-                            let file = File::open(path)
-                                .map_err(|e| Error::io(path, "cannot open key file", e))?;
+                            let file = open_key_file(path)?;
                             splitter.run(file, &mut each, read_error)?;
                         }
                     }
@@ -131,6 +131,16 @@ impl KeySource {
             KeySource::Random(random) => generate(random, &mut each),
         }
     }
+}
+
+fn open_key_file(path: &std::path::Path) -> Result<File> {
+    if path.is_dir() {
+        return Err(Error::usage(format!(
+            "{} is a directory, not a key file",
+            path.display()
+        )));
+    }
+    File::open(path).map_err(|e| Error::io(path, "cannot open key file", e))
 }
 
 /// Splits a byte stream into keys, reusing one buffer across inputs.

@@ -44,15 +44,34 @@ fn usage_error(error: clap::Error) -> ExitCode {
             ExitCode::from(2)
         }
         _ => {
-            let rendered = error.render().to_string();
-            let first = rendered.lines().next().unwrap_or("invalid usage");
-            let message = first.strip_prefix("error: ").unwrap_or(first);
+            let message = one_line(&error.render().to_string());
             say(&format!(
                 "ringscope: error: {message}; see 'ringscope --help'"
             ));
             ExitCode::from(2)
         }
     }
+}
+
+/// Folds clap's multi-line message (the error, the missing arguments or valid values, a tip)
+/// into one line; the usage block after it is left to `--help`.
+fn one_line(rendered: &str) -> String {
+    let mut line = String::new();
+    for part in rendered
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.starts_with("Usage:"))
+    {
+        if part.is_empty() || part.starts_with("For more information") {
+            continue;
+        }
+        let part = part.strip_prefix("error: ").unwrap_or(part);
+        if !line.is_empty() {
+            line += if line.ends_with(':') { " " } else { "; " };
+        }
+        line += part;
+    }
+    line
 }
 
 fn say(line: &str) {

@@ -80,6 +80,29 @@ impl Address {
     }
 }
 
+impl Address {
+    /// `ip:port` as Redis prints it in `CLUSTER NODES`: the port follows the last ':', so a
+    /// bare IPv6 address (`2001:db8::1:6379`) keeps its colons.
+    pub fn parse_redis(text: &str, at: &Location) -> Result<Address> {
+        match text.rsplit_once(':') {
+            Some((host, port_text)) if host.contains(':') && !host.starts_with('[') => {
+                let port = parse_port(port_text).ok_or_else(|| {
+                    Error::input(
+                        at.clone(),
+                        format!("port '{port_text}' in '{text}' is not a port number (1-65535)"),
+                    )
+                })?;
+                Ok(Address::Tcp {
+                    host: host.to_string(),
+                    port,
+                    text: text.to_string(),
+                })
+            }
+            _ => Address::parse(text, at),
+        }
+    }
+}
+
 /// The colon that separates host and port: the last one, outside any `[v6]` brackets.
 fn port_colon(text: &str) -> Option<usize> {
     let search_from = if text.starts_with('[') {
@@ -135,6 +158,24 @@ mod tests {
                 name: "cache-a".into()
             }
         );
+    }
+
+    #[test]
+    fn redis_prints_ipv6_without_brackets() {
+        let at = Location::new("t", Some(1));
+        assert_eq!(
+            Address::parse_redis("2001:db8::1:6379", &at).unwrap(),
+            Address::Tcp {
+                host: "2001:db8::1".into(),
+                port: 6379,
+                text: "2001:db8::1:6379".into()
+            }
+        );
+        assert_eq!(
+            Address::parse_redis("10.0.0.1:7000", &at).unwrap(),
+            parse("10.0.0.1:7000").unwrap()
+        );
+        assert!(Address::parse_redis("2001:db8::1:x", &at).is_err());
     }
 
     #[test]

@@ -29,7 +29,7 @@ pub fn parse(text: &str, source: &str) -> Result<Vec<Node>> {
             continue;
         }
         let address_text = fields[1].split(['@', ',']).next().unwrap_or("");
-        let address = Address::parse(address_text, &at)?;
+        let address = Address::parse_redis(address_text, &at)?;
         let mut node = Node::new(address, 1, None, at.clone());
         for slot_field in &fields[8..] {
             if slot_field.starts_with('[') {

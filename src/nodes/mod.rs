@@ -142,6 +142,9 @@ pub fn read_file(path: &Path, format: Option<Format>, pool: Option<&str>) -> Res
 
 /// Parses node-list text. `source` names it in messages.
 pub fn parse(text: &str, source: &str, format: Option<Format>, pool: Option<&str>) -> Result<Pool> {
+    // A byte-order mark is an editor's artefact, not part of the first label.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    check_text(text, source)?;
     let format = format.unwrap_or_else(|| Format::detect(text));
     if let Some(pool) = pool
         && format != Format::Twemproxy
@@ -176,9 +179,31 @@ pub fn parse(text: &str, source: &str, format: Option<Format>, pool: Option<&str
     Ok(pool)
 }
 
+/// Refuses control bytes (other than tab and line ends): no format allows them, and they
+/// mean a binary file was given by mistake.
+fn check_text(text: &str, source: &str) -> Result<()> {
+    for (index, line) in text.lines().enumerate() {
+        if let Some(c) = line
+            .chars()
+            .find(|&c| c.is_control() && c != '\t' && c != '\r')
+        {
+            return Err(Error::input(
+                Location::new(source, Some(index + 1)),
+                format!(
+                    "control byte 0x{:02x} in a node list; give a text file: a plain list, a nutcracker.yml or CLUSTER NODES output",
+                    u32::from(c)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Parses one inline `--node SPEC` (the plain-list line syntax).
 pub fn parse_inline(spec: &str, position: usize) -> Result<Node> {
-    plain::parse_line(spec, Location::new(format!("--node #{position}"), None))?.ok_or_else(|| {
+    let source = format!("--node #{position}");
+    check_text(spec, &source)?;
+    plain::parse_line(spec, Location::new(source, None))?.ok_or_else(|| {
         Error::usage(format!(
             "--node #{position} is empty; give ADDR[:WEIGHT] [NAME]"
         ))

@@ -74,10 +74,7 @@ pub fn parse(text: &str, source: &str, wanted: Option<&str>) -> Result<Pool> {
         ));
     };
 
-    let mut settings = PoolSettings {
-        algo: Some(Algo::Ketama),
-        ..PoolSettings::default()
-    };
+    let mut settings = PoolSettings::default();
     let mut nodes = Vec::new();
     for (key, value) in pool {
         let location = at(value);

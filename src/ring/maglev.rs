@@ -23,14 +23,14 @@ pub struct Maglev {
 fn is_prime(n: u64) -> bool {
     n >= 2
         && (2..)
-            .take_while(|d| d * d <= n)
+            .take_while(|&d| d <= n / d)
             .all(|d| !n.is_multiple_of(d))
 }
 
 impl Maglev {
     pub fn build(nodes: &[Node], config: &RingConfig) -> Result<Self> {
         let size = config.table_size;
-        if !is_prime(size) || size > MAX_TABLE {
+        if size > MAX_TABLE || !is_prime(size) {
             return Err(Error::usage(format!(
                 "maglev: table size {size} must be a prime up to {MAX_TABLE} (e.g. 65537)"
             )));

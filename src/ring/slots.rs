@@ -72,6 +72,15 @@ pub fn create_order(nodes: &[Node]) -> Vec<usize> {
 
 impl Slots {
     pub fn build(nodes: &[Node], config: &RingConfig) -> Result<Self> {
+        if let Some(node) = nodes.iter().find(|n| n.weight != 1) {
+            return Err(Error::input(
+                node.origin.clone(),
+                format!(
+                    "Redis Cluster masters have no weights (node {} has weight {}); slots decide ownership, drop the weight",
+                    node.label, node.weight
+                ),
+            ));
+        }
         let mut owners = vec![UNOWNED; SLOT_COUNT];
         if nodes.iter().any(|n| !n.slots.is_empty()) {
             for (index, node) in nodes.iter().enumerate() {

@@ -54,8 +54,20 @@ fn key_shares_follow_the_computed_shares() {
             },
         )
     });
+    // Redis Cluster masters carry no weights.
+    let unweighted = nodes(&[
+        "10.0.0.1:6379",
+        "10.0.0.2:6379",
+        "10.0.0.3:6379 c",
+        "10.0.0.4:6379 d",
+    ]);
     for (algo, hash_name) in uniform {
-        let placement = build(&pool, &config(algo, hash_name)).unwrap();
+        let pool = if algo == Algo::Slots {
+            &unweighted
+        } else {
+            &pool
+        };
+        let placement = build(pool, &config(algo, hash_name)).unwrap();
         let ownership = placement.ownership();
         assert_eq!(ownership.shares.len(), pool.len());
         let total: f64 = ownership.shares.iter().sum();
@@ -249,4 +261,17 @@ fn equal_weight_rendezvous_and_jump_move_little_on_growth() {
             "{algo:?}: {moved_elsewhere} keys moved between old nodes"
         );
     }
+}
+
+#[test]
+fn slots_refuse_weights() {
+    let pool = nodes(&["10.0.0.1:6379", "10.0.0.2:6379:3"]);
+    let err = build(&pool, &config(Algo::Slots, "crc16"))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.starts_with("--node #2: Redis Cluster masters have no weights"),
+        "{err}"
+    );
 }
