@@ -1,6 +1,6 @@
 //! Turns ring options (flags, node files, presets) into nodes and a [`RingConfig`], with one
-//! precedence everywhere: a command-line flag, then what the node file says, then the preset
-//! (named, or implied by the file's format), then the algorithm's own default.
+//! precedence everywhere: a command-line flag, then `--preset`, then what the node file says,
+//! then the preset the file's format implies, then the algorithm's own default.
 
 use std::path::PathBuf;
 
@@ -9,7 +9,7 @@ use crate::hash::{self, HashFunction};
 use crate::nodes::{self, Format, Node, Pool, PoolSettings};
 use crate::preset::Preset;
 use crate::ring::{
-    self, Algo, DEFAULT_MAGLEV_TABLE, DEFAULT_VNODES, HashTag, Placement, RingConfig,
+    self, Algo, DEFAULT_MAGLEV_TABLE, DEFAULT_VNODES, FailureRule, HashTag, Placement, RingConfig,
 };
 
 /// The ring options every subcommand shares, already parsed into types.
@@ -38,6 +38,29 @@ pub struct Ring {
 }
 
 impl Ring {
+    /// What this system does with a node that stops answering.
+    pub fn failure_rule(&self, auto_eject: Option<bool>) -> FailureRule {
+        match self.config.algo {
+            // twemproxy: eject and rebuild only with auto_eject_hosts, else requests just fail.
+            Algo::Ketama | Algo::Modula => {
+                if auto_eject.unwrap_or(self.settings.auto_eject_hosts) {
+                    FailureRule::Rebuild
+                } else {
+                    FailureRule::Unavailable
+                }
+            }
+            // A master without a replica leaves its slots uncovered.
+            Algo::Slots => FailureRule::Unavailable,
+            // Client libraries rebuild their ring from the nodes that answer.
+            Algo::Vnode | Algo::Jump | Algo::Rendezvous | Algo::Maglev => FailureRule::Rebuild,
+        }
+    }
+
+    /// Builds the same kind of placement over other nodes (a changed pool).
+    pub fn rebuild(&self, nodes: &[Node]) -> Result<Box<dyn Placement>> {
+        ring::build(nodes, &self.config)
+    }
+
     /// One line saying what was built, e.g. `ketama · fnv1a_64 · 3 nodes (twemproxy)`.
     pub fn describe(&self) -> String {
         let mut text = format!("{} · {}", self.config.algo.name(), self.config.hash.name);

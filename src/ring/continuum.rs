@@ -40,33 +40,28 @@ impl<P: Copy + Ord + Into<u128>> Continuum<P> {
         self.owners.get(index).copied()
     }
 
-    /// Each node's share of the hash values `0..range`: the values between a point and the
-    /// one before it go to that point's owner; the values above the last point wrap to the
+    /// Who owns the hash values `0..range`, as runs: the values between a point and the one
+    /// before it go to that point's owner; the values above the last point wrap to the
     /// first. At equal positions the first point takes the whole arc, as the search does.
-    pub fn shares(&self, nodes: usize, range: u128) -> Vec<f64> {
-        let mut owned = vec![0u128; nodes];
-        let Some(&last) = self.positions.last() else {
-            return vec![0.0; nodes];
-        };
+    pub fn intervals(&self, range: u128) -> Vec<(u128, Option<NodeId>)> {
         let top = range - 1;
-        let mut previous: Option<u128> = None;
+        let mut runs = Vec::with_capacity(self.len() + 1);
         for (&position, &owner) in self.positions.iter().zip(&self.owners) {
             let position: u128 = position.into();
-            let start = previous.map_or(0, |p| p + 1);
-            let end = position.min(top);
-            if end >= start && start <= top {
-                owned[owner as usize] += end - start + 1;
+            extend_runs(&mut runs, position.min(top), owner);
+            if position >= top {
+                break;
             }
-            previous = Some(position);
         }
-        let last: u128 = last.into();
-        if last < top {
-            owned[self.owners[0] as usize] += top - last;
+        match (
+            runs.last().map(|r: &(u128, Option<NodeId>)| r.0),
+            self.owners.first(),
+        ) {
+            (Some(last), Some(&first)) if last < top => extend_runs(&mut runs, top, first),
+            (None, _) => runs.push((top, None)),
+            _ => {}
         }
-        owned
-            .into_iter()
-            .map(|values| values as f64 / range as f64)
-            .collect()
+        runs
     }
 
     /// How many points each node holds.
@@ -90,9 +85,37 @@ impl<P: Copy + Ord + Into<u128>> Continuum<P> {
     }
 }
 
+/// Gives the values up to `last` to `owner`, unless an earlier point already took them.
+fn extend_runs(runs: &mut Vec<(u128, Option<NodeId>)>, last: u128, owner: NodeId) {
+    match runs.last_mut() {
+        Some(run) if run.1 == Some(owner) => run.0 = last,
+        Some(run) if run.0 >= last => {}
+        _ => runs.push((last, Some(owner))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ring::owner_map::{HashInput, Layout, OwnerMap};
+
+    fn shares<P: Copy + Ord + Into<u128>>(
+        ring: &Continuum<P>,
+        nodes: usize,
+        range: u128,
+    ) -> Vec<f64> {
+        let input = HashInput {
+            hash: "test",
+            bits: 32,
+            tag: None,
+        };
+        OwnerMap {
+            input,
+            range,
+            layout: Layout::Intervals(ring.intervals(range)),
+        }
+        .shares(nodes)
+    }
 
     #[test]
     fn lower_bound_with_wrap() {
@@ -116,12 +139,15 @@ mod tests {
     fn shares_count_every_value_once() {
         // range 0..1000: node 0 owns 0..=100 and 301..=999, node 1 101..=200, node 2 201..=300.
         let ring = Continuum::from_points(vec![(100u32, 0), (200, 1), (300, 2)]);
-        let shares = ring.shares(3, 1000);
-        assert_eq!(shares, vec![800.0 / 1000.0, 100.0 / 1000.0, 100.0 / 1000.0]);
-        // Points beyond a 15-bit range: everything below the first point above the range
-        // wraps to... the first point, which owns 0..=min(p0, top).
+        let computed = shares(&ring, 3, 1000);
+        assert_eq!(
+            computed,
+            vec![800.0 / 1000.0, 100.0 / 1000.0, 100.0 / 1000.0]
+        );
+        // All points above a 15-bit range: every value is at or below the first point.
+
         let ring = Continuum::from_points(vec![(40_000u32, 0), (50_000, 1)]);
-        assert_eq!(ring.shares(2, 1 << 15), vec![1.0, 0.0]);
+        assert_eq!(shares(&ring, 2, 1 << 15), vec![1.0, 0.0]);
     }
 
     #[test]
@@ -136,6 +162,6 @@ mod tests {
             .iter()
             .map(|&c| f64::from(c) / f64::from(range))
             .collect();
-        assert_eq!(ring.shares(3, u128::from(range)), expected);
+        assert_eq!(shares(&ring, 3, u128::from(range)), expected);
     }
 }

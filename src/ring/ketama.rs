@@ -6,7 +6,9 @@
 //! names are `label-j`; each MD5 digest gives four little-endian words. A stable sort keeps
 //! equal points in generation order, as glibc's merge-sort `qsort` does.
 
-use super::{Continuum, Ownership, Placement, Point, RingConfig, ShareBasis, hashed_part};
+use super::{
+    Continuum, HashInput, Layout, OwnerMap, Ownership, Placement, Point, RingConfig, hashed_part,
+};
 use crate::error::{Error, Result};
 use crate::hash::{HashFunction, md5_digest};
 use crate::nodes::Node;
@@ -78,6 +80,18 @@ impl Ketama {
     }
 }
 
+impl Ketama {
+    fn map(&self) -> OwnerMap {
+        let input = HashInput::narrow(self.hash, self.hash_tag);
+        let layout = Layout::Intervals(self.continuum.intervals(input.range()));
+        OwnerMap {
+            range: input.range(),
+            input,
+            layout,
+        }
+    }
+}
+
 /// twemproxy's key hash: the tagged part of the key, and 0 for an empty part (it never calls
 /// the hash function on zero bytes).
 #[inline]
@@ -101,11 +115,12 @@ impl Placement for Ketama {
     }
 
     fn ownership(&self) -> Ownership {
-        Ownership {
-            points: self.continuum.point_counts(self.nodes),
-            shares: self.continuum.shares(self.nodes, self.hash.range32()),
-            basis: ShareBasis::Exact,
-        }
+        self.map()
+            .ownership(self.continuum.point_counts(self.nodes))
+    }
+
+    fn owner_map(&self) -> Option<OwnerMap> {
+        Some(self.map())
     }
 
     fn points(&self) -> Option<Vec<Point>> {

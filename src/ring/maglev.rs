@@ -3,8 +3,10 @@
 //! mod M`, `skip = xxh64(label, 1) mod (M - 1) + 1`, taking turns in proportion to weight until
 //! every entry is owned. A key goes to entry `hash mod M`.
 
-use super::residue::values_with_residue_in;
-use super::{HashTag, NodeId, Ownership, Placement, Point, RingConfig, ShareBasis, hashed_part};
+use super::{
+    HashInput, HashTag, Layout, NodeId, OwnerMap, Ownership, Placement, Point, RingConfig,
+    hashed_part,
+};
 use crate::error::{Error, Result};
 use crate::hash::HashFunction;
 use crate::nodes::Node;
@@ -89,6 +91,29 @@ impl Maglev {
     }
 }
 
+impl Maglev {
+    /// Entry `hash mod M` decides: runs of consecutive entries with one owner.
+    fn map(&self) -> OwnerMap {
+        let input = HashInput::wide(self.hash, self.hash_tag);
+        let mut runs: Vec<(u128, Option<NodeId>)> = Vec::new();
+        for (entry, &owner) in self.table.iter().enumerate() {
+            match runs.last_mut() {
+                Some(run) if run.1 == Some(owner) => run.0 = entry as u128 + 1,
+                _ => runs.push((entry as u128 + 1, Some(owner))),
+            }
+        }
+        let layout = Layout::Periodic {
+            period: self.table.len() as u128,
+            runs,
+        };
+        OwnerMap {
+            range: input.range(),
+            input,
+            layout,
+        }
+    }
+}
+
 impl Placement for Maglev {
     #[inline]
     fn locate(&self, key: &[u8]) -> Option<NodeId> {
@@ -97,22 +122,16 @@ impl Placement for Maglev {
     }
 
     fn ownership(&self) -> Ownership {
-        let (len, range) = (self.table.len() as u128, self.hash.range64());
         let mut entries = vec![0u64; self.nodes];
-        let mut values = vec![0u128; self.nodes];
-        for (entry, &owner) in self.table.iter().enumerate() {
+        for &owner in &self.table {
             entries[owner as usize] += 1;
-            values[owner as usize] +=
-                values_with_residue_in(entry as u128, entry as u128 + 1, len, range);
         }
-        Ownership {
-            points: entries.into_iter().map(Some).collect(),
-            shares: values
-                .into_iter()
-                .map(|v| v as f64 / range as f64)
-                .collect(),
-            basis: ShareBasis::Exact,
-        }
+        self.map()
+            .ownership(entries.into_iter().map(Some).collect())
+    }
+
+    fn owner_map(&self) -> Option<OwnerMap> {
+        Some(self.map())
     }
 
     fn points(&self) -> Option<Vec<Point>> {

@@ -4,11 +4,13 @@
 //! the algorithm named by a [`RingConfig`]; [`Placement`] is all the rest of ringscope sees.
 
 mod continuum;
+mod failure;
 mod hash_tag;
 mod jump;
 mod ketama;
 mod maglev;
 mod modula;
+pub mod owner_map;
 mod rendezvous;
 mod residue;
 pub mod slots;
@@ -17,7 +19,9 @@ mod tests;
 mod vnode;
 
 pub use continuum::Continuum;
+pub use failure::{FailureRule, WithFailures};
 pub use hash_tag::HashTag;
+pub use owner_map::{HashInput, Layout, OwnerMap};
 
 use crate::error::{Error, Result};
 use crate::hash::HashFunction;
@@ -39,6 +43,12 @@ pub trait Placement: Send + Sync {
     /// The positions and owners of every point, in search order, for `ring --points`; `None`
     /// for algorithms without points (jump, rendezvous).
     fn points(&self) -> Option<Vec<Point>> {
+        None
+    }
+
+    /// The placement as a function of the key's hash value, when it is one (rings, tables,
+    /// slots); `None` for jump and rendezvous.
+    fn owner_map(&self) -> Option<OwnerMap> {
         None
     }
 

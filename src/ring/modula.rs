@@ -2,8 +2,7 @@
 //! consecutive slots; a key goes to slot `hash mod total_weight`.
 
 use super::ketama::{label_sorted_order, twemproxy_key_hash};
-use super::residue::values_with_residue_in;
-use super::{HashTag, NodeId, Ownership, Placement, RingConfig, ShareBasis};
+use super::{HashInput, HashTag, Layout, NodeId, OwnerMap, Ownership, Placement, RingConfig};
 use crate::error::{Error, Result};
 use crate::hash::HashFunction;
 use crate::nodes::Node;
@@ -45,6 +44,27 @@ impl Modula {
     }
 }
 
+impl Modula {
+    /// Residue `r` of `hash mod total weight` belongs to the run of slots that holds it.
+    fn map(&self) -> OwnerMap {
+        let input = HashInput::narrow(self.hash, self.hash_tag);
+        let runs = self
+            .ends
+            .iter()
+            .zip(&self.owners)
+            .map(|(&end, &owner)| (u128::from(end), Some(owner)));
+        let layout = Layout::Periodic {
+            period: u128::from(self.total()),
+            runs: runs.collect(),
+        };
+        OwnerMap {
+            range: input.range(),
+            input,
+            layout,
+        }
+    }
+}
+
 impl Placement for Modula {
     #[inline]
     fn locate(&self, key: &[u8]) -> Option<NodeId> {
@@ -59,19 +79,15 @@ impl Placement for Modula {
 
     fn ownership(&self) -> Ownership {
         let mut points = vec![Some(0u64); self.nodes];
-        let mut shares = vec![0.0; self.nodes];
-        let (total, range) = (u128::from(self.total()), self.hash.range32());
-        let mut start = 0u64;
+        let mut start = 0;
         for (&end, &owner) in self.ends.iter().zip(&self.owners) {
             points[owner as usize] = Some(end - start);
-            let values = values_with_residue_in(u128::from(start), u128::from(end), total, range);
-            shares[owner as usize] = values as f64 / range as f64;
             start = end;
         }
-        Ownership {
-            points,
-            shares,
-            basis: ShareBasis::Exact,
-        }
+        self.map().ownership(points)
+    }
+
+    fn owner_map(&self) -> Option<OwnerMap> {
+        Some(self.map())
     }
 }

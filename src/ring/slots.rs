@@ -2,7 +2,10 @@
 //! rule (`keyHashSlot`), and each slot has one master. Owners come from `CLUSTER NODES`, or,
 //! for a plain list of addresses, from the split `redis-cli --cluster create` makes.
 
-use super::{HashTag, NodeId, Ownership, Placement, Point, RingConfig, ShareBasis, hashed_part};
+use super::{
+    HashInput, HashTag, Layout, NodeId, OwnerMap, Ownership, Placement, Point, RingConfig,
+    hashed_part,
+};
 use crate::error::{Error, Result};
 use crate::hash::crc16_xmodem;
 use crate::nodes::{Address, Node};
@@ -108,6 +111,30 @@ impl Slots {
     }
 }
 
+impl Slots {
+    /// The slot is the value: runs of consecutive slots with one owner.
+    fn map(&self) -> OwnerMap {
+        let mut runs: Vec<(u128, Option<NodeId>)> = Vec::new();
+        for (slot, &owner) in self.owners.iter().enumerate() {
+            let owner = (owner != UNOWNED).then_some(owner);
+            match runs.last_mut() {
+                Some(run) if run.1 == owner => run.0 = slot as u128,
+                _ => runs.push((slot as u128, owner)),
+            }
+        }
+        let input = HashInput {
+            hash: "crc16-slot",
+            bits: 14,
+            tag: self.hash_tag,
+        };
+        OwnerMap {
+            range: input.range(),
+            input,
+            layout: Layout::Intervals(runs),
+        }
+    }
+}
+
 impl Placement for Slots {
     #[inline]
     fn locate(&self, key: &[u8]) -> Option<NodeId> {
@@ -120,14 +147,11 @@ impl Placement for Slots {
         for &owner in self.owners.iter().filter(|&&o| o != UNOWNED) {
             counts[owner as usize] += 1;
         }
-        Ownership {
-            shares: counts
-                .iter()
-                .map(|&c| c as f64 / SLOT_COUNT as f64)
-                .collect(),
-            points: counts.into_iter().map(Some).collect(),
-            basis: ShareBasis::Exact,
-        }
+        self.map().ownership(counts.into_iter().map(Some).collect())
+    }
+
+    fn owner_map(&self) -> Option<OwnerMap> {
+        Some(self.map())
     }
 
     fn points(&self) -> Option<Vec<Point>> {

@@ -3,7 +3,8 @@
 //! the baseline to compare systems and vnode counts against.
 
 use super::{
-    Continuum, HashTag, NodeId, Ownership, Placement, Point, RingConfig, ShareBasis, hashed_part,
+    Continuum, HashInput, HashTag, Layout, NodeId, OwnerMap, Ownership, Placement, Point,
+    RingConfig, hashed_part,
 };
 use crate::error::{Error, Result};
 use crate::hash::HashFunction;
@@ -50,6 +51,18 @@ impl Vnode {
     }
 }
 
+impl Vnode {
+    fn map(&self) -> OwnerMap {
+        let input = HashInput::wide(self.hash, self.hash_tag);
+        let layout = Layout::Intervals(self.continuum.intervals(input.range()));
+        OwnerMap {
+            range: input.range(),
+            input,
+            layout,
+        }
+    }
+}
+
 impl Placement for Vnode {
     #[inline]
     fn locate(&self, key: &[u8]) -> Option<NodeId> {
@@ -58,11 +71,12 @@ impl Placement for Vnode {
     }
 
     fn ownership(&self) -> Ownership {
-        Ownership {
-            points: self.continuum.point_counts(self.nodes),
-            shares: self.continuum.shares(self.nodes, self.hash.range64()),
-            basis: ShareBasis::Exact,
-        }
+        self.map()
+            .ownership(self.continuum.point_counts(self.nodes))
+    }
+
+    fn owner_map(&self) -> Option<OwnerMap> {
+        Some(self.map())
     }
 
     fn points(&self) -> Option<Vec<Point>> {

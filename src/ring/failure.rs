@@ -1,0 +1,70 @@
+//! What a system does with a node that stops answering. `--remove` always deletes a node from
+//! the configuration; `--fail` follows the rule of the system being simulated.
+
+use super::{NodeId, OwnerMap, Ownership, Placement, Point};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailureRule {
+    /// The node is dropped and the placement rebuilt from the survivors (twemproxy with
+    /// `auto_eject_hosts: true`, client-side rings).
+    Rebuild,
+    /// The node keeps its place; requests for its keys fail (twemproxy without
+    /// `auto_eject_hosts`, a Redis Cluster master without a replica).
+    Unavailable,
+}
+
+impl FailureRule {
+    pub fn explain(self) -> &'static str {
+        match self {
+            FailureRule::Rebuild => {
+                "failed nodes are ejected and the ring is rebuilt from the rest"
+            }
+            FailureRule::Unavailable => {
+                "failed nodes keep their place; their keys become unavailable"
+            }
+        }
+    }
+}
+
+/// A placement whose failed nodes answer nothing: their keys map to no node.
+pub struct WithFailures {
+    pub inner: Box<dyn Placement>,
+    pub failed: Vec<bool>,
+}
+
+impl Placement for WithFailures {
+    #[inline]
+    fn locate(&self, key: &[u8]) -> Option<NodeId> {
+        self.inner
+            .locate(key)
+            .filter(|&node| !self.failed[node as usize])
+    }
+
+    fn ownership(&self) -> Ownership {
+        let mut ownership = self.inner.ownership();
+        for (share, &failed) in ownership.shares.iter_mut().zip(&self.failed) {
+            if failed {
+                *share = 0.0;
+            }
+        }
+        ownership
+    }
+
+    fn points(&self) -> Option<Vec<Point>> {
+        self.inner.points()
+    }
+
+    fn owner_map(&self) -> Option<OwnerMap> {
+        let failed = &self.failed;
+        Some(
+            self.inner
+                .owner_map()?
+                .rename(|node| (!failed[node as usize]).then_some(node)),
+        )
+    }
+
+    fn slot(&self, key: &[u8]) -> Option<u16> {
+        self.inner.slot(key)
+    }
+}
