@@ -2,6 +2,7 @@
 //! parses strings itself.
 
 use std::ffi::OsString;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -14,6 +15,7 @@ use ringscope::output::ReportFormat;
 use ringscope::output::keys::KeyOutputFormat;
 use ringscope::preset::Preset;
 use ringscope::ring::{Algo, HashTag};
+use ringscope::scenario::Changes;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -60,6 +62,20 @@ redis-cli --scan | ringscope dist --nodes nutcracker.yml --pool alpha --max-imba
 ringscope dist --nodes samples/nodes.txt --random 1000000 --pattern 'user:{}' --format csv"
     )]
     Dist(DistArgs),
+    /// What moves when nodes fail, leave, join or change weight
+    #[command(
+        after_help = "Examples:\n  ringscope simulate --nodes samples/nutcracker.yml --pool cache --fail cache-b samples/keys.txt\n  \
+ringscope simulate --nodes samples/nodes.txt --add '10.0.1.15:6379 cache-e' --max-moved 25\n  \
+redis-cli --scan | ringscope simulate --nodes pool.yml --pool alpha --weight cache-c=1 --moves moves.csv"
+    )]
+    Simulate(SimulateArgs),
+    /// What moves between two node lists or configs (a pool before and after a change)
+    #[command(
+        after_help = "Examples:\n  ringscope diff --from old.yml --to new.yml --pool alpha keys.txt\n  \
+ringscope diff --from samples/nodes.txt --from-algo modula --to samples/nodes.txt --to-algo ketama\n  \
+git show main:pool.yml > /tmp/old.yml && ringscope diff --from /tmp/old.yml --to pool.yml --pool alpha --max-moved 10"
+    )]
+    Diff(DiffArgs),
 }
 
 /// Options that say which ring to build.
@@ -140,6 +156,15 @@ pub struct KeyFlags {
 }
 
 impl KeyFlags {
+    /// Keys for commands that can work without any (`simulate`, `diff`): none when no file
+    /// and no `--random` is given and stdin is a terminal.
+    pub fn optional_source(&self) -> ringscope::Result<Option<KeySource>> {
+        if self.files.is_empty() && self.random.is_none() && std::io::stdin().is_terminal() {
+            return Ok(None);
+        }
+        self.source().map(Some)
+    }
+
     pub fn source(&self) -> ringscope::Result<KeySource> {
         let random = self.random.map(|count| RandomKeys {
             count,
@@ -175,6 +200,9 @@ pub struct MapArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = MapFormat::Tsv)]
     pub format: MapFormat,
+    /// Only the keys this node owns; in TSV the bare keys, each ended as in the input (for xargs)
+    #[arg(long, value_name = "LABEL")]
+    pub only: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -196,6 +224,107 @@ pub struct DistArgs {
     pub ring: RingFlags,
     #[command(flatten)]
     pub report: ReportFlags,
+}
+
+#[derive(Args, Debug)]
+pub struct SimulateArgs {
+    #[command(flatten)]
+    pub keys: KeyFlags,
+    #[command(flatten)]
+    pub ring: RingFlags,
+    #[command(flatten)]
+    pub changes: ChangeFlags,
+    #[command(flatten)]
+    pub movement: MovementFlags,
+}
+
+#[derive(Args, Debug)]
+#[command(next_help_heading = "Changes")]
+pub struct ChangeFlags {
+    /// A node stops answering; what follows is the system's own rule (repeatable)
+    #[arg(long, value_name = "LABEL")]
+    pub fail: Vec<String>,
+    /// Delete a node from the configuration (repeatable)
+    #[arg(long, value_name = "LABEL")]
+    pub remove: Vec<String>,
+    /// Add a node: ADDR[:WEIGHT] [NAME] (repeatable)
+    #[arg(long, value_name = "SPEC")]
+    pub add: Vec<String>,
+    /// Change a node's weight (repeatable)
+    #[arg(long, value_name = "LABEL=W")]
+    pub weight: Vec<String>,
+    /// Fail every node in turn, one row each (the worst single failure)
+    #[arg(long, conflicts_with_all = ["fail", "remove", "add", "weight"])]
+    pub fail_each: bool,
+    /// Whether the pool ejects failed nodes (twemproxy auto_eject_hosts) [default: the config's, else false]
+    #[arg(long, value_name = "BOOL")]
+    pub auto_eject: Option<bool>,
+}
+
+impl ChangeFlags {
+    pub fn changes(&self) -> Changes {
+        Changes {
+            fail: self.fail.clone(),
+            remove: self.remove.clone(),
+            add: self.add.clone(),
+            weight: self.weight.clone(),
+            auto_eject: self.auto_eject,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+#[command(next_help_heading = "Report options")]
+pub struct MovementFlags {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
+    /// Gate: exit 1 when more than PCT percent of the keys (or of the hash space) move
+    #[arg(long, value_name = "PCT", value_parser = parse_percent)]
+    pub max_moved: Option<f64>,
+    /// Write every moved key with its old and new node to FILE (CSV key,from,to)
+    #[arg(long, value_name = "FILE")]
+    pub moves: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub keys: KeyFlags,
+    /// The pool before: a node list or config
+    #[arg(long, value_name = "FILE")]
+    pub from: PathBuf,
+    /// The pool after: a node list or config
+    #[arg(long, value_name = "FILE")]
+    pub to: PathBuf,
+    #[command(flatten)]
+    pub ring: RingFlags,
+    #[command(flatten)]
+    pub sides: SideFlags,
+    #[command(flatten)]
+    pub movement: MovementFlags,
+}
+
+/// Ring options for one side of a diff; each overrides the shared option of the same name.
+#[derive(Args, Debug)]
+#[command(next_help_heading = "Per-side options")]
+pub struct SideFlags {
+    #[arg(long, value_name = "NAME")]
+    pub from_pool: Option<String>,
+    #[arg(long, value_name = "NAME")]
+    pub to_pool: Option<String>,
+    #[arg(long, value_name = "NAME", value_parser = parse_preset)]
+    pub from_preset: Option<Preset>,
+    #[arg(long, value_name = "NAME", value_parser = parse_preset)]
+    pub to_preset: Option<Preset>,
+    #[arg(long, value_name = "NAME", value_parser = parse_algo)]
+    pub from_algo: Option<Algo>,
+    #[arg(long, value_name = "NAME", value_parser = parse_algo)]
+    pub to_algo: Option<Algo>,
+    #[arg(long, value_name = "NAME", value_parser = parse_hash)]
+    pub from_hash: Option<&'static HashFunction>,
+    #[arg(long, value_name = "NAME", value_parser = parse_hash)]
+    pub to_hash: Option<&'static HashFunction>,
 }
 
 #[derive(Args, Debug)]
@@ -269,6 +398,15 @@ fn parse_hash(text: &str) -> Result<&'static HashFunction, String> {
 
 fn parse_hash_tag(text: &str) -> Result<HashTag, String> {
     HashTag::parse(text).map_err(|e| e.to_string())
+}
+
+fn parse_percent(text: &str) -> Result<f64, String> {
+    match text.trim_end_matches('%').parse::<f64>() {
+        Ok(pct) if (0.0..=100.0).contains(&pct) => Ok(pct),
+        _ => Err(format!(
+            "'{text}' is not a percentage from 0 to 100 (e.g. 10)"
+        )),
+    }
 }
 
 fn parse_ratio(text: &str) -> Result<f64, String> {

@@ -15,5 +15,6 @@ pub mod nodes;
 pub mod output;
 pub mod preset;
 pub mod ring;
+pub mod scenario;
 
 pub use error::{Error, Result};

@@ -19,6 +19,29 @@ pub fn max_imbalance(report: &impl NodeShares, limit: f64) -> Option<String> {
     })
 }
 
+/// `--max-moved`: fails when more than `limit` percent of the keys (or of the hash space,
+/// without keys) change node. `what` names the change when there are several (`--fail-each`).
+pub fn max_moved(
+    moved_share: f64,
+    with_keys: bool,
+    limit: f64,
+    what: Option<&str>,
+) -> Option<String> {
+    let moved = moved_share * 100.0;
+    let of_what = if with_keys {
+        "of the keys"
+    } else {
+        "of the hash space"
+    };
+    let when = what.map(|w| format!(" when {w}")).unwrap_or_default();
+    (moved > limit).then(|| {
+        format!(
+            "--max-moved {limit}: {moved:.2}% {of_what} move{when} ({:.2} points over the limit)",
+            moved - limit
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

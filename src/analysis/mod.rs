@@ -2,7 +2,9 @@
 
 mod count;
 mod dist;
+pub mod fail_each;
 pub mod gate;
+pub mod movement;
 mod ring;
 mod stats;
 

@@ -1,10 +1,13 @@
 //! One file per subcommand; each wires ring options, a key source, an analysis and an output
 //! together, and returns whether a gate failed.
 
+mod diff;
 mod dist;
 mod lookup;
 mod map;
+mod movement;
 mod ring;
+mod simulate;
 
 use std::io::{self, BufWriter, StdoutLock, Write};
 
@@ -27,6 +30,8 @@ pub fn run(command: Command) -> Result<Outcome> {
         Command::Map(args) => map::run(args),
         Command::Ring(args) => ring::run(args),
         Command::Dist(args) => dist::run(args),
+        Command::Simulate(args) => simulate::run(args),
+        Command::Diff(args) => diff::run(args),
     }
 }
 
@@ -36,7 +41,7 @@ fn stdout() -> BufWriter<StdoutLock<'static>> {
 }
 
 /// Maps a write error on stdout to an engine error (a closed pipe is recognised upstream).
-fn written(result: io::Result<()>) -> Result<()> {
+fn written<T>(result: io::Result<T>) -> Result<T> {
     result.map_err(|e| ringscope::Error::io("<stdout>", "cannot write output", e))
 }
 

@@ -228,7 +228,7 @@ pub fn check_unique_labels(nodes: &[Node]) -> Result<()> {
 }
 
 /// Parses a weight: a whole number of at least 1.
-pub(crate) fn parse_weight(text: &str, location: &Location) -> Result<u32> {
+pub fn parse_weight(text: &str, location: &Location) -> Result<u32> {
     match text.parse::<u64>() {
         Ok(0) => Err(Error::input(
             location.clone(),

@@ -3,6 +3,8 @@
 //! in [`keys`].
 
 pub mod keys;
+mod movement;
+pub mod moves;
 pub mod points;
 mod reports;
 mod table;
@@ -32,18 +34,20 @@ pub enum Cell {
     Missing,
 }
 
-/// A report as rows and columns, plus summary lines that only the table shows (CSV and JSON
+/// One table of a report, plus summary lines that only the table form shows (CSV and JSON
 /// carry the same numbers in their own fields).
 pub struct Tabular {
-    pub caption: Option<String>,
+    /// A heading for a table after the first.
+    pub title: Option<String>,
     pub columns: Vec<&'static str>,
     pub rows: Vec<Vec<Cell>>,
     pub summary: Vec<String>,
 }
 
-/// A report every format can render: JSON from its fields, table and CSV from its rows.
+/// A report every format can render: JSON from its fields, table and CSV from its tables
+/// (CSV writes a blank line between two tables).
 pub trait Report: Serialize {
-    fn tabular(&self) -> Tabular;
+    fn tables(&self) -> Vec<Tabular>;
 }
 
 /// Writes `report`; `caption` (what ring was built) heads the table form only.
@@ -55,11 +59,24 @@ pub fn render(
 ) -> io::Result<()> {
     match format {
         ReportFormat::Table => {
-            let mut tabular = report.tabular();
-            tabular.caption = Some(caption.to_string());
-            table::write(&tabular, out)
+            writeln!(out, "{caption}")?;
+            for (index, tabular) in report.tables().iter().enumerate() {
+                if index > 0 {
+                    writeln!(out)?;
+                }
+                table::write(tabular, out)?;
+            }
+            Ok(())
         }
-        ReportFormat::Csv => write_csv(&report.tabular(), out),
+        ReportFormat::Csv => {
+            for (index, tabular) in report.tables().iter().enumerate() {
+                if index > 0 {
+                    writeln!(out)?;
+                }
+                write_csv(tabular, out)?;
+            }
+            Ok(())
+        }
         ReportFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::from)?;
             writeln!(out)

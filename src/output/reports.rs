@@ -33,7 +33,7 @@ fn node_columns(amount: &'static str) -> Vec<&'static str> {
 }
 
 impl Report for DistReport {
-    fn tabular(&self) -> Tabular {
+    fn tables(&self) -> Vec<Tabular> {
         let stats = stats_line(&self.stats, |keys| format!("{keys:.1}"));
         let mut summary = vec![format!("{} keys · {stats}", self.keys)];
         if self.unassigned > 0 {
@@ -42,8 +42,8 @@ impl Report for DistReport {
                 self.unassigned
             ));
         }
-        Tabular {
-            caption: None,
+        vec![Tabular {
+            title: None,
             columns: node_columns("keys"),
             rows: self
                 .nodes
@@ -59,12 +59,12 @@ impl Report for DistReport {
                 })
                 .collect(),
             summary,
-        }
+        }]
     }
 }
 
 impl Report for RingReport {
-    fn tabular(&self) -> Tabular {
+    fn tables(&self) -> Vec<Tabular> {
         let basis = match self.basis {
             ShareBasis::Exact => "shares counted exactly over every hash value",
             ShareBasis::Analytic => "shares are what the algorithm promises for a uniform hash",
@@ -77,8 +77,8 @@ impl Report for RingReport {
                 self.unowned_share * 100.0
             ));
         }
-        Tabular {
-            caption: None,
+        vec![Tabular {
+            title: None,
             columns: node_columns("points"),
             rows: self
                 .nodes
@@ -89,6 +89,6 @@ impl Report for RingReport {
                 })
                 .collect(),
             summary,
-        }
+        }]
     }
 }

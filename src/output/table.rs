@@ -11,8 +11,8 @@ const STYLE: TableStyle =
 use super::{Cell, Tabular, human_text};
 
 pub fn write(tabular: &Tabular, out: &mut impl Write) -> io::Result<()> {
-    if let Some(caption) = &tabular.caption {
-        writeln!(out, "{caption}")?;
+    if let Some(title) = &tabular.title {
+        writeln!(out, "{title}")?;
     }
     let mut table = Table::new();
     table

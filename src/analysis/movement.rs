@@ -1,0 +1,323 @@
+//! `simulate` and `diff`: which keys change node between two placements, how that compares
+//! with the least any placement must move, and the same figures over the whole hash space.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::keys::{KeyFormat, KeySource, RandomKeys};
+use crate::ring::owner_map::transitions;
+use crate::scenario::{Scenario, ScenarioNode, Status};
+
+/// Keys sampled when the two placements cannot be compared value by value.
+pub const SAMPLED_KEYS: u64 = 1_000_000;
+
+pub const UNAVAILABLE: &str = "(unavailable)";
+pub const UNASSIGNED: &str = "(unassigned)";
+
+/// Per node and side.
+#[derive(Clone, Debug, Serialize)]
+pub struct SideLoad {
+    pub node: String,
+    pub status: Status,
+    pub weight: u32,
+    pub keys: u64,
+    pub share: f64,
+    pub expected_share: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Flow {
+    pub from: String,
+    pub to: String,
+    pub keys: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ShareFlow {
+    pub from: String,
+    pub to: String,
+    pub share: f64,
+}
+
+/// The movement over every value of the key hash: exact when both placements are
+/// functions of the same hash value, else measured on sampled keys.
+#[derive(Clone, Debug, Serialize)]
+pub struct HashSpaceMovement {
+    /// `exact`, or `sampled` (`SAMPLED_KEYS` seeded random keys).
+    pub basis: &'static str,
+    pub moved_share: f64,
+    pub ideal_moved_share: f64,
+    pub excess_moved_share: f64,
+    pub unavailable_share: f64,
+    pub before: Vec<f64>,
+    pub after: Vec<f64>,
+    pub flows: Vec<ShareFlow>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MovementReport {
+    pub keys: u64,
+    pub moved: u64,
+    /// From the keys when there are any, else from the hash space (see `basis`).
+    pub moved_share: f64,
+    pub ideal_moved_share: f64,
+    pub excess_moved: u64,
+    /// Keys whose node failed and that nothing serves after the change.
+    pub unavailable: u64,
+    /// `keys` or `hash-space`: where the top-level shares come from.
+    pub basis: &'static str,
+    pub before: Vec<SideLoad>,
+    pub after: Vec<SideLoad>,
+    pub flows: Vec<Flow>,
+    pub hash_space: HashSpaceMovement,
+    #[serde(skip)]
+    pub summary: String,
+}
+
+/// A key's (or hash value's) node before and after the change; `None` is no node.
+type OwnerPair = (Option<u32>, Option<u32>);
+
+/// Counts of keys per (before, after) owner pair; `None` is no node.
+#[derive(Debug, Default)]
+pub struct Transitions {
+    pairs: HashMap<OwnerPair, u64>,
+}
+
+impl Transitions {
+    #[inline]
+    pub(crate) fn add(&mut self, before: Option<u32>, after: Option<u32>, count: u64) {
+        *self.pairs.entry((before, after)).or_default() += count;
+    }
+
+    fn total(&self) -> u64 {
+        self.pairs.values().sum()
+    }
+}
+
+/// Streams the keys through both sides. `on_move` sees every key that changes node (for
+/// `--moves`), with its old and new node.
+pub fn count_keys(
+    scenario: &Scenario,
+    source: &KeySource,
+    format: KeyFormat,
+    mut on_move: impl FnMut(&[u8], Option<u32>, Option<u32>) -> Result<()>,
+) -> Result<Transitions> {
+    let mut counts = Transitions::default();
+    source.for_each(format, |key| {
+        let (before, after) = (scenario.before.locate(key), scenario.after.locate(key));
+        counts.add(before, after, 1);
+        if before != after && after.is_some() {
+            on_move(key, before, after)?;
+        }
+        Ok(())
+    })?;
+    Ok(counts)
+}
+
+/// Builds the report from key counts (empty when no keys were given).
+pub fn report(scenario: &Scenario, keys: &Transitions) -> Result<MovementReport> {
+    let nodes = &scenario.nodes;
+    let figures = Figures::of(
+        nodes,
+        keys.pairs
+            .iter()
+            .map(|(&pair, &count)| (pair, count as f64)),
+    );
+    let hash_space = hash_space(scenario)?;
+    let total = keys.total();
+    let with_keys = total > 0;
+    let expected = |weights: &dyn Fn(&ScenarioNode) -> u32| {
+        let sum: f64 = nodes.iter().map(|n| f64::from(weights(n))).sum();
+        nodes
+            .iter()
+            .map(|n| f64::from(weights(n)) / sum)
+            .collect::<Vec<_>>()
+    };
+    let (expected_before, expected_after) = (
+        expected(&|n| n.weight_before),
+        expected(&|n| n.weight_after),
+    );
+    let side =
+        |loads: &[f64], shares: &[f64], expected: &[f64], weight: &dyn Fn(&ScenarioNode) -> u32| {
+            nodes
+                .iter()
+                .enumerate()
+                .map(|(i, n)| SideLoad {
+                    node: n.label.clone(),
+                    status: n.status,
+                    weight: weight(n),
+                    keys: loads[i] as u64,
+                    share: shares[i],
+                    expected_share: expected[i],
+                })
+                .collect::<Vec<_>>()
+        };
+    let (before_shares, after_shares) = if with_keys {
+        (
+            figures.shares(&figures.before),
+            figures.shares(&figures.after),
+        )
+    } else {
+        (hash_space.before.clone(), hash_space.after.clone())
+    };
+    let mut flows: Vec<Flow> = figures
+        .flows
+        .iter()
+        .map(|&((from, to), count)| Flow {
+            from: label(nodes, from, UNASSIGNED),
+            to: label(nodes, to, UNAVAILABLE),
+            keys: count as u64,
+        })
+        .collect();
+    flows.sort_by(|a, b| {
+        b.keys
+            .cmp(&a.keys)
+            .then_with(|| (&a.from, &a.to).cmp(&(&b.from, &b.to)))
+    });
+    Ok(MovementReport {
+        keys: total,
+        moved: figures.moved as u64,
+        moved_share: if with_keys {
+            figures.moved / total as f64
+        } else {
+            hash_space.moved_share
+        },
+        ideal_moved_share: if with_keys {
+            ideal(nodes, &before_shares)
+        } else {
+            hash_space.ideal_moved_share
+        },
+        excess_moved: figures.excess as u64,
+        unavailable: figures.unavailable as u64,
+        basis: if with_keys { "keys" } else { "hash-space" },
+        before: side(&figures.before, &before_shares, &expected_before, &|n| {
+            n.weight_before
+        }),
+        after: side(&figures.after, &after_shares, &expected_after, &|n| {
+            n.weight_after
+        }),
+        flows,
+        hash_space,
+        summary: scenario.summary.clone(),
+    })
+}
+
+/// Movement figures from `(before, after) → amount` pairs, in keys or in hash-space shares.
+struct Figures {
+    before: Vec<f64>,
+    after: Vec<f64>,
+    moved: f64,
+    excess: f64,
+    unavailable: f64,
+    flows: Vec<(OwnerPair, f64)>,
+}
+
+impl Figures {
+    fn of(nodes: &[ScenarioNode], pairs: impl Iterator<Item = (OwnerPair, f64)>) -> Figures {
+        let mut figures = Figures {
+            before: vec![0.0; nodes.len()],
+            after: vec![0.0; nodes.len()],
+            moved: 0.0,
+            excess: 0.0,
+            unavailable: 0.0,
+            flows: Vec::new(),
+        };
+        let unchanged =
+            |n: Option<u32>| n.is_some_and(|n| nodes[n as usize].status == Status::Unchanged);
+        for ((before, after), amount) in pairs {
+            if let Some(b) = before {
+                figures.before[b as usize] += amount;
+            }
+            match after {
+                Some(a) => figures.after[a as usize] += amount,
+                None => figures.unavailable += amount,
+            }
+            if before != after && after.is_some() {
+                figures.moved += amount;
+                if unchanged(before) && unchanged(after) {
+                    figures.excess += amount;
+                }
+                figures.flows.push(((before, after), amount));
+            }
+        }
+        figures
+    }
+
+    fn shares(&self, loads: &[f64]) -> Vec<f64> {
+        let total: f64 = self.before.iter().sum::<f64>().max(f64::MIN_POSITIVE);
+        loads.iter().map(|l| l / total).collect()
+    }
+}
+
+/// `Σ max(0, share_before(n) − target_after(n))`: what must move at the least to go from
+/// where keys are to what the new weights promise.
+fn ideal(nodes: &[ScenarioNode], before_shares: &[f64]) -> f64 {
+    let total_after: f64 = nodes.iter().map(|n| f64::from(n.weight_after)).sum();
+    nodes
+        .iter()
+        .zip(before_shares)
+        .map(|(n, &share)| (share - f64::from(n.weight_after) / total_after).max(0.0))
+        .sum()
+}
+
+fn label(nodes: &[ScenarioNode], node: Option<u32>, none: &str) -> String {
+    node.map_or_else(|| none.to_string(), |n| nodes[n as usize].label.clone())
+}
+
+/// The movement over the hash space: exact from the owner maps when both sides have
+/// comparable ones, else measured on seeded random keys.
+fn hash_space(scenario: &Scenario) -> Result<HashSpaceMovement> {
+    let nodes = &scenario.nodes;
+    let exact = match (scenario.before.owner_map(), scenario.after.owner_map()) {
+        (Some(before), Some(after)) => transitions(&before, &after).map(|t| (t, before.range)),
+        _ => None,
+    };
+    let (figures, basis) = match exact {
+        Some((transitions, range)) => {
+            let pairs = transitions
+                .into_iter()
+                .map(|(b, a, values)| ((b, a), values as f64 / range as f64));
+            (Figures::of(nodes, pairs), "exact")
+        }
+        None => {
+            let sample = KeySource::Random(RandomKeys {
+                count: SAMPLED_KEYS,
+                seed: 0,
+                pattern: "{}".into(),
+            });
+            let counts = count_keys(scenario, &sample, KeyFormat::default(), |_, _, _| Ok(()))?;
+            let pairs = counts
+                .pairs
+                .into_iter()
+                .map(|(pair, count)| (pair, count as f64 / SAMPLED_KEYS as f64));
+            (Figures::of(nodes, pairs), "sampled")
+        }
+    };
+    let before = figures.shares(&figures.before);
+    let mut flows: Vec<ShareFlow> = figures
+        .flows
+        .iter()
+        .map(|&((from, to), share)| ShareFlow {
+            from: label(nodes, from, UNASSIGNED),
+            to: label(nodes, to, UNAVAILABLE),
+            share,
+        })
+        .collect();
+    flows.sort_by(|a, b| {
+        b.share
+            .total_cmp(&a.share)
+            .then_with(|| (&a.from, &a.to).cmp(&(&b.from, &b.to)))
+    });
+    Ok(HashSpaceMovement {
+        basis,
+        moved_share: figures.moved,
+        ideal_moved_share: ideal(nodes, &before),
+        excess_moved_share: figures.excess,
+        unavailable_share: figures.unavailable,
+        after: figures.after.clone(),
+        before: figures.before,
+        flows,
+    })
+}

@@ -1,0 +1,49 @@
+//! What `simulate` and `diff` share once their scenario is built: counting keys through both
+//! sides, the moves file, the report and its gates.
+
+use ringscope::Result;
+use ringscope::analysis::gate;
+use ringscope::analysis::movement::{self, UNASSIGNED};
+use ringscope::keys::KeyFormat;
+use ringscope::output;
+use ringscope::output::moves::MovesFile;
+use ringscope::scenario::Scenario;
+
+use super::{Outcome, finish, stdout, written};
+use crate::cli::{KeyFlags, MovementFlags};
+
+pub fn run(scenario: &Scenario, keys: &KeyFlags, flags: &MovementFlags) -> Result<Outcome> {
+    let mut moves = flags.moves.as_deref().map(MovesFile::create).transpose()?;
+    let counts = match keys.optional_source()? {
+        Some(source) => {
+            let format: KeyFormat = keys.format();
+            let label = |node: Option<u32>| {
+                node.map_or(UNASSIGNED, |n| scenario.nodes[n as usize].label.as_str())
+            };
+            movement::count_keys(scenario, &source, format, |key, from, to| {
+                match moves.as_mut() {
+                    Some(file) => file.write(key, label(from), label(to)),
+                    None => Ok(()),
+                }
+            })?
+        }
+        None => movement::Transitions::default(),
+    };
+    if let Some(file) = moves {
+        file.finish()?;
+    }
+    let report = movement::report(scenario, &counts)?;
+    let mut out = stdout();
+    written(output::render(
+        &report,
+        flags.format.into(),
+        &report.summary,
+        &mut out,
+    ))?;
+    finish(out)?;
+    let with_keys = report.keys > 0;
+    let failed_gate = flags
+        .max_moved
+        .and_then(|limit| gate::max_moved(report.moved_share, with_keys, limit, None));
+    Ok(Outcome { failed_gate })
+}

@@ -1,0 +1,77 @@
+//! `ringscope simulate`: a pool before and after failures, removals, additions and weight
+//! changes, rebuilt the way the system itself rebuilds; `--fail-each` fails every node in
+//! turn.
+
+use ringscope::analysis::{fail_each, gate};
+use ringscope::config::build_ring;
+use ringscope::output;
+use ringscope::scenario::{Changes, Scenario};
+
+use super::{Outcome, finish, movement, stdout, written};
+use crate::cli::SimulateArgs;
+
+pub fn run(args: SimulateArgs) -> ringscope::Result<Outcome> {
+    let ring = build_ring(&args.ring.options())?;
+    if args.changes.fail_each {
+        return run_fail_each(&args, &ring);
+    }
+    let mut scenario = Scenario::simulate(&ring, &args.changes.changes())?;
+    scenario.summary = format!("{}\n{}", ring.describe(), scenario.summary);
+    movement::run(&scenario, &args.keys, &args.movement)
+}
+
+fn run_fail_each(
+    args: &SimulateArgs,
+    ring: &ringscope::config::Ring,
+) -> ringscope::Result<Outcome> {
+    if args.movement.moves.is_some() {
+        return Err(ringscope::Error::usage(
+            "--moves writes one change's moves; it does not combine with --fail-each",
+        ));
+    }
+    let labels: Vec<String> = ring.nodes.iter().map(|n| n.label.clone()).collect();
+    let scenarios = labels
+        .iter()
+        .map(|label| {
+            let changes = Changes {
+                fail: vec![label.clone()],
+                auto_eject: args.changes.auto_eject,
+                ..Changes::default()
+            };
+            Scenario::simulate(ring, &changes)
+        })
+        .collect::<ringscope::Result<Vec<_>>>()?;
+    let source = args.keys.optional_source()?;
+    let counts = fail_each::count(&scenarios, source.as_ref(), args.keys.format())?;
+    let rule = ring.failure_rule(args.changes.auto_eject);
+    let caption = format!(
+        "{}\nfail each node in turn ({})",
+        ring.describe(),
+        rule.explain()
+    );
+    let report = fail_each::report(&labels, &scenarios, &counts, caption)?;
+    let mut out = stdout();
+    written(output::render(
+        &report,
+        args.movement.format.into(),
+        &report.caption,
+        &mut out,
+    ))?;
+    finish(out)?;
+    let failed_gate = args.movement.max_moved.and_then(|limit| {
+        let worst = report.worst()?;
+        let with_keys = worst.keys > 0;
+        let share = if with_keys {
+            worst.moved_share
+        } else {
+            worst.hash_space_moved_share
+        };
+        gate::max_moved(
+            share,
+            with_keys,
+            limit,
+            Some(&format!("{} fails", worst.fail)),
+        )
+    });
+    Ok(Outcome { failed_gate })
+}

@@ -1,0 +1,80 @@
+//! `--moves FILE`: every moved key with its old and new node, as CSV `key,from,to`, streamed
+//! into a temporary file beside the destination and renamed into place only when complete,
+//! so an interrupted run never leaves a partial file under the real name.
+//!
+//! Keys are written byte for byte (RFC 4180 quoting where needed): keys that are not UTF-8
+//! stay exact, to be read back as bytes (e.g. Python `open(..., encoding="latin-1")` or
+//! `newline=""` with `errors="surrogateescape"`).
+
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+use tempfile::NamedTempFile;
+
+use crate::error::{Error, Result};
+
+pub struct MovesFile {
+    destination: PathBuf,
+    writer: csv::Writer<BufWriter<NamedTempFile>>,
+}
+
+impl MovesFile {
+    pub fn create(destination: &Path) -> Result<MovesFile> {
+        let directory = match destination.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        if !directory.is_dir() {
+            return Err(Error::usage(format!(
+                "--moves {}: directory {} does not exist; create it first",
+                destination.display(),
+                directory.display()
+            )));
+        }
+        let temp = tempfile::Builder::new()
+            .prefix(".ringscope-moves-")
+            .tempfile_in(directory)
+            .map_err(|e| Error::io(destination, "cannot create the moves file", e))?;
+        let mut writer = csv::Writer::from_writer(BufWriter::with_capacity(256 * 1024, temp));
+        writer
+            .write_record(["key", "from", "to"])
+            .map_err(|e| csv_error(destination, e))?;
+        Ok(MovesFile {
+            destination: destination.to_path_buf(),
+            writer,
+        })
+    }
+
+    pub fn write(&mut self, key: &[u8], from: &str, to: &str) -> Result<()> {
+        self.writer
+            .write_record([key, from.as_bytes(), to.as_bytes()])
+            .map_err(|e| csv_error(&self.destination, e))
+    }
+
+    /// Flushes and renames the file into place.
+    pub fn finish(self) -> Result<()> {
+        let destination = self.destination;
+        let buffered = self
+            .writer
+            .into_inner()
+            .map_err(|e| Error::io(&destination, "cannot write the moves file", e.into_error()))?;
+        let temp = buffered
+            .into_inner()
+            .map_err(|e| Error::io(&destination, "cannot write the moves file", e.into_error()))?;
+        temp.as_file()
+            .sync_all()
+            .map_err(|e| Error::io(&destination, "cannot write the moves file", e))?;
+        temp.persist(&destination).map_err(|e| {
+            Error::io(
+                &destination,
+                "cannot rename the moves file into place",
+                e.error,
+            )
+        })?;
+        Ok(())
+    }
+}
+
+fn csv_error(path: &Path, error: csv::Error) -> Error {
+    Error::io(path, "cannot write the moves file", error.into())
+}

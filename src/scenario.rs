@@ -1,0 +1,315 @@
+//! A change to a pool as a before and an after placement over one list of nodes: the nodes
+//! of both sides, each with its weight before and after and what happened to it.
+//!
+//! `simulate` derives the after side from changes (`--fail`, `--remove`, `--add`,
+//! `--weight`), rebuilding the ring the way the system itself would; `diff` takes two
+//! configurations as they are.
+
+use serde::Serialize;
+
+use crate::config::Ring;
+use crate::error::{Error, Result};
+use crate::nodes::{self, Node};
+use crate::ring::{FailureRule, OwnerMap, Placement, WithFailures};
+
+/// What happened to a node between the two sides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Unchanged,
+    Added,
+    Removed,
+    Failed,
+    Reweighted,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Unchanged => "",
+            Status::Added => "added",
+            Status::Removed => "removed",
+            Status::Failed => "failed",
+            Status::Reweighted => "reweighted",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ScenarioNode {
+    pub label: String,
+    /// 0 when the node is not on that side.
+    pub weight_before: u32,
+    /// The weight the after side gives the node: 0 when it was removed or ejected.
+    pub weight_after: u32,
+    pub status: Status,
+}
+
+/// One side's placement, answering with indexes into the scenario's node list.
+pub struct Side {
+    placement: Box<dyn Placement>,
+    to_scenario: Vec<u32>,
+}
+
+impl Side {
+    fn new(placement: Box<dyn Placement>, to_scenario: Vec<u32>) -> Side {
+        Side {
+            placement,
+            to_scenario,
+        }
+    }
+
+    #[inline]
+    pub fn locate(&self, key: &[u8]) -> Option<u32> {
+        self.placement
+            .locate(key)
+            .map(|n| self.to_scenario[n as usize])
+    }
+
+    /// Each scenario node's share of the hash space on this side.
+    pub fn shares(&self, nodes: usize) -> Vec<f64> {
+        let mut shares = vec![0.0; nodes];
+        for (node, share) in self.placement.ownership().shares.into_iter().enumerate() {
+            shares[self.to_scenario[node] as usize] = share;
+        }
+        shares
+    }
+
+    /// The owner map with scenario node indexes, when the placement has one.
+    pub fn owner_map(&self) -> Option<OwnerMap> {
+        let map = &self.to_scenario;
+        Some(
+            self.placement
+                .owner_map()?
+                .rename(|n| Some(map[n as usize])),
+        )
+    }
+}
+
+pub struct Scenario {
+    pub nodes: Vec<ScenarioNode>,
+    pub before: Side,
+    pub after: Side,
+    /// What was changed, in words, for the report's caption.
+    pub summary: String,
+}
+
+/// The changes `simulate` applies: labels for `fail`, `remove` and `weight`, node specs
+/// for `add`.
+#[derive(Clone, Debug, Default)]
+pub struct Changes {
+    pub fail: Vec<String>,
+    pub remove: Vec<String>,
+    pub add: Vec<String>,
+    /// `LABEL=WEIGHT`
+    pub weight: Vec<String>,
+    /// Overrides the pool's `auto_eject_hosts` for `--fail`.
+    pub auto_eject: Option<bool>,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        self.fail.is_empty()
+            && self.remove.is_empty()
+            && self.add.is_empty()
+            && self.weight.is_empty()
+    }
+}
+
+impl Scenario {
+    /// Applies `changes` to `ring` the way its system would.
+    pub fn simulate(ring: &Ring, changes: &Changes) -> Result<Scenario> {
+        if changes.is_empty() {
+            return Err(Error::usage(
+                "nothing to simulate: give --fail LABEL, --remove LABEL, --add SPEC or --weight LABEL=W",
+            ));
+        }
+        let mut nodes: Vec<ScenarioNode> = ring
+            .nodes
+            .iter()
+            .map(|n| ScenarioNode {
+                label: n.label.clone(),
+                weight_before: n.weight,
+                weight_after: n.weight,
+                status: Status::Unchanged,
+            })
+            .collect();
+        for label in &changes.remove {
+            mark(ring, &mut nodes, label, "--remove", Status::Removed)?.weight_after = 0;
+        }
+        let rule = ring.failure_rule(changes.auto_eject);
+        for label in &changes.fail {
+            let node = mark(ring, &mut nodes, label, "--fail", Status::Failed)?;
+            if rule == FailureRule::Rebuild {
+                node.weight_after = 0;
+            }
+        }
+        for spec in &changes.weight {
+            let (label, weight) = spec.rsplit_once('=').ok_or_else(|| {
+                Error::usage(format!(
+                    "--weight {spec}: write LABEL=WEIGHT, e.g. --weight cache-a=2"
+                ))
+            })?;
+            let at = crate::error::Location::new(format!("--weight {spec}"), None);
+            let weight = nodes::parse_weight(weight, &at)?;
+            mark(ring, &mut nodes, label, "--weight", Status::Reweighted)?.weight_after = weight;
+        }
+
+        // The after configuration: survivors in their order with their new weights, then the
+        // added nodes.
+        let mut after_nodes: Vec<Node> = Vec::new();
+        let mut after_ids: Vec<u32> = Vec::new();
+        let mut failed_in_place: Vec<bool> = Vec::new();
+        for (index, node) in ring.nodes.iter().enumerate() {
+            let status = nodes[index].status;
+            let ejected = status == Status::Failed && rule == FailureRule::Rebuild;
+            if status == Status::Removed || ejected {
+                continue;
+            }
+            after_nodes.push(Node {
+                weight: nodes[index].weight_after,
+                ..node.clone()
+            });
+            after_ids.push(index as u32);
+            failed_in_place.push(status == Status::Failed);
+        }
+        for (position, spec) in changes.add.iter().enumerate() {
+            let mut node = nodes::parse_inline(spec, position + 1)?;
+            node.origin = crate::error::Location::new(format!("--add {spec}"), None);
+            if nodes.iter().any(|n| n.label == node.label) {
+                return Err(Error::usage(format!(
+                    "--add {spec}: a node labelled {} is already in the pool; to change its weight use --weight {}=W",
+                    node.label, node.label
+                )));
+            }
+            nodes.push(ScenarioNode {
+                label: node.label.clone(),
+                weight_before: 0,
+                weight_after: node.weight,
+                status: Status::Added,
+            });
+            after_ids.push(nodes.len() as u32 - 1);
+            after_nodes.push(node);
+            failed_in_place.push(false);
+        }
+        if after_nodes.is_empty() {
+            return Err(Error::usage(
+                "the change leaves no nodes; keep at least one",
+            ));
+        }
+        let mut placement = ring.rebuild(&after_nodes)?;
+        if failed_in_place.contains(&true) {
+            placement = Box::new(WithFailures {
+                inner: placement,
+                failed: failed_in_place,
+            });
+        }
+        let before = Side::new(
+            ring.rebuild(&ring.nodes)?,
+            (0..ring.nodes.len() as u32).collect(),
+        );
+        let mut summary = describe_changes(changes);
+        if !changes.fail.is_empty() {
+            summary += &format!(" ({})", rule.explain());
+        }
+        Ok(Scenario {
+            nodes,
+            before,
+            after: Side::new(placement, after_ids),
+            summary,
+        })
+    }
+
+    /// Two configurations as they are: nodes matched by label.
+    pub fn diff(from: Ring, to: Ring) -> Scenario {
+        let mut nodes: Vec<ScenarioNode> = from
+            .nodes
+            .iter()
+            .map(|n| ScenarioNode {
+                label: n.label.clone(),
+                weight_before: n.weight,
+                weight_after: 0,
+                status: Status::Removed,
+            })
+            .collect();
+        let mut to_ids = Vec::with_capacity(to.nodes.len());
+        for node in &to.nodes {
+            match nodes.iter().position(|n| n.label == node.label) {
+                Some(index) => {
+                    let entry = &mut nodes[index];
+                    entry.weight_after = node.weight;
+                    entry.status = if entry.weight_before == node.weight {
+                        Status::Unchanged
+                    } else {
+                        Status::Reweighted
+                    };
+                    to_ids.push(index as u32);
+                }
+                None => {
+                    nodes.push(ScenarioNode {
+                        label: node.label.clone(),
+                        weight_before: 0,
+                        weight_after: node.weight,
+                        status: Status::Added,
+                    });
+                    to_ids.push(nodes.len() as u32 - 1);
+                }
+            }
+        }
+        let summary = format!("{} → {}", from.describe(), to.describe());
+        let from_ids = (0..from.nodes.len() as u32).collect();
+        Scenario {
+            nodes,
+            before: Side::new(from.placement, from_ids),
+            after: Side::new(to.placement, to_ids),
+            summary,
+        }
+    }
+}
+
+/// Records one change of a node, refusing a second change of the same node.
+fn mark<'a>(
+    ring: &Ring,
+    nodes: &'a mut [ScenarioNode],
+    label: &str,
+    option: &str,
+    status: Status,
+) -> Result<&'a mut ScenarioNode> {
+    let node = &mut nodes[find(ring, label, option)?];
+    if node.status != Status::Unchanged {
+        return Err(Error::usage(format!(
+            "{option} {label}: node {label} is already {}; give each node one change",
+            node.status.name()
+        )));
+    }
+    node.status = status;
+    Ok(node)
+}
+
+fn find(ring: &Ring, label: &str, option: &str) -> Result<usize> {
+    ring.nodes
+        .iter()
+        .position(|n| n.label == label)
+        .ok_or_else(|| {
+            let labels: Vec<&str> = ring.nodes.iter().map(|n| n.label.as_str()).collect();
+            Error::usage(format!(
+                "{option} {label}: {}",
+                crate::names::unknown("node", label, &labels)
+            ))
+        })
+}
+
+fn describe_changes(changes: &Changes) -> String {
+    let mut parts = Vec::new();
+    for (verb, items) in [
+        ("fail", &changes.fail),
+        ("remove", &changes.remove),
+        ("add", &changes.add),
+        ("weight", &changes.weight),
+    ] {
+        if !items.is_empty() {
+            parts.push(format!("{verb} {}", items.join(", ")));
+        }
+    }
+    parts.join("; ")
+}
