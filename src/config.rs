@@ -92,7 +92,9 @@ pub fn build_ring(options: &RingOptions) -> Result<Ring> {
         Format::Plain => None,
     };
     // Highest precedence first. A preset is a bundle: its hash and tag count only when its
-    // algorithm is the one chosen.
+    // algorithm is the one chosen. Naming the system the file already comes from changes
+    // nothing: the file's own settings are that system's.
+    let explicit = options.preset.filter(|&p| Some(p) != implied);
     let layers = [
         Layer {
             algo: options.algo,
@@ -100,7 +102,7 @@ pub fn build_ring(options: &RingOptions) -> Result<Ring> {
             hash_tag: options.hash_tag,
             bundle: false,
         },
-        Layer::preset(options.preset)?,
+        Layer::preset(explicit)?,
         Layer {
             algo: pool.settings.algo,
             hash: pool.settings.hash,

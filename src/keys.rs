@@ -7,7 +7,7 @@
 
 use std::fs::File;
 use std::io::{self, IsTerminal, Read};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
@@ -15,6 +15,8 @@ use rand_chacha::rand_core::{Rng, SeedableRng};
 use crate::error::{Error, Result};
 
 const BLOCK: usize = 256 * 1024;
+/// Redis's limit for a key (and any string): 512 MiB.
+pub const MAX_KEY_LEN: usize = 512 << 20;
 
 /// How keys are delimited.
 #[derive(Clone, Copy, Debug)]
@@ -117,12 +119,10 @@ impl KeySource {
                 let mut splitter = Splitter::new(format);
                 for input in inputs {
                     let name = input.name();
-                    let read_error = |e: io::Error| Error::io(&name, "cannot read keys", e);
                     match input {
-                        Input::Stdin => splitter.run(io::stdin().lock(), &mut each, read_error)?,
+                        Input::Stdin => splitter.run(io::stdin().lock(), &name, &mut each)?,
                         Input::File(path) => {
-                            let file = open_key_file(path)?;
-                            splitter.run(file, &mut each, read_error)?;
+                            splitter.run(open_key_file(path)?, &name, &mut each)?
                         }
                     }
                 }
@@ -160,20 +160,29 @@ impl Splitter {
     fn run(
         &mut self,
         mut reader: impl Read,
+        name: &Path,
         each: &mut impl FnMut(&[u8]) -> Result<()>,
-        read_error: impl Fn(io::Error) -> Error,
     ) -> Result<()> {
         let mut filled = 0;
         loop {
             if filled == self.buffer.len() {
-                // One key longer than the buffer: grow it to hold the whole key.
-                self.buffer.resize(self.buffer.len() * 2, 0);
+                // One key longer than the buffer: grow it to hold the whole key, up to the
+                // longest key Redis accepts.
+                if self.buffer.len() >= MAX_KEY_LEN {
+                    return Err(Error::usage(format!(
+                        "{}: a key longer than {} MiB; is the delimiter right? (-0 for NUL-separated keys)",
+                        name.display(),
+                        MAX_KEY_LEN >> 20
+                    )));
+                }
+                self.buffer
+                    .resize((self.buffer.len() * 2).min(MAX_KEY_LEN), 0);
             }
             let read = match reader.read(&mut self.buffer[filled..]) {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(read_error(e)),
+                Err(e) => return Err(Error::io(name, "cannot read keys", e)),
             };
             let scanned_to = filled;
             filled += read;
@@ -190,7 +199,11 @@ impl Splitter {
             self.buffer.copy_within(start..filled, 0);
             filled -= start;
         }
-        emit(&self.buffer[..filled], self.format, each)
+        emit(&self.buffer[..filled], self.format, each)?;
+        // Give back the memory of an unusually long key.
+        self.buffer.truncate(BLOCK);
+        self.buffer.shrink_to_fit();
+        Ok(())
     }
 }
 
@@ -247,16 +260,11 @@ mod tests {
             buffer: vec![0; block],
         };
         let mut keys = Vec::new();
-        splitter
-            .run(
-                input,
-                &mut |k: &[u8]| {
-                    keys.push(k.to_vec());
-                    Ok(())
-                },
-                |e| Error::io("t", "read", e),
-            )
-            .unwrap();
+        let mut collect = |k: &[u8]| {
+            keys.push(k.to_vec());
+            Ok(())
+        };
+        splitter.run(input, Path::new("t"), &mut collect).unwrap();
         keys
     }
 

@@ -74,6 +74,18 @@ fn one_line(rendered: &str) -> String {
     line
 }
 
+/// Writes one line to stderr; control characters from user input (a newline in a file name
+/// or a key) are escaped so that a message stays one line.
 fn say(line: &str) {
+    let line: String = line
+        .chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
     let _ = writeln!(std::io::stderr(), "{line}");
 }

@@ -1029,7 +1029,7 @@ fn inline_nodes_add_to_the_node_file() {
 #[test]
 fn twemproxy_yml_is_detected_and_nodes_format_overrides_detection() {
     let dir = Scratch::new();
-    // Block style is detected; flow style has no `servers:` line and needs the override.
+    // Both YAML styles are detected; the override reads them the same way.
     let block = dir.file("block.yml", "cache:\n  hash: md5\n  servers:\n   - 127.0.0.1:11211:1\n   - 127.0.0.1:11212:1\n   - 127.0.0.1:11213:1\n");
     assert_eq!(
         lookup_vectors(&["--nodes".into(), block]),
@@ -1046,9 +1046,11 @@ fn twemproxy_yml_is_detected_and_nodes_format_overrides_detection() {
         "twemproxy".to_string(),
     ];
     assert_eq!(lookup_vectors(&ring), labels_for(&MD5_KETAMA));
-    // Detection reads it as a plain list, which it is not.
-    let message = error(["lookup", "--nodes", &flow, "foo"], b"");
-    assert!(message.starts_with(&format!("{flow}:1: ")), "{message}");
+    // Detection also recognises the flow style.
+    assert_eq!(
+        lookup_vectors(&["--nodes".into(), flow]),
+        labels_for(&MD5_KETAMA)
+    );
 }
 
 #[test]
@@ -2443,7 +2445,7 @@ fn ring_report_formats() {
     assert!((f64_of(&stats["mean"]) - 1.0 / 3.0).abs() < 1e-12);
 
     let csv = ok(args(&["ring", "--format", "csv"], &servers), b"").lines();
-    assert_eq!(csv[0], "node,weight,points,share,expected,deviation");
+    assert_eq!(csv[0], "node,weight,points,share,expected_share,deviation");
     assert_eq!(csv.len(), 4);
     for (line, (label, share)) in csv[1..].iter().zip(TWEMPROXY_SERVERS.iter().zip(&shares)) {
         let fields: Vec<&str> = line.split(',').collect();
@@ -2646,7 +2648,7 @@ fn dist_csv_and_table() {
         b"",
     )
     .lines();
-    assert_eq!(csv[0], "node,weight,keys,share,expected,deviation");
+    assert_eq!(csv[0], "node,weight,keys,share,expected_share,deviation");
     assert_eq!(csv.len(), 4);
     for (line, node) in csv[1..].iter().zip(json["nodes"].as_array().unwrap()) {
         let fields: Vec<&str> = line.split(',').collect();
@@ -2912,4 +2914,41 @@ fn slots_refuse_weighted_masters() {
         ),
         "{message}"
     );
+}
+
+#[test]
+fn naming_the_files_own_system_keeps_its_settings() {
+    // `--preset twemproxy` on a nutcracker.yml changes nothing: the pool's modula and murmur
+    // stay (a preset is only a default for what the file does not say).
+    let dir = Scratch::new();
+    let yml = dir.file(
+        "pool.yml",
+        "p:\n  distribution: modula\n  hash: murmur\n  servers:\n   - 127.0.0.1:11211:1\n   - 127.0.0.1:11212:1\n   - 127.0.0.1:11213:1\n",
+    );
+    let plain = ok(["lookup", "--nodes", &yml, "foo", "bar", "hello"], b"").text();
+    let with_preset = ok(
+        [
+            "lookup",
+            "--nodes",
+            &yml,
+            "--preset",
+            "twemproxy",
+            "foo",
+            "bar",
+            "hello",
+        ],
+        b"",
+    )
+    .text();
+    assert_eq!(plain, with_preset);
+    let ring = ok(["ring", "--nodes", &yml, "--preset", "twemproxy"], b"").text();
+    assert!(ring.starts_with("modula · murmur"), "{ring}");
+}
+
+#[test]
+fn error_lines_escape_newlines_from_user_input() {
+    let out = run(["dist", "--node", "a:1", "no\nsuch-file"], b"");
+    assert_eq!(out.code, Some(2));
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(out.stderr.contains("no\\nsuch-file"), "{}", out.stderr);
 }

@@ -34,26 +34,39 @@ pub use xxhash::{xxh3, xxh64};
 
 use crate::error::Error;
 
+/// A function as written: 32-bit (64-bit callers get it widened) or 64-bit (32-bit callers
+/// get its low half, as twemproxy's `fnv1_64` keeps the low 32 bits).
+#[derive(Clone, Copy, Debug)]
+enum Native {
+    Narrow(fn(&[u8]) -> u32),
+    Wide(fn(&[u8]) -> u64),
+}
+
 /// A named hash function.
 #[derive(Debug)]
 pub struct HashFunction {
     pub name: &'static str,
     /// Width in bits of the values it produces (15, 32 or 64).
     pub bits: u32,
-    hash32: fn(&[u8]) -> u32,
-    hash64: fn(&[u8]) -> u64,
+    native: Native,
     pub summary: &'static str,
 }
 
 impl HashFunction {
     #[inline]
     pub fn hash32(&self, key: &[u8]) -> u32 {
-        (self.hash32)(key)
+        match self.native {
+            Native::Narrow(f) => f(key),
+            Native::Wide(f) => f(key) as u32,
+        }
     }
 
     #[inline]
     pub fn hash64(&self, key: &[u8]) -> u64 {
-        (self.hash64)(key)
+        match self.native {
+            Native::Narrow(f) => u64::from(f(key)),
+            Native::Wide(f) => f(key),
+        }
     }
 
     /// Number of distinct values `hash32` can return: 2^15 for a 15-bit hash, else 2^32.
@@ -67,42 +80,98 @@ impl HashFunction {
     }
 }
 
-fn widen<const F: usize>(key: &[u8]) -> u64 {
-    u64::from(REGISTRY[F].hash32(key))
+const fn narrow(
+    name: &'static str,
+    bits: u32,
+    f: fn(&[u8]) -> u32,
+    summary: &'static str,
+) -> HashFunction {
+    HashFunction {
+        name,
+        bits,
+        native: Native::Narrow(f),
+        summary,
+    }
 }
 
-fn low32<const F: usize>(key: &[u8]) -> u32 {
-    REGISTRY[F].hash64(key) as u32
+const fn wide(name: &'static str, f: fn(&[u8]) -> u64, summary: &'static str) -> HashFunction {
+    HashFunction {
+        name,
+        bits: 64,
+        native: Native::Wide(f),
+        summary,
+    }
 }
 
-macro_rules! registry {
-    ($( $index:literal: $name:literal, $bits:literal, $h32:expr, $h64:expr, $summary:literal; )*) => {
-        /// Every hash function ringscope knows, by the name `--hash` takes.
-        pub static REGISTRY: &[HashFunction] = &[
-            $( HashFunction { name: $name, bits: $bits, hash32: $h32, hash64: $h64, summary: $summary }, )*
-        ];
-    };
-}
-
-registry! {
-    0: "one_at_a_time", 32, one_at_a_time, widen::<0>, "Jenkins one-at-a-time over signed chars (twemproxy, libmemcached default)";
-    1: "md5", 32, md5_le32, widen::<1>, "first 4 bytes of MD5, little-endian";
-    2: "crc16", 32, crc16_twemproxy, widen::<2>, "twemproxy's CRC-16/XMODEM whose 32-bit state is never masked";
-    3: "crc32", 15, crc32_15bit, widen::<3>, "CRC-32 bits 16..30: a 15-bit value (twemproxy, libmemcached 'crc')";
-    4: "crc32a", 32, crc32a, widen::<4>, "standard CRC-32 (IEEE)";
-    5: "fnv1_64", 32, fnv1_64, widen::<5>, "FNV-1 64-bit over signed chars, low 32 bits";
-    6: "fnv1a_64", 32, fnv1a_64, widen::<6>, "FNV-1a 64-bit over signed chars, low 32 bits (twemproxy default)";
-    7: "fnv1_32", 32, fnv1_32, widen::<7>, "FNV-1 32-bit over signed chars";
-    8: "fnv1a_32", 32, fnv1a_32, widen::<8>, "FNV-1a 32-bit over signed chars";
-    9: "hsieh", 32, hsieh, widen::<9>, "Paul Hsieh's SuperFastHash, twemproxy variant (initial hash 0)";
-    10: "murmur", 32, murmur2, widen::<10>, "MurmurHash2 32-bit, seed 0xdeadbeef * len (twemproxy)";
-    11: "jenkins", 32, jenkins, widen::<11>, "Bob Jenkins lookup3 hashlittle, initval 13 (twemproxy)";
-    12: "sha1", 64, low32::<12>, sha1_le64, "first 8 bytes of SHA-1, little-endian";
-    13: "xxh64", 64, low32::<13>, xxh64, "xxHash64, seed 0";
-    14: "xxh3", 64, low32::<14>, xxh3, "XXH3 64-bit, seed 0";
-    15: "murmur3", 32, murmur3_x86_32, widen::<15>, "MurmurHash3 x86 32-bit, seed 0";
-    16: "murmur64a", 64, low32::<16>, murmur64a_jedis, "MurmurHash64A, seed 0x1234ABCD (Jedis)";
-}
+/// Every hash function ringscope knows, by the name `--hash` takes.
+pub static REGISTRY: &[HashFunction] = &[
+    narrow(
+        "one_at_a_time",
+        32,
+        one_at_a_time,
+        "Jenkins one-at-a-time over signed chars (twemproxy, libmemcached default)",
+    ),
+    narrow("md5", 32, md5_le32, "first 4 bytes of MD5, little-endian"),
+    narrow(
+        "crc16",
+        32,
+        crc16_twemproxy,
+        "twemproxy's CRC-16/XMODEM whose 32-bit state is never masked",
+    ),
+    narrow(
+        "crc32",
+        15,
+        crc32_15bit,
+        "CRC-32 bits 16..30: a 15-bit value (twemproxy, libmemcached 'crc')",
+    ),
+    narrow("crc32a", 32, crc32a, "standard CRC-32 (IEEE)"),
+    narrow(
+        "fnv1_64",
+        32,
+        fnv1_64,
+        "FNV-1 64-bit over signed chars, low 32 bits",
+    ),
+    narrow(
+        "fnv1a_64",
+        32,
+        fnv1a_64,
+        "FNV-1a 64-bit over signed chars, low 32 bits (twemproxy default)",
+    ),
+    narrow("fnv1_32", 32, fnv1_32, "FNV-1 32-bit over signed chars"),
+    narrow("fnv1a_32", 32, fnv1a_32, "FNV-1a 32-bit over signed chars"),
+    narrow(
+        "hsieh",
+        32,
+        hsieh,
+        "Paul Hsieh's SuperFastHash, twemproxy variant (initial hash 0)",
+    ),
+    narrow(
+        "murmur",
+        32,
+        murmur2,
+        "MurmurHash2 32-bit, seed 0xdeadbeef * len (twemproxy)",
+    ),
+    narrow(
+        "jenkins",
+        32,
+        jenkins,
+        "Bob Jenkins lookup3 hashlittle, initval 13 (twemproxy)",
+    ),
+    wide("sha1", sha1_le64, "first 8 bytes of SHA-1, little-endian"),
+    wide("xxh64", xxh64, "xxHash64, seed 0"),
+    wide("xxh3", xxh3, "XXH3 64-bit, seed 0"),
+    narrow(
+        "murmur3",
+        32,
+        murmur3_x86_32,
+        "MurmurHash3 x86 32-bit, seed 0",
+    ),
+    wide(
+        "murmur64a",
+        murmur64a_jedis,
+        "MurmurHash64A, seed 0x1234ABCD (Jedis)",
+    ),
+];
 
 fn murmur64a_jedis(key: &[u8]) -> u64 {
     murmur64a(key, JEDIS_SEED)
@@ -119,23 +188,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn registry_indexes_match_names() {
-        // widen::<F> and low32::<F> refer to entries by index: the index must be the entry itself.
-        for (index, function) in REGISTRY.iter().enumerate() {
-            if function.bits <= 32 {
-                assert_eq!(
-                    function.hash64(b"probe"),
-                    u64::from(function.hash32(b"probe")),
-                    "{index}"
-                );
-            } else {
-                assert_eq!(
-                    function.hash32(b"probe"),
-                    function.hash64(b"probe") as u32,
-                    "{index}"
-                );
-            }
-        }
+    fn widths_derive_from_the_native_function() {
+        let sha1 = by_name("sha1").unwrap();
+        assert_eq!(sha1.hash32(b"abc"), sha1_le32(b"abc"));
+        assert_eq!(sha1.hash64(b"abc"), sha1_le64(b"abc"));
+        let fnv = by_name("fnv1a_64").unwrap();
+        assert_eq!(fnv.hash64(b"foo"), u64::from(fnv1a_64(b"foo")));
+        assert_eq!(by_name("crc32").unwrap().range32(), 1 << 15);
     }
 
     #[test]

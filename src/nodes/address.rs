@@ -81,25 +81,28 @@ impl Address {
 }
 
 impl Address {
-    /// `ip:port` as Redis prints it in `CLUSTER NODES`: the port follows the last ':', so a
-    /// bare IPv6 address (`2001:db8::1:6379`) keeps its colons.
-    pub fn parse_redis(text: &str, at: &Location) -> Result<Address> {
-        match text.rsplit_once(':') {
-            Some((host, port_text)) if host.contains(':') && !host.starts_with('[') => {
-                let port = parse_port(port_text).ok_or_else(|| {
-                    Error::input(
-                        at.clone(),
-                        format!("port '{port_text}' in '{text}' is not a port number (1-65535)"),
-                    )
-                })?;
-                Ok(Address::Tcp {
-                    host: host.to_string(),
-                    port,
-                    text: text.to_string(),
-                })
-            }
-            _ => Address::parse(text, at),
-        }
+    /// `host:port` split at the last ':' with the host kept verbatim, as twemproxy's
+    /// `conf_add_server` and Redis's `CLUSTER NODES` write them: a bare IPv6 address
+    /// (`2001:db8::1:6379`) keeps its colons, and the host may be empty (Redis prints
+    /// `:7000` for a node that does not know its own address yet).
+    pub fn parse_verbatim(text: &str, at: &Location) -> Result<Address> {
+        let (host, port_text) = text.rsplit_once(':').ok_or_else(|| {
+            Error::input(
+                at.clone(),
+                format!("address '{text}' has no port; write host:port"),
+            )
+        })?;
+        let port = parse_port(port_text).ok_or_else(|| {
+            Error::input(
+                at.clone(),
+                format!("port '{port_text}' in '{text}' is not a port number (1-65535)"),
+            )
+        })?;
+        Ok(Address::Tcp {
+            host: host.to_string(),
+            port,
+            text: text.to_string(),
+        })
     }
 }
 
@@ -164,7 +167,7 @@ mod tests {
     fn redis_prints_ipv6_without_brackets() {
         let at = Location::new("t", Some(1));
         assert_eq!(
-            Address::parse_redis("2001:db8::1:6379", &at).unwrap(),
+            Address::parse_verbatim("2001:db8::1:6379", &at).unwrap(),
             Address::Tcp {
                 host: "2001:db8::1".into(),
                 port: 6379,
@@ -172,10 +175,18 @@ mod tests {
             }
         );
         assert_eq!(
-            Address::parse_redis("10.0.0.1:7000", &at).unwrap(),
+            Address::parse_verbatim("10.0.0.1:7000", &at).unwrap(),
             parse("10.0.0.1:7000").unwrap()
         );
-        assert!(Address::parse_redis("2001:db8::1:x", &at).is_err());
+        assert!(Address::parse_verbatim("2001:db8::1:x", &at).is_err());
+        assert_eq!(
+            Address::parse_verbatim(":7000", &at).unwrap(),
+            Address::Tcp {
+                host: String::new(),
+                port: 7000,
+                text: ":7000".into()
+            }
+        );
     }
 
     #[test]

@@ -25,12 +25,21 @@ pub fn parse(text: &str, source: &str) -> Result<Vec<Node>> {
                 "not a CLUSTER NODES line (<id> <ip:port@cport> <flags> <master> <ping> <pong> <epoch> <link> <slots>...)",
             ));
         }
-        if !fields[2].split(',').any(|flag| flag == "master") {
+        let flags: Vec<&str> = fields[2].split(',').collect();
+        if !flags.contains(&"master") || flags.contains(&"handshake") {
             continue;
         }
         let address_text = fields[1].split(['@', ',']).next().unwrap_or("");
-        let address = Address::parse_redis(address_text, &at)?;
+        // A master whose address is unknown (`noaddr`, `:0`) is known by its id.
+        let address = if flags.contains(&"noaddr") || address_text.ends_with(":0") {
+            Address::Bare {
+                name: fields[0].to_string(),
+            }
+        } else {
+            Address::parse_verbatim(address_text, &at)?
+        };
         let mut node = Node::new(address, 1, None, at.clone());
+        let mut slots = Vec::new();
         for slot_field in &fields[8..] {
             if slot_field.starts_with('[') {
                 continue;
@@ -53,8 +62,9 @@ pub fn parse(text: &str, source: &str) -> Result<Vec<Node>> {
                     ));
                 }
             }
-            node.slots.push((first, last));
+            slots.push((first, last));
         }
+        node.slots = Some(slots);
         nodes.push(node);
     }
     Ok(nodes)
@@ -68,9 +78,10 @@ fn other_line(node: &Node) -> String {
 
 fn parse_range(text: &str) -> Option<(u16, u16)> {
     let slot = |t: &str| {
+        let digits = !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
         t.parse::<u16>()
             .ok()
-            .filter(|&s| usize::from(s) < SLOT_COUNT)
+            .filter(|&s| digits && usize::from(s) < SLOT_COUNT)
     };
     let (first, last) = match text.split_once('-') {
         Some((a, b)) => (slot(a)?, slot(b)?),
@@ -99,7 +110,7 @@ e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 127.0.0.1:30001@31001 myself,master - 0
         let nodes = parse(SAMPLE, "nodes.txt").unwrap();
         let summary: Vec<(&str, &[(u16, u16)])> = nodes
             .iter()
-            .map(|n| (n.label.as_str(), n.slots.as_slice()))
+            .map(|n| (n.label.as_str(), n.slots.as_deref().unwrap_or_default()))
             .collect();
         assert_eq!(
             summary,
@@ -131,5 +142,28 @@ e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 127.0.0.1:30001@31001 myself,master - 0
                 .to_string()
                 .contains("'10923-16384'")
         );
+    }
+
+    #[test]
+    fn addresses_redis_leaves_empty() {
+        // A lone node that has not met others prints an empty IP; `noaddr` masters print `:0`.
+        let text = "\
+e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca :24001@34001 myself,master - 0 0 1 connected 0-16000
+67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1 :0@0 master,noaddr - 0 0 2 connected 16001-16383
+07c37dfeb235213a872192d90877d0cd55635b91 127.0.0.1:30004@31004 handshake,master - 0 0 0 connected
+";
+        let nodes = parse(text, "nodes.txt").unwrap();
+        let labels: Vec<&str> = nodes.iter().map(|n| n.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [":24001", "67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1"]
+        );
+    }
+
+    #[test]
+    fn masters_without_slots_own_nothing() {
+        let text = "e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 127.0.0.1:30001@31001 myself,master - 0 0 1 connected\n";
+        let nodes = parse(text, "nodes.txt").unwrap();
+        assert_eq!(nodes[0].slots, Some(vec![]));
     }
 }

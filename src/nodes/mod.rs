@@ -25,21 +25,27 @@ pub struct Node {
     pub name: Option<String>,
     pub address: Address,
     pub weight: u32,
-    /// Redis Cluster slot ranges the node owns (inclusive), from `CLUSTER NODES`.
-    pub slots: Vec<(u16, u16)>,
+    /// Redis Cluster slot ranges the node owns (inclusive), when the source says
+    /// (`CLUSTER NODES`); `None` for sources that know nothing of slots.
+    pub slots: Option<Vec<(u16, u16)>>,
     /// Where the node was defined, for messages.
     pub origin: Location,
 }
 
 impl Node {
     pub fn new(address: Address, weight: u32, name: Option<String>, origin: Location) -> Self {
-        let label = name.clone().unwrap_or_else(|| address.to_string());
+        // An empty name (twemproxy keeps one after a trailing space) still names the points,
+        // but prints badly: the label falls back to the address.
+        let label = name
+            .clone()
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| address.to_string());
         Node {
             label,
             name,
             address,
             weight,
-            slots: Vec::new(),
+            slots: None,
             origin,
         }
     }
@@ -100,7 +106,11 @@ impl Format {
             if first.len() == 40 && first.bytes().all(|b| b.is_ascii_hexdigit()) {
                 return Format::ClusterNodes;
             }
-            if line.starts_with("servers:") {
+            // Block style starts a line with it, flow style (`a: {servers: [...]}`) nests it.
+            if line.starts_with("servers:")
+                || line.contains("{servers:")
+                || line.contains(" servers:")
+            {
                 return Format::Twemproxy;
             }
         }
@@ -229,19 +239,21 @@ pub fn check_unique_labels(nodes: &[Node]) -> Result<()> {
 
 /// Parses a weight: a whole number of at least 1.
 pub fn parse_weight(text: &str, location: &Location) -> Result<u32> {
-    match text.parse::<u64>() {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::input(
+            location.clone(),
+            format!("weight '{text}' is not a whole number; weights are integers of at least 1"),
+        ));
+    }
+    match text.parse::<u32>() {
         Ok(0) => Err(Error::input(
             location.clone(),
             "weight 0: weights must be at least 1",
         )),
-        Ok(w) if w <= u64::from(u32::MAX) => Ok(w as u32),
-        Ok(_) => Err(Error::input(
-            location.clone(),
-            format!("weight {text} is too large (at most {})", u32::MAX),
-        )),
+        Ok(weight) => Ok(weight),
         Err(_) => Err(Error::input(
             location.clone(),
-            format!("weight '{text}' is not a whole number; weights are integers of at least 1"),
+            format!("weight {text} is too large (at most {})", u32::MAX),
         )),
     }
 }
@@ -282,6 +294,10 @@ mod tests {
             Format::ClusterNodes
         );
         assert_eq!(Format::detect("# pool\n10.0.0.1:6379\n"), Format::Plain);
+        assert_eq!(
+            Format::detect("a: {servers: [127.0.0.1:1:1]}\n"),
+            Format::Twemproxy
+        );
     }
 
     #[test]

@@ -33,6 +33,12 @@ pub fn parse(text: &str, source: &str, wanted: Option<&str>) -> Result<Pool> {
         )
     })?;
     let at = |node: &MarkedYaml| Location::new(source, Some(node.span.start.line()));
+    if let Some(second) = documents.get(1) {
+        return Err(Error::input(
+            at(second),
+            "a second YAML document ('---'); nutcracker reads one: put every pool in one document",
+        ));
+    }
     let root = documents.first().ok_or_else(|| {
         Error::input(
             Location::new(source, None),
@@ -123,8 +129,10 @@ pub fn parse(text: &str, source: &str, wanted: Option<&str>) -> Result<Pool> {
                     Some(HashTag::parse(&tag).map_err(|e| Error::input(location, e.to_string()))?);
             }
             Some("auto_eject_hosts") => {
-                settings.auto_eject_hosts = match &value.data {
-                    YamlData::Value(Scalar::Boolean(b)) => *b,
+                // nutcracker reads the scalar's text, so a quoted "true" is true too.
+                settings.auto_eject_hosts = match text.as_deref() {
+                    Some("true") => true,
+                    Some("false") => false,
                     _ => {
                         return Err(Error::input(
                             location,
@@ -166,7 +174,6 @@ pub fn parse(text: &str, source: &str, wanted: Option<&str>) -> Result<Pool> {
             ),
         ));
     }
-    check_unique_continuum_names(&nodes)?;
     Ok(Pool {
         format: Format::Twemproxy,
         nodes,
@@ -174,51 +181,41 @@ pub fn parse(text: &str, source: &str, wanted: Option<&str>) -> Result<Pool> {
     })
 }
 
-/// `host:port:weight [name]` or `/socket/path:weight [name]`, split from the right.
+/// `host:port:weight [name]` or `/socket/path:weight [name]`, split from the right as
+/// `conf_add_server` does: the name follows the last space (a trailing space gives an empty
+/// name, which twemproxy keeps), the weight the last ':', the port the one before; the host
+/// is kept verbatim, so a bare IPv6 address keeps its colons.
 fn parse_server(text: &str, at: Location) -> Result<Node> {
-    let text = text.trim();
-    let (spec, name) = match text.rsplit_once(' ') {
-        Some((spec, name)) if !name.is_empty() => (spec.trim_end(), Some(name.to_string())),
-        _ => (text, None),
-    };
     let shape_error = || {
         Error::input(
             at.clone(),
             format!(
-                "server '{text}' is not 'host:port:weight [name]' (or '/socket/path:weight [name]')"
+                "server '{text}' is not 'host:port:weight [name]' (or '/socket/path:weight [name]'), as twemproxy requires"
             ),
         )
     };
-    let (address, weight) = spec.rsplit_once(':').ok_or_else(shape_error)?;
-    if !address.starts_with('/') && !address.contains(':') {
+    let (spec, name) = match text.rsplit_once(' ') {
+        Some((spec, name)) => (spec, Some(name.to_string())),
+        None => (text, None),
+    };
+    if spec.is_empty() || spec.contains(' ') {
         return Err(shape_error());
     }
+    let (address, weight) = spec.rsplit_once(':').ok_or_else(shape_error)?;
     let weight = parse_weight(weight, &at)?;
-    let address = Address::parse(address, &at)?;
-    Ok(Node::new(address, weight, name, at))
-}
-
-/// twemproxy refuses a pool whose servers share a continuum name ("has servers with same
-/// name"), e.g. `10.0.0.1:11211` next to one named `10.0.0.1`.
-fn check_unique_continuum_names(nodes: &[Node]) -> Result<()> {
-    for (i, node) in nodes.iter().enumerate() {
-        if let Some(first) = nodes[..i]
-            .iter()
-            .find(|n| n.continuum_name() == node.continuum_name())
-        {
-            return Err(Error::input(
-                node.origin.clone(),
-                format!(
-                    "servers '{}' and '{}' (at {}) have the same continuum name '{}'; twemproxy refuses this pool",
-                    node.label,
-                    first.label,
-                    first.origin,
-                    node.continuum_name()
-                ),
-            ));
+    let address = if address.starts_with('/') {
+        Address::Unix {
+            path: address.to_string(),
         }
-    }
-    Ok(())
+    } else if !address.contains(':') {
+        return Err(shape_error());
+    } else {
+        match Address::parse_verbatim(address, &at)? {
+            Address::Tcp { host, .. } if host.is_empty() => return Err(shape_error()),
+            address => address,
+        }
+    };
+    Ok(Node::new(address, weight, name, at))
 }
 
 fn scalar_text(node: &MarkedYaml) -> Option<String> {
@@ -322,13 +319,6 @@ beta:
     }
 
     #[test]
-    fn same_continuum_name_is_refused() {
-        let yml = "p:\n  servers:\n   - 10.0.0.1:11211:1\n   - 10.0.0.2:6379:1 10.0.0.1\n";
-        let err = parse(yml, "n.yml", None).unwrap_err().to_string();
-        assert!(err.contains("same continuum name '10.0.0.1'"), "{err}");
-    }
-
-    #[test]
     fn unix_sockets() {
         let yml = "p:\n  servers:\n   - /tmp/redis.sock:2 local\n";
         let pool = parse(yml, "n.yml", None).unwrap();
@@ -339,5 +329,27 @@ beta:
             }
         );
         assert_eq!(pool.nodes[0].weight, 2);
+    }
+
+    #[test]
+    fn server_strings_parse_from_the_right_as_twemproxy_does() {
+        let yml = "p:\n  servers:\n   - ::1:23001:1\n   - \"127.0.0.1:23002:1 \"\n";
+        let pool = parse(yml, "n.yml", None).unwrap();
+        // A bare IPv6 host keeps its colons; nutcracker labels it `::1:23001`.
+        assert_eq!(pool.nodes[0].label, "::1:23001");
+        assert_eq!(pool.nodes[0].continuum_name(), "::1:23001");
+        // A trailing space gives an empty name: twemproxy hashes "-0", "-1", ...
+        assert_eq!(pool.nodes[1].continuum_name(), "");
+        assert_eq!(pool.nodes[1].label, "127.0.0.1:23002");
+        for refused in [
+            "127.0.0.1:23001:1  a",
+            "127.0.0.1:23001:+1",
+            "127.0.0.1:23001",
+            ":23001:1",
+        ] {
+            let yml = format!("p:\n  servers:\n   - \"{refused}\"\n");
+            let err = parse(&yml, "n.yml", None).unwrap_err().to_string();
+            assert!(err.starts_with("n.yml:3: "), "{refused}: {err}");
+        }
     }
 }

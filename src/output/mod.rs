@@ -86,7 +86,8 @@ pub fn render(
 
 fn write_csv(tabular: &Tabular, out: &mut impl Write) -> io::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
-    writer.write_record(&tabular.columns)?;
+    // Machine headers: the table's, with underscores, as the JSON field names are written.
+    writer.write_record(tabular.columns.iter().map(|c| c.replace(' ', "_")))?;
     for row in &tabular.rows {
         writer.write_record(row.iter().map(machine_text))?;
     }

@@ -49,7 +49,7 @@ impl Report for MovementReport {
         if with_keys {
             columns.extend(["keys before", "keys after"]);
         }
-        columns.extend(["share before", "share after", "expected after"]);
+        columns.extend(["share before", "share after", "expected share after"]);
         let rows = self
             .before
             .iter()

@@ -29,7 +29,14 @@ fn node_row(node: &str, weight: u32, amount: Cell, share: f64, expected: f64) ->
 }
 
 fn node_columns(amount: &'static str) -> Vec<&'static str> {
-    vec!["node", "weight", amount, "share", "expected", "deviation"]
+    vec![
+        "node",
+        "weight",
+        amount,
+        "share",
+        "expected share",
+        "deviation",
+    ]
 }
 
 impl Report for DistReport {

@@ -6,9 +6,8 @@
 //! names are `label-j`; each MD5 digest gives four little-endian words. A stable sort keeps
 //! equal points in generation order, as glibc's merge-sort `qsort` does.
 
-use super::{
-    Continuum, HashInput, Layout, OwnerMap, Ownership, Placement, Point, RingConfig, hashed_part,
-};
+use super::twemproxy::{key_hash, server_order};
+use super::{Continuum, HashInput, Layout, OwnerMap, Ownership, Placement, Point, RingConfig};
 use crate::error::{Error, Result};
 use crate::hash::{HashFunction, md5_digest};
 use crate::nodes::Node;
@@ -34,16 +33,6 @@ pub fn twemproxy_points(weight: u32, total: u32, live: u32) -> u32 {
     (per_hash * live as f32).floor() as u32 * POINTS_PER_HASH
 }
 
-/// The order twemproxy keeps servers in: by label length, then by label bytes.
-pub fn label_sorted_order(nodes: &[Node]) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..nodes.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (a, b) = (nodes[a].continuum_name(), nodes[b].continuum_name());
-        a.len().cmp(&b.len()).then_with(|| a.cmp(&b))
-    });
-    order
-}
-
 impl Ketama {
     pub fn build(nodes: &[Node], config: &RingConfig) -> Result<Self> {
         let total = nodes.iter().map(|n| u64::from(n.weight)).sum::<u64>();
@@ -54,7 +43,7 @@ impl Ketama {
         let live = nodes.len() as u32;
         let mut points = Vec::new();
         let mut name = Vec::with_capacity(MAX_POINT_NAME + 12);
-        for index in label_sorted_order(nodes) {
+        for index in server_order(nodes)? {
             let node = &nodes[index];
             let label = node.continuum_name();
             let count = twemproxy_points(node.weight, total, live);
@@ -92,25 +81,13 @@ impl Ketama {
     }
 }
 
-/// twemproxy's key hash: the tagged part of the key, and 0 for an empty part (it never calls
-/// the hash function on zero bytes).
-#[inline]
-pub(crate) fn twemproxy_key_hash(hash: &HashFunction, tag: Option<&HashTag>, key: &[u8]) -> u32 {
-    let part = hashed_part(tag, key);
-    if part.is_empty() {
-        0
-    } else {
-        hash.hash32(part)
-    }
-}
-
 impl Placement for Ketama {
     #[inline]
     fn locate(&self, key: &[u8]) -> Option<NodeId> {
         if self.nodes == 1 {
             return Some(0);
         }
-        let hash = twemproxy_key_hash(self.hash, self.hash_tag.as_ref(), key);
+        let hash = key_hash(self.hash, self.hash_tag.as_ref(), key);
         self.continuum.locate(hash)
     }
 

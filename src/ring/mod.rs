@@ -16,6 +16,7 @@ mod residue;
 pub mod slots;
 #[cfg(test)]
 mod tests;
+mod twemproxy;
 mod vnode;
 
 pub use continuum::Continuum;

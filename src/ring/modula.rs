@@ -1,7 +1,7 @@
 //! twemproxy's modula (`nc_modula.c`): every server, in label-sorted order, fills `weight`
 //! consecutive slots; a key goes to slot `hash mod total_weight`.
 
-use super::ketama::{label_sorted_order, twemproxy_key_hash};
+use super::twemproxy::{key_hash, server_order};
 use super::{HashInput, HashTag, Layout, NodeId, OwnerMap, Ownership, Placement, RingConfig};
 use crate::error::{Error, Result};
 use crate::hash::HashFunction;
@@ -18,7 +18,7 @@ pub struct Modula {
 
 impl Modula {
     pub fn build(nodes: &[Node], config: &RingConfig) -> Result<Self> {
-        let order = label_sorted_order(nodes);
+        let order = server_order(nodes)?;
         let mut ends = Vec::with_capacity(nodes.len());
         let mut end = 0u64;
         for &index in &order {
@@ -71,8 +71,7 @@ impl Placement for Modula {
         if self.nodes == 1 {
             return Some(0);
         }
-        let slot =
-            u64::from(twemproxy_key_hash(self.hash, self.hash_tag.as_ref(), key)) % self.total();
+        let slot = u64::from(key_hash(self.hash, self.hash_tag.as_ref(), key)) % self.total();
         let run = self.ends.partition_point(|&end| end <= slot);
         Some(self.owners[run])
     }

@@ -85,9 +85,9 @@ impl Slots {
             ));
         }
         let mut owners = vec![UNOWNED; SLOT_COUNT];
-        if nodes.iter().any(|n| !n.slots.is_empty()) {
+        if nodes.iter().any(|n| n.slots.is_some()) {
             for (index, node) in nodes.iter().enumerate() {
-                for &(first, last) in &node.slots {
+                for &(first, last) in node.slots.iter().flatten() {
                     owners[usize::from(first)..=usize::from(last)].fill(index as NodeId);
                 }
             }

@@ -275,3 +275,13 @@ fn slots_refuse_weights() {
         "{err}"
     );
 }
+
+#[test]
+fn cluster_nodes_without_slots_leave_keys_unassigned() {
+    let text = "e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 127.0.0.1:30001@31001 myself,master - 0 0 1 connected\n\
+67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1 127.0.0.1:30002@31002 master - 0 0 2 connected\n";
+    let pool = crate::nodes::parse(text, "nodes.txt", None, None).unwrap();
+    let placement = build(&pool.nodes, &config(Algo::Slots, "crc16")).unwrap();
+    assert_eq!(placement.locate(b"foo"), None);
+    assert_eq!(placement.ownership().shares, vec![0.0, 0.0]);
+}
