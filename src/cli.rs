@@ -144,6 +144,9 @@ pub struct KeyFlags {
     /// Keep a trailing carriage return as part of the key
     #[arg(long)]
     pub keep_cr: bool,
+    /// Refuse keys longer than this many bytes (a sign of the wrong delimiter)
+    #[arg(long, value_name = "BYTES", default_value_t = keys::MAX_KEY_LEN)]
+    pub max_key_len: usize,
     /// Generate N synthetic keys instead of reading any
     #[arg(long, value_name = "N")]
     pub random: Option<u64>,
@@ -178,6 +181,7 @@ impl KeyFlags {
         KeyFormat {
             delimiter: if self.null { 0 } else { b'\n' },
             keep_cr: self.keep_cr,
+            max_key_len: self.max_key_len,
         }
     }
 }

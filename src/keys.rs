@@ -15,7 +15,7 @@ use rand_chacha::rand_core::{Rng, SeedableRng};
 use crate::error::{Error, Result};
 
 const BLOCK: usize = 256 * 1024;
-/// Redis's limit for a key (and any string): 512 MiB.
+/// The default longest key: Redis's limit for a key (and any string), 512 MiB.
 pub const MAX_KEY_LEN: usize = 512 << 20;
 
 /// How keys are delimited.
@@ -23,6 +23,8 @@ pub const MAX_KEY_LEN: usize = 512 << 20;
 pub struct KeyFormat {
     pub delimiter: u8,
     pub keep_cr: bool,
+    /// A longer key is refused: it usually means the wrong delimiter.
+    pub max_key_len: usize,
 }
 
 impl Default for KeyFormat {
@@ -30,6 +32,7 @@ impl Default for KeyFormat {
         KeyFormat {
             delimiter: b'\n',
             keep_cr: false,
+            max_key_len: MAX_KEY_LEN,
         }
     }
 }
@@ -166,17 +169,8 @@ impl Splitter {
         let mut filled = 0;
         loop {
             if filled == self.buffer.len() {
-                // One key longer than the buffer: grow it to hold the whole key, up to the
-                // longest key Redis accepts.
-                if self.buffer.len() >= MAX_KEY_LEN {
-                    return Err(Error::usage(format!(
-                        "{}: a key longer than {} MiB; is the delimiter right? (-0 for NUL-separated keys)",
-                        name.display(),
-                        MAX_KEY_LEN >> 20
-                    )));
-                }
-                self.buffer
-                    .resize((self.buffer.len() * 2).min(MAX_KEY_LEN), 0);
+                // One key longer than the buffer: grow it to hold the whole key.
+                self.buffer.resize(self.buffer.len() * 2, 0);
             }
             let read = match reader.read(&mut self.buffer[filled..]) {
                 Ok(0) => break,
@@ -192,14 +186,17 @@ impl Splitter {
                 memchr::memchr(self.format.delimiter, &self.buffer[search..filled])
             {
                 let end = search + offset;
-                emit(&self.buffer[start..end], self.format, each)?;
+                emit(&self.buffer[start..end], self.format, name, each)?;
                 start = end + 1;
                 search = start;
             }
             self.buffer.copy_within(start..filled, 0);
             filled -= start;
+            if filled > self.format.max_key_len {
+                return Err(too_long(name, self.format));
+            }
         }
-        emit(&self.buffer[..filled], self.format, each)?;
+        emit(&self.buffer[..filled], self.format, name, each)?;
         // Give back the memory of an unusually long key.
         self.buffer.truncate(BLOCK);
         self.buffer.shrink_to_fit();
@@ -207,8 +204,24 @@ impl Splitter {
     }
 }
 
+fn too_long(name: &Path, format: KeyFormat) -> Error {
+    Error::usage(format!(
+        "{}: a key longer than {} bytes (--max-key-len); is the delimiter right? (-0 for NUL-separated keys)",
+        name.display(),
+        format.max_key_len
+    ))
+}
+
 #[inline]
-fn emit(key: &[u8], format: KeyFormat, each: &mut impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
+fn emit(
+    key: &[u8],
+    format: KeyFormat,
+    name: &Path,
+    each: &mut impl FnMut(&[u8]) -> Result<()>,
+) -> Result<()> {
+    if key.len() > format.max_key_len {
+        return Err(too_long(name, format));
+    }
     let key = match key {
         [rest @ .., b'\r'] if format.delimiter == b'\n' && !format.keep_cr => rest,
         _ => key,
@@ -287,9 +300,40 @@ mod tests {
     fn nul_delimited_keys_keep_newlines_and_cr() {
         let format = KeyFormat {
             delimiter: 0,
-            keep_cr: false,
+            ..KeyFormat::default()
         };
         assert_eq!(split(b"a\nb\r\0c\0", format, 2), [&b"a\nb\r"[..], b"c"]);
+    }
+
+    #[test]
+    fn keys_past_the_limit_are_refused() {
+        let format = KeyFormat {
+            max_key_len: 8,
+            ..KeyFormat::default()
+        };
+        let mut splitter = Splitter {
+            format,
+            buffer: vec![0; 4],
+        };
+        let mut count = 0;
+        let mut each = |_: &[u8]| {
+            count += 1;
+            Ok(())
+        };
+        // Exactly at the limit passes; one byte more, terminated or not, is refused.
+        assert!(
+            splitter
+                .run(&b"12345678\nabc"[..], Path::new("k"), &mut each)
+                .is_ok()
+        );
+        for input in [&b"123456789\n"[..], b"x\n123456789", b"1234567890123456789"] {
+            let err = splitter
+                .run(input, Path::new("k"), &mut each)
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with("k: a key longer than 8 bytes"), "{err}");
+        }
+        assert_eq!(count, 3);
     }
 
     #[test]
