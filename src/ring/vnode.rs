@@ -1,6 +1,7 @@
 //! A generic consistent-hash ring: `vnodes × weight` points per node, point `i` of a node at
 //! `hash("label-i")`, keys at `hash(key)`, 64-bit when the hash is. Not any one system's ring:
-//! the baseline to compare systems and vnode counts against.
+//! the baseline to compare systems and vnode counts against. The ring depends on the set of
+//! nodes, not on the order they are listed in.
 
 use super::{
     Continuum, HashInput, HashTag, Layout, NodeId, OwnerMap, Ownership, Placement, Point,
@@ -33,7 +34,12 @@ impl Vnode {
         }
         let mut points = Vec::with_capacity(total as usize);
         let mut name = Vec::new();
-        for (index, node) in nodes.iter().enumerate() {
+        // Points are made in label order, so that equal points (which the stable sort keeps
+        // in that order) go to the same node whatever order the list gives.
+        let mut order: Vec<usize> = (0..nodes.len()).collect();
+        order.sort_by(|&a, &b| nodes[a].label.cmp(&nodes[b].label));
+        for index in order {
+            let node = &nodes[index];
             for j in 0..u64::from(node.weight) * u64::from(config.vnodes) {
                 name.clear();
                 name.extend_from_slice(node.label.as_bytes());
