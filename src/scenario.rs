@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::config::Ring;
 use crate::error::{Error, Result};
 use crate::nodes::{self, Node};
-use crate::ring::{FailureRule, OwnerMap, Placement, WithFailures};
+use crate::ring::{Algo, FailureRule, OwnerMap, Placement, WithFailures};
 
 /// What happened to a node between the two sides.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -137,6 +137,13 @@ impl Scenario {
         for label in &changes.remove {
             mark(ring, &mut nodes, label, "--remove", Status::Removed)?.weight_after = 0;
         }
+        if changes.auto_eject.is_some() && !matches!(ring.config.algo, Algo::Ketama | Algo::Modula)
+        {
+            return Err(Error::usage(format!(
+                "--auto-eject is twemproxy's auto_eject_hosts (ketama, modula); {} has its own failure rule",
+                ring.config.algo.name()
+            )));
+        }
         let rule = ring.failure_rule(changes.auto_eject);
         for label in &changes.fail {
             let node = mark(ring, &mut nodes, label, "--fail", Status::Failed)?;
@@ -152,7 +159,12 @@ impl Scenario {
             })?;
             let at = crate::error::Location::new(format!("--weight {spec}"), None);
             let weight = nodes::parse_weight(weight, &at)?;
-            mark(ring, &mut nodes, label, "--weight", Status::Reweighted)?.weight_after = weight;
+            let node = mark(ring, &mut nodes, label, "--weight", Status::Reweighted)?;
+            node.weight_after = weight;
+            if weight == node.weight_before {
+                // Its own weight again: no change, as `diff` would see it.
+                node.status = Status::Unchanged;
+            }
         }
 
         // The after configuration: survivors in their order with their new weights, then the

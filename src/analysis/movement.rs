@@ -212,6 +212,8 @@ struct Figures {
     excess: f64,
     unavailable: f64,
     flows: Vec<(OwnerPair, f64)>,
+    /// All keys (or the whole hash space), including those no node serves.
+    total: f64,
 }
 
 impl Figures {
@@ -223,10 +225,12 @@ impl Figures {
             excess: 0.0,
             unavailable: 0.0,
             flows: Vec::new(),
+            total: 0.0,
         };
         let unchanged =
             |n: Option<u32>| n.is_some_and(|n| nodes[n as usize].status == Status::Unchanged);
         for ((before, after), amount) in pairs {
+            figures.total += amount;
             if let Some(b) = before {
                 figures.before[b as usize] += amount;
             }
@@ -245,8 +249,9 @@ impl Figures {
         figures
     }
 
+    /// Loads as fractions of all keys (or of the whole hash space).
     fn shares(&self, loads: &[f64]) -> Vec<f64> {
-        let total: f64 = self.before.iter().sum::<f64>().max(f64::MIN_POSITIVE);
+        let total = self.total.max(f64::MIN_POSITIVE);
         loads.iter().map(|l| l / total).collect()
     }
 }
