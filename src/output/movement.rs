@@ -45,11 +45,11 @@ impl Report for MovementReport {
         }
         summary.push(hash_space_line(&self.hash_space));
 
-        let mut columns = vec!["node", "change", "weight before", "weight after"];
+        let mut columns = vec!["node", "change", "weight", "new weight"];
         if with_keys {
             columns.extend(["keys before", "keys after"]);
         }
-        columns.extend(["share before", "share after", "expected share after"]);
+        columns.extend(["share before", "share after", "target share"]);
         let rows = self
             .before
             .iter()
