@@ -14,7 +14,7 @@ use ringscope::nodes::Format;
 use ringscope::output::ReportFormat;
 use ringscope::output::keys::KeyOutputFormat;
 use ringscope::preset::Preset;
-use ringscope::ring::{Algo, HashTag};
+use ringscope::ring::HashTag;
 use ringscope::scenario::Changes;
 
 #[derive(Parser, Debug)]
@@ -97,9 +97,10 @@ pub struct RingFlags {
     /// The rules of a real system: twemproxy, redis-cluster
     #[arg(long, value_name = "NAME", value_parser = parse_preset)]
     pub preset: Option<Preset>,
-    /// Placement algorithm: ketama, modula, vnode, jump, rendezvous, maglev, slots
-    #[arg(long, value_name = "NAME", value_parser = parse_algo)]
-    pub algo: Option<Algo>,
+    /// Placement algorithm: ketama, modula, vnode, jump, rendezvous, maglev, slots, or a
+    /// preset's own (e.g. --preset libmemcached --algo ketama-spy)
+    #[arg(long, value_name = "NAME")]
+    pub algo: Option<String>,
     /// Key hash, e.g. fnv1a_64, md5, murmur, crc32, one_at_a_time, xxh3 (see --help)
     #[arg(long, value_name = "NAME", value_parser = parse_hash, long_help = hash_help())]
     pub hash: Option<&'static HashFunction>,
@@ -112,6 +113,13 @@ pub struct RingFlags {
     /// Lookup table size for --algo maglev, a prime [default: 65537]
     #[arg(long, value_name = "PRIME")]
     pub table_size: Option<u64>,
+    /// node-hashring: servers on this port are named without it ('default port')
+    #[arg(long, value_name = "PORT")]
+    pub default_port: Option<u16>,
+    /// carbon-c-relay: hash metric names as typed, as `carbon-c-relay -t` does, instead of
+    /// cleansed as a running relay does
+    #[arg(long)]
+    pub raw_names: bool,
 }
 
 impl RingFlags {
@@ -122,11 +130,13 @@ impl RingFlags {
             nodes_format: self.nodes_format,
             pool: self.pool.clone(),
             preset: self.preset,
-            algo: self.algo,
+            algo: self.algo.clone(),
             hash: self.hash,
             vnodes: self.vnodes,
             hash_tag: self.hash_tag,
             table_size: self.table_size,
+            default_port: self.default_port,
+            raw_names: self.raw_names,
         }
     }
 }
@@ -321,10 +331,10 @@ pub struct SideFlags {
     pub from_preset: Option<Preset>,
     #[arg(long, value_name = "NAME", value_parser = parse_preset)]
     pub to_preset: Option<Preset>,
-    #[arg(long, value_name = "NAME", value_parser = parse_algo)]
-    pub from_algo: Option<Algo>,
-    #[arg(long, value_name = "NAME", value_parser = parse_algo)]
-    pub to_algo: Option<Algo>,
+    #[arg(long, value_name = "NAME")]
+    pub from_algo: Option<String>,
+    #[arg(long, value_name = "NAME")]
+    pub to_algo: Option<String>,
     #[arg(long, value_name = "NAME", value_parser = parse_hash)]
     pub from_hash: Option<&'static HashFunction>,
     #[arg(long, value_name = "NAME", value_parser = parse_hash)]
@@ -390,10 +400,6 @@ fn parse_format(text: &str) -> Result<Format, String> {
 
 fn parse_preset(text: &str) -> Result<Preset, String> {
     Preset::by_name(text).map_err(|e| e.to_string())
-}
-
-fn parse_algo(text: &str) -> Result<Algo, String> {
-    Algo::by_name(text).map_err(|e| e.to_string())
 }
 
 fn parse_hash(text: &str) -> Result<&'static HashFunction, String> {

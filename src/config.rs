@@ -7,9 +7,10 @@ use std::path::PathBuf;
 use crate::error::{Error, Result};
 use crate::hash::{self, HashFunction};
 use crate::nodes::{self, Format, Node, Pool, PoolSettings};
-use crate::preset::Preset;
+use crate::preset::{self, Preset};
 use crate::ring::{
-    self, Algo, DEFAULT_MAGLEV_TABLE, DEFAULT_VNODES, FailureRule, HashTag, Placement, RingConfig,
+    self, Algo, DEFAULT_MAGLEV_TABLE, DEFAULT_VNODES, FailureRule, HashTag, LibmemcachedMode,
+    Placement, RingConfig,
 };
 
 /// The ring options every subcommand shares, already parsed into types.
@@ -20,11 +21,16 @@ pub struct RingOptions {
     pub nodes_format: Option<Format>,
     pub pool: Option<String>,
     pub preset: Option<Preset>,
-    pub algo: Option<Algo>,
+    /// `--algo NAME`, resolved against the preset's own names first.
+    pub algo: Option<String>,
     pub hash: Option<&'static HashFunction>,
     pub vnodes: Option<u32>,
     pub hash_tag: Option<HashTag>,
     pub table_size: Option<u64>,
+    /// node-hashring's `default port`.
+    pub default_port: Option<u16>,
+    /// carbon-c-relay: hash names as typed (`-t`), not cleansed.
+    pub raw_names: bool,
 }
 
 /// A ring ready to use: its nodes (in the order the source lists them), how it was
@@ -49,10 +55,37 @@ impl Ring {
                     FailureRule::Unavailable
                 }
             }
-            // A master without a replica leaves its slots uncovered.
-            Algo::Slots => FailureRule::Unavailable,
-            // Client libraries rebuild their ring from the nodes that answer.
-            Algo::Vnode | Algo::Jump | Algo::Rendezvous | Algo::Maglev => FailureRule::Rebuild,
+            // libmemcached ejects only with auto-eject on, and its modula never does.
+            Algo::Libmemcached(mode) => {
+                let ejects = auto_eject.unwrap_or(self.settings.auto_eject_hosts);
+                if ejects && mode != LibmemcachedMode::Modula {
+                    FailureRule::Rebuild
+                } else {
+                    FailureRule::Unavailable
+                }
+            }
+            // A master without a replica leaves its slots uncovered; a relay queues metrics
+            // for a server that is down.
+            Algo::Slots | Algo::CarbonCh | Algo::Fnv1aCh | Algo::JumpFnv1aCh => {
+                FailureRule::Unavailable
+            }
+            // nginx walks to the next point or rehashes; python-memcached rehashes.
+            Algo::NginxHash | Algo::NginxConsistent | Algo::PythonMemcached => FailureRule::Reroute,
+            // Client libraries, haproxy and Envoy rebuild from the nodes that answer.
+            Algo::Vnode
+            | Algo::Jump
+            | Algo::Rendezvous
+            | Algo::Maglev
+            | Algo::HaproxyConsistent
+            | Algo::HaproxyMapBased
+            | Algo::Uhashring
+            | Algo::UhashringKetama
+            | Algo::NodeHashring
+            | Algo::HashRing
+            | Algo::Jedis
+            | Algo::JedisLegacy
+            | Algo::EnvoyRing
+            | Algo::EnvoyMaglev => FailureRule::Rebuild,
         }
     }
 
@@ -89,15 +122,24 @@ pub fn build_ring(options: &RingOptions) -> Result<Ring> {
     let implied = match pool.format {
         Format::Twemproxy => Some(Preset::Twemproxy),
         Format::ClusterNodes => Some(Preset::RedisCluster),
+        Format::Nginx => Some(Preset::Nginx),
+        Format::Haproxy => Some(Preset::Haproxy),
+        Format::Carbon => Some(Preset::CarbonCRelay),
         Format::Plain => None,
     };
     // Highest precedence first. A preset is a bundle: its hash and tag count only when its
     // algorithm is the one chosen. Naming the system the file already comes from changes
     // nothing: the file's own settings are that system's.
     let explicit = options.preset.filter(|&p| Some(p) != implied);
+    let scope = options.preset.or(implied);
+    let flag_algo = options
+        .algo
+        .as_deref()
+        .map(|name| preset::resolve_algo(name, scope))
+        .transpose()?;
     let layers = [
         Layer {
-            algo: options.algo,
+            algo: flag_algo,
             hash: options.hash,
             hash_tag: options.hash_tag,
             bundle: false,
@@ -212,16 +254,32 @@ fn ring_config(
             algo.name()
         )));
     }
-    let hash = match (algo, hash) {
-        (Algo::Slots, Some(h)) if h.name != "crc16" => {
-            return Err(Error::usage(format!(
-                "Redis Cluster slots are always CRC16; --hash {} does not apply to --algo slots",
-                h.name
-            )));
-        }
-        (Algo::Slots, _) => hash::by_name("crc16")?,
-        (_, Some(h)) => h,
-        (_, None) => hash::by_name(algo.default_hash())?,
+    if let Some(h) = options
+        .hash
+        .filter(|h| !algo.takes_hash() && h.name != algo.default_hash())
+    {
+        return Err(Error::usage(format!(
+            "{} always hashes keys with {}; --hash {} does not apply",
+            algo.name(),
+            algo.default_hash(),
+            h.name
+        )));
+    }
+    if options.default_port.is_some() && algo != Algo::NodeHashring {
+        return Err(Error::usage(format!(
+            "--default-port applies to node-hashring, not {}",
+            algo.name()
+        )));
+    }
+    if options.raw_names && !matches!(algo, Algo::CarbonCh | Algo::Fnv1aCh | Algo::JumpFnv1aCh) {
+        return Err(Error::usage(format!(
+            "--raw-names applies to carbon-c-relay clusters, not {}",
+            algo.name()
+        )));
+    }
+    let hash = match hash {
+        Some(h) if algo.takes_hash() => h,
+        _ => hash::by_name(algo.default_hash())?,
     };
     let hash_tag = hash_tag.or((algo == Algo::Slots).then_some(HashTag::REDIS));
     Ok(RingConfig {
@@ -230,5 +288,7 @@ fn ring_config(
         hash_tag,
         vnodes: options.vnodes.unwrap_or(DEFAULT_VNODES),
         table_size: options.table_size.unwrap_or(DEFAULT_MAGLEV_TABLE),
+        default_port: options.default_port,
+        raw_names: options.raw_names,
     })
 }

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::config::Ring;
 use crate::error::{Error, Result};
 use crate::nodes::{self, Node};
-use crate::ring::{Algo, FailureRule, OwnerMap, Placement, WithFailures};
+use crate::ring::{self, Algo, FailureRule, OwnerMap, Placement, WithFailures};
 
 /// What happened to a node between the two sides.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -137,7 +137,11 @@ impl Scenario {
         for label in &changes.remove {
             mark(ring, &mut nodes, label, "--remove", Status::Removed)?.weight_after = 0;
         }
-        if changes.auto_eject.is_some() && !matches!(ring.config.algo, Algo::Ketama | Algo::Modula)
+        if changes.auto_eject.is_some()
+            && !matches!(
+                ring.config.algo,
+                Algo::Ketama | Algo::Modula | Algo::Libmemcached(_)
+            )
         {
             return Err(Error::usage(format!(
                 "--auto-eject is twemproxy's auto_eject_hosts (ketama, modula); {} has its own failure rule",
@@ -209,13 +213,16 @@ impl Scenario {
                 "the change leaves no nodes; keep at least one",
             ));
         }
-        let mut placement = ring.rebuild(&after_nodes)?;
-        if failed_in_place.contains(&true) {
-            placement = Box::new(WithFailures {
-                inner: placement,
+        let placement: Box<dyn Placement> = match rule {
+            _ if !failed_in_place.contains(&true) => ring.rebuild(&after_nodes)?,
+            FailureRule::Reroute => {
+                ring::build_with_failures(&after_nodes, &ring.config, &failed_in_place)?
+            }
+            _ => Box::new(WithFailures {
+                inner: ring.rebuild(&after_nodes)?,
                 failed: failed_in_place,
-            });
-        }
+            }),
+        };
         let before = Side::new(
             ring.rebuild(&ring.nodes)?,
             (0..ring.nodes.len() as u32).collect(),

@@ -104,11 +104,9 @@ fn hash(name: &str) -> &'static HashFunction {
 
 fn ring_config(algo: Algo, hash: &'static HashFunction, vnodes: u32, table: u64) -> RingConfig {
     RingConfig {
-        algo,
-        hash,
-        hash_tag: None,
         vnodes,
         table_size: table,
+        ..RingConfig::new(algo, hash)
     }
 }
 
@@ -267,6 +265,69 @@ fn assert_only_changed_moves(
     Ok(())
 }
 
+/// The placements of `nodes` and of `nodes` with `newcomer` inserted at `position`.
+fn build_with_insertion(
+    nodes: &[Node],
+    newcomer: Node,
+    position: usize,
+    config: &RingConfig,
+) -> (Box<dyn Placement>, Box<dyn Placement>) {
+    let mut grown = nodes.to_vec();
+    grown.insert(position, newcomer);
+    (build(nodes, config), build(&grown, config))
+}
+
+/// The placements of `nodes` and of `nodes` without node `removed`.
+fn build_with_removal(
+    nodes: &[Node],
+    removed: usize,
+    config: &RingConfig,
+) -> (Box<dyn Placement>, Box<dyn Placement>) {
+    let mut shrunk = nodes.to_vec();
+    shrunk.remove(removed);
+    (build(nodes, config), build(&shrunk, config))
+}
+
+/// [`assert_only_changed_moves`] for a newcomer inserted at `position` of `n` nodes, on
+/// [`KEYS`] random keys from `seed`.
+fn assert_only_moves_to_newcomer(
+    before: &dyn Placement,
+    after: &dyn Placement,
+    n: usize,
+    position: usize,
+    seed: u64,
+    what: &str,
+) -> Result<(), TestCaseError> {
+    let map = insertion_map(n, position);
+    assert_only_changed_moves(
+        before,
+        after,
+        &map,
+        n as NodeId,
+        &random_keys(KEYS, seed),
+        what,
+    )
+}
+
+/// [`assert_only_changed_moves`] for node `removed` taken out, on [`KEYS`] random keys from
+/// `seed`.
+fn assert_only_removed_moves(
+    before: &dyn Placement,
+    after: &dyn Placement,
+    removed: usize,
+    seed: u64,
+    what: &str,
+) -> Result<(), TestCaseError> {
+    assert_only_changed_moves(
+        before,
+        after,
+        &removal_map(removed),
+        removed as NodeId,
+        &random_keys(KEYS, seed),
+        what,
+    )
+}
+
 // ---------------------------------------------------------------------------------------
 // 1. Determinism and 2. every key goes to an existing node
 // ---------------------------------------------------------------------------------------
@@ -354,13 +415,8 @@ proptest! {
     ) {
         let config = ring_config(Algo::Vnode, hash(hash_name), vnodes, DEFAULT_MAGLEV_TABLE);
         let position = position.index(nodes.len() + 1);
-        let mut grown = nodes.clone();
-        grown.insert(position, newcomer);
-        let (before, after) = (build(&nodes, &config), build(&grown, &config));
-        let map = insertion_map(nodes.len(), position);
-        assert_only_changed_moves(
-            &*before, &*after, &map, nodes.len() as NodeId, &random_keys(KEYS, seed), "vnode add",
-        )?;
+        let (before, after) = build_with_insertion(&nodes, newcomer, position, &config);
+        assert_only_moves_to_newcomer(&*before, &*after, nodes.len(), position, seed, "vnode add")?;
     }
 
     /// Rendezvous: each node's score depends on the key and that node alone, so a new node
@@ -374,13 +430,9 @@ proptest! {
     ) {
         let config = default_config(Algo::Rendezvous);
         let position = position.index(nodes.len() + 1);
-        let mut grown = nodes.clone();
-        grown.insert(position, newcomer);
-        let (before, after) = (build(&nodes, &config), build(&grown, &config));
-        let map = insertion_map(nodes.len(), position);
-        assert_only_changed_moves(
-            &*before, &*after, &map, nodes.len() as NodeId, &random_keys(KEYS, seed),
-            "rendezvous add",
+        let (before, after) = build_with_insertion(&nodes, newcomer, position, &config);
+        assert_only_moves_to_newcomer(
+            &*before, &*after, nodes.len(), position, seed, "rendezvous add",
         )?;
     }
 
@@ -415,17 +467,12 @@ proptest! {
         let config = default_config(Algo::Ketama);
         let position = position.index(nodes.len() + 1);
         let nodes = with_weight(&nodes, weight);
-        let mut grown = nodes.clone();
-        grown.insert(position, Node { weight, ..newcomer });
-        let (before, after) = (build(&nodes, &config), build(&grown, &config));
+        let newcomer = Node { weight, ..newcomer };
+        let (before, after) = build_with_insertion(&nodes, newcomer, position, &config);
         // The precondition, checked: no point count changes.
         prop_assert!(before.ownership().points.iter().all(|p| *p == Some(160)));
         prop_assert!(after.ownership().points.iter().all(|p| *p == Some(160)));
-        let map = insertion_map(nodes.len(), position);
-        assert_only_changed_moves(
-            &*before, &*after, &map, nodes.len() as NodeId, &random_keys(KEYS, seed),
-            "ketama add",
-        )?;
+        assert_only_moves_to_newcomer(&*before, &*after, nodes.len(), position, seed, "ketama add")?;
     }
 
     /// Maglev is only approximately monotone: the table is refilled from every node's
@@ -447,9 +494,7 @@ proptest! {
         } else {
             (nodes, newcomer)
         };
-        let mut grown = nodes.clone();
-        grown.insert(position, newcomer);
-        let (before, after) = (build(&nodes, &config), build(&grown, &config));
+        let (before, after) = build_with_insertion(&nodes, newcomer, position, &config);
         let share = exact_share_moved_elsewhere(
             &*before, &*after, insertion_map(nodes.len(), position), nodes.len() as NodeId,
         ).expect("maglev has owner maps");
@@ -474,13 +519,8 @@ proptest! {
     ) {
         let config = ring_config(Algo::Vnode, hash(hash_name), vnodes, DEFAULT_MAGLEV_TABLE);
         let removed = removed.index(nodes.len());
-        let mut shrunk = nodes.clone();
-        shrunk.remove(removed);
-        let (before, after) = (build(&nodes, &config), build(&shrunk, &config));
-        assert_only_changed_moves(
-            &*before, &*after, &removal_map(removed), removed as NodeId,
-            &random_keys(KEYS, seed), "vnode remove",
-        )?;
+        let (before, after) = build_with_removal(&nodes, removed, &config);
+        assert_only_removed_moves(&*before, &*after, removed, seed, "vnode remove")?;
     }
 
     #[test]
@@ -491,13 +531,8 @@ proptest! {
     ) {
         let config = default_config(Algo::Rendezvous);
         let removed = removed.index(nodes.len());
-        let mut shrunk = nodes.clone();
-        shrunk.remove(removed);
-        let (before, after) = (build(&nodes, &config), build(&shrunk, &config));
-        assert_only_changed_moves(
-            &*before, &*after, &removal_map(removed), removed as NodeId,
-            &random_keys(KEYS, seed), "rendezvous remove",
-        )?;
+        let (before, after) = build_with_removal(&nodes, removed, &config);
+        assert_only_removed_moves(&*before, &*after, removed, seed, "rendezvous remove")?;
     }
 
     /// Equal weights and N, N − 1 ≤ 12 (both give 160 points per server, §1.4).
@@ -511,14 +546,9 @@ proptest! {
         let config = default_config(Algo::Ketama);
         let nodes = with_weight(&nodes, weight);
         let removed = removed.index(nodes.len());
-        let mut shrunk = nodes.clone();
-        shrunk.remove(removed);
-        let (before, after) = (build(&nodes, &config), build(&shrunk, &config));
+        let (before, after) = build_with_removal(&nodes, removed, &config);
         prop_assert!(after.ownership().points.iter().all(|p| *p == Some(160)));
-        assert_only_changed_moves(
-            &*before, &*after, &removal_map(removed), removed as NodeId,
-            &random_keys(KEYS, seed), "ketama remove",
-        )?;
+        assert_only_removed_moves(&*before, &*after, removed, seed, "ketama remove")?;
     }
 
     /// Jump keeps keys only when the buckets removed are the last ones: removing the last
@@ -547,9 +577,7 @@ proptest! {
         let config = default_config(Algo::Maglev);
         let nodes = if equal { with_weight(&nodes, 1) } else { nodes };
         let removed = removed.index(nodes.len());
-        let mut shrunk = nodes.clone();
-        shrunk.remove(removed);
-        let (before, after) = (build(&nodes, &config), build(&shrunk, &config));
+        let (before, after) = build_with_removal(&nodes, removed, &config);
         let share = exact_share_moved_elsewhere(
             &*before, &*after, removal_map(removed), removed as NodeId,
         ).expect("maglev has owner maps");
@@ -599,7 +627,7 @@ proptest! {
             .collect();
         let ring = build_ring(&RingOptions {
             inline_nodes: specs,
-            algo: Some(Algo::Vnode),
+            algo: Some("vnode".into()),
             hash: Some(hash("md5")),
             vnodes: Some(vnodes),
             ..RingOptions::default()

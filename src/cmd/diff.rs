@@ -20,13 +20,13 @@ pub fn run(args: DiffArgs) -> Result<Outcome> {
     from.nodes_file = Some(args.from.clone());
     from.pool = sides.from_pool.clone().or(from.pool);
     from.preset = sides.from_preset.or(from.preset);
-    from.algo = sides.from_algo.or(from.algo);
+    from.algo = sides.from_algo.clone().or(from.algo);
     from.hash = sides.from_hash.or(from.hash);
     let mut to = shared;
     to.nodes_file = Some(args.to.clone());
     to.pool = sides.to_pool.clone().or(to.pool);
     to.preset = sides.to_preset.or(to.preset);
-    to.algo = sides.to_algo.or(to.algo);
+    to.algo = sides.to_algo.clone().or(to.algo);
     to.hash = sides.to_hash.or(to.hash);
     let scenario = Scenario::diff(build_ring(&from)?, build_ring(&to)?);
     movement::run(&scenario, &args.keys, &args.movement)

@@ -2,7 +2,10 @@
 //! Redis `CLUSTER NODES` output. Each format is one file that turns text into a [`Pool`].
 
 mod address;
+mod carbon;
 mod cluster_nodes;
+mod haproxy;
+mod nginx;
 mod plain;
 mod twemproxy;
 
@@ -28,6 +31,12 @@ pub struct Node {
     /// Redis Cluster slot ranges the node owns (inclusive), when the source says
     /// (`CLUSTER NODES`); `None` for sources that know nothing of slots.
     pub slots: Option<Vec<(u16, u16)>>,
+    /// haproxy's numeric server id (`id N`, else its position): it places the server.
+    pub id: Option<u32>,
+    /// nginx `down`: configured, counted in the weights, but never chosen.
+    pub down: bool,
+    /// carbon-c-relay's `=instance` after a server.
+    pub instance: Option<String>,
     /// Where the node was defined, for messages.
     pub origin: Location,
 }
@@ -46,6 +55,9 @@ impl Node {
             address,
             weight,
             slots: None,
+            id: None,
+            down: false,
+            instance: None,
             origin,
         }
     }
@@ -74,13 +86,19 @@ pub enum Format {
     Plain,
     Twemproxy,
     ClusterNodes,
+    Nginx,
+    Haproxy,
+    Carbon,
 }
 
 impl Format {
-    pub const ALL: [(&'static str, Format); 3] = [
+    pub const ALL: [(&'static str, Format); 6] = [
         ("plain", Format::Plain),
         ("twemproxy", Format::Twemproxy),
         ("cluster-nodes", Format::ClusterNodes),
+        ("nginx", Format::Nginx),
+        ("haproxy", Format::Haproxy),
+        ("carbon", Format::Carbon),
     ];
 
     pub fn by_name(name: &str) -> Result<Format> {
@@ -112,6 +130,16 @@ impl Format {
                 || line.contains(" servers:")
             {
                 return Format::Twemproxy;
+            }
+            match first {
+                "upstream" | "http" | "stream" | "events" | "worker_processes" => {
+                    return Format::Nginx;
+                }
+                "backend" | "frontend" | "listen" | "defaults" | "global" => {
+                    return Format::Haproxy;
+                }
+                "cluster" => return Format::Carbon,
+                _ => {}
             }
         }
         Format::Plain
@@ -157,10 +185,10 @@ pub fn parse(text: &str, source: &str, format: Option<Format>, pool: Option<&str
     check_text(text, source)?;
     let format = format.unwrap_or_else(|| Format::detect(text));
     if let Some(pool) = pool
-        && format != Format::Twemproxy
+        && matches!(format, Format::Plain | Format::ClusterNodes)
     {
         return Err(Error::usage(format!(
-            "--pool {pool} applies to a nutcracker.yml, but {source} is a {} node list",
+            "--pool {pool} picks a pool of a nutcracker.yml, an nginx upstream, a haproxy backend or a carbon-c-relay cluster, but {source} is a {} node list",
             format.name()
         )));
     }
@@ -179,6 +207,9 @@ pub fn parse(text: &str, source: &str, format: Option<Format>, pool: Option<&str
                 ..PoolSettings::default()
             },
         },
+        Format::Nginx => nginx::parse(text, source, pool)?,
+        Format::Haproxy => haproxy::parse(text, source, pool)?,
+        Format::Carbon => carbon::parse(text, source, pool)?,
     };
     if pool.nodes.is_empty() {
         return Err(Error::input(

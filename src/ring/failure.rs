@@ -12,6 +12,9 @@ pub enum FailureRule {
     /// The node keeps its place; requests for its keys fail (twemproxy without
     /// `auto_eject_hosts`, a Redis Cluster master without a replica).
     Unavailable,
+    /// The system reroutes each request itself (nginx walks to the next point, or rehashes):
+    /// the placement is built knowing which nodes are down.
+    Reroute,
 }
 
 impl FailureRule {
@@ -22,6 +25,9 @@ impl FailureRule {
             }
             FailureRule::Unavailable => {
                 "failed nodes keep their place; their keys become unavailable"
+            }
+            FailureRule::Reroute => {
+                "requests for failed nodes are rerouted by the system's own rule"
             }
         }
     }

@@ -3,13 +3,19 @@
 //! One file per algorithm (twemproxy's `nc_ketama.c`, `nc_modula.c` layout). [`build`] picks
 //! the algorithm named by a [`RingConfig`]; [`Placement`] is all the rest of ringscope sees.
 
+mod carbon;
+mod clients;
 mod continuum;
+mod envoy;
 mod failure;
+mod haproxy;
 mod hash_tag;
 mod jump;
 mod ketama;
+mod libmemcached;
 mod maglev;
 mod modula;
+mod nginx;
 pub mod owner_map;
 mod rendezvous;
 mod residue;
@@ -87,7 +93,8 @@ pub struct Point {
     pub node: NodeId,
 }
 
-/// The placement algorithms, by the name `--algo` takes.
+/// The placement algorithms, by the name `--algo` takes. The first seven are generic (with
+/// twemproxy's ketama and modula); the rest reproduce one system each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Algo {
     Ketama,
@@ -97,10 +104,51 @@ pub enum Algo {
     Rendezvous,
     Maglev,
     Slots,
+    /// libmemcached 1.1 distributions (`hosts.cc`).
+    Libmemcached(LibmemcachedMode),
+    /// nginx `hash $key` (plain) and `hash $key consistent`.
+    NginxHash,
+    NginxConsistent,
+    /// haproxy `hash-type consistent` and `hash-type map-based`.
+    HaproxyConsistent,
+    HaproxyMapBased,
+    /// Client libraries.
+    Uhashring,
+    UhashringKetama,
+    NodeHashring,
+    HashRing,
+    Jedis,
+    /// Jedis up to 2.9.x, whose named shards used `name*WEIGHTn` point names.
+    JedisLegacy,
+    PythonMemcached,
+    /// carbon-c-relay 3.7 cluster types.
+    CarbonCh,
+    Fnv1aCh,
+    JumpFnv1aCh,
+    /// Envoy load-balancing policies.
+    EnvoyRing,
+    EnvoyMaglev,
+}
+
+/// libmemcached's distributions, as `--preset libmemcached --algo NAME` names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LibmemcachedMode {
+    /// `MEMCACHED_DISTRIBUTION_MODULA` (the default).
+    Modula,
+    /// `DISTRIBUTION_CONSISTENT` (unweighted: 100 points hashed with the key hash).
+    Consistent,
+    /// `BEHAVIOR_KETAMA` = `DISTRIBUTION_CONSISTENT_KETAMA`.
+    Ketama,
+    /// `BEHAVIOR_KETAMA_WEIGHTED`: md5 keys and points, f32 point counts.
+    KetamaWeighted,
+    /// `KETAMA_WEIGHTED` then `DISTRIBUTION_CONSISTENT_KETAMA_SPY`: `/host:port-j` names.
+    KetamaSpy,
+    /// `DISTRIBUTION_CONSISTENT_KETAMA_SPY` alone.
+    ConsistentSpy,
 }
 
 impl Algo {
-    pub const ALL: [(&'static str, Algo); 7] = [
+    pub const ALL: [(&'static str, Algo); 29] = [
         ("ketama", Algo::Ketama),
         ("modula", Algo::Modula),
         ("vnode", Algo::Vnode),
@@ -108,6 +156,46 @@ impl Algo {
         ("rendezvous", Algo::Rendezvous),
         ("maglev", Algo::Maglev),
         ("slots", Algo::Slots),
+        (
+            "libmemcached-modula",
+            Algo::Libmemcached(LibmemcachedMode::Modula),
+        ),
+        (
+            "libmemcached-consistent",
+            Algo::Libmemcached(LibmemcachedMode::Consistent),
+        ),
+        (
+            "libmemcached-ketama",
+            Algo::Libmemcached(LibmemcachedMode::Ketama),
+        ),
+        (
+            "libmemcached-ketama-weighted",
+            Algo::Libmemcached(LibmemcachedMode::KetamaWeighted),
+        ),
+        (
+            "libmemcached-ketama-spy",
+            Algo::Libmemcached(LibmemcachedMode::KetamaSpy),
+        ),
+        (
+            "libmemcached-consistent-spy",
+            Algo::Libmemcached(LibmemcachedMode::ConsistentSpy),
+        ),
+        ("nginx-hash", Algo::NginxHash),
+        ("nginx-consistent", Algo::NginxConsistent),
+        ("haproxy-consistent", Algo::HaproxyConsistent),
+        ("haproxy-map-based", Algo::HaproxyMapBased),
+        ("uhashring", Algo::Uhashring),
+        ("uhashring-ketama", Algo::UhashringKetama),
+        ("node-hashring", Algo::NodeHashring),
+        ("hash_ring", Algo::HashRing),
+        ("jedis", Algo::Jedis),
+        ("jedis-2.9", Algo::JedisLegacy),
+        ("python-memcached", Algo::PythonMemcached),
+        ("carbon_ch", Algo::CarbonCh),
+        ("fnv1a_ch", Algo::Fnv1aCh),
+        ("jump_fnv1a_ch", Algo::JumpFnv1aCh),
+        ("envoy-ring", Algo::EnvoyRing),
+        ("envoy-maglev", Algo::EnvoyMaglev),
     ];
 
     pub fn by_name(name: &str) -> Result<Algo> {
@@ -122,19 +210,50 @@ impl Algo {
             .unwrap_or("?")
     }
 
-    /// The hash an algorithm uses when neither a flag, a config nor a preset names one.
+    /// The hash an algorithm uses when neither a flag, a config nor a preset names one. For
+    /// algorithms whose system fixes its hash ([`Algo::fixed_hash`]) this is only what
+    /// reports show.
     pub fn default_hash(self) -> &'static str {
         match self {
             Algo::Ketama | Algo::Modula => "fnv1a_64",
             Algo::Vnode => "md5",
             Algo::Jump | Algo::Rendezvous | Algo::Maglev => "xxh3",
             Algo::Slots => "crc16",
+            Algo::Libmemcached(LibmemcachedMode::KetamaWeighted | LibmemcachedMode::KetamaSpy) => {
+                "md5"
+            }
+            Algo::Libmemcached(_) => "one_at_a_time",
+            Algo::NginxHash | Algo::NginxConsistent => "crc32a",
+            Algo::HaproxyConsistent | Algo::HaproxyMapBased => "sdbm",
+            Algo::Uhashring | Algo::UhashringKetama | Algo::NodeHashring | Algo::HashRing => "md5",
+            Algo::Jedis | Algo::JedisLegacy => "murmur64a",
+            Algo::PythonMemcached => "crc32",
+            Algo::CarbonCh => "md5",
+            Algo::Fnv1aCh | Algo::JumpFnv1aCh => "fnv1a_32",
+            Algo::EnvoyRing | Algo::EnvoyMaglev => "xxh64",
         }
+    }
+
+    /// Whether `--hash` may choose the key hash. Systems that always hash one way refuse it.
+    pub fn takes_hash(self) -> bool {
+        matches!(
+            self,
+            Algo::Ketama
+                | Algo::Modula
+                | Algo::Vnode
+                | Algo::Jump
+                | Algo::Rendezvous
+                | Algo::Maglev
+                | Algo::Libmemcached(_)
+        )
     }
 
     /// Whether `--vnodes` means anything to this algorithm.
     pub fn takes_vnodes(self) -> bool {
-        matches!(self, Algo::Vnode)
+        matches!(
+            self,
+            Algo::Vnode | Algo::Uhashring | Algo::UhashringKetama | Algo::NodeHashring
+        )
     }
 }
 
@@ -148,6 +267,26 @@ pub struct RingConfig {
     pub vnodes: u32,
     /// Lookup table size for `maglev` (a prime).
     pub table_size: u64,
+    /// node-hashring's `default port`: servers on it are named without the port.
+    pub default_port: Option<u16>,
+    /// carbon-c-relay: hash metric names as typed (its `-t` test mode) instead of cleansed
+    /// as a running relay does.
+    pub raw_names: bool,
+}
+
+impl RingConfig {
+    /// `algo` with `hash` and every other setting at its default.
+    pub fn new(algo: Algo, hash: &'static HashFunction) -> RingConfig {
+        RingConfig {
+            algo,
+            hash,
+            hash_tag: None,
+            vnodes: DEFAULT_VNODES,
+            table_size: DEFAULT_MAGLEV_TABLE,
+            default_port: None,
+            raw_names: false,
+        }
+    }
 }
 
 pub const DEFAULT_VNODES: u32 = 160;
@@ -171,7 +310,36 @@ pub fn build(nodes: &[Node], config: &RingConfig) -> Result<Box<dyn Placement>> 
         Algo::Rendezvous => Box::new(rendezvous::Rendezvous::build(nodes, config)),
         Algo::Maglev => Box::new(maglev::Maglev::build(nodes, config)?),
         Algo::Slots => Box::new(slots::Slots::build(nodes, config)?),
+        Algo::Libmemcached(_) => libmemcached::build(nodes, config)?,
+        Algo::NginxHash | Algo::NginxConsistent => nginx::build(nodes, config, None)?,
+        Algo::HaproxyConsistent | Algo::HaproxyMapBased => haproxy::build(nodes, config)?,
+        Algo::Uhashring
+        | Algo::UhashringKetama
+        | Algo::NodeHashring
+        | Algo::HashRing
+        | Algo::Jedis
+        | Algo::JedisLegacy
+        | Algo::PythonMemcached => clients::build(nodes, config)?,
+        Algo::CarbonCh | Algo::Fnv1aCh | Algo::JumpFnv1aCh => carbon::build(nodes, config)?,
+        Algo::EnvoyRing | Algo::EnvoyMaglev => envoy::build(nodes, config)?,
     })
+}
+
+/// Builds the placement of a system whose failed nodes are handled by its own rule
+/// ([`FailureRule::Reroute`]): `failed[i]` marks node `i` as down.
+pub fn build_with_failures(
+    nodes: &[Node],
+    config: &RingConfig,
+    failed: &[bool],
+) -> Result<Box<dyn Placement>> {
+    match config.algo {
+        Algo::NginxHash | Algo::NginxConsistent => nginx::build(nodes, config, Some(failed)),
+        Algo::PythonMemcached => clients::build_with_failures(nodes, config, failed),
+        other => Err(Error::usage(format!(
+            "{} has no rerouting failure rule",
+            other.name()
+        ))),
+    }
 }
 
 /// The bytes of `key` that get hashed: the part inside the hash tag when one applies.

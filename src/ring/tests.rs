@@ -14,13 +14,7 @@ fn nodes(specs: &[&str]) -> Vec<Node> {
 }
 
 fn config(algo: Algo, hash_name: &str) -> RingConfig {
-    RingConfig {
-        algo,
-        hash: hash::by_name(hash_name).unwrap(),
-        hash_tag: None,
-        vnodes: DEFAULT_VNODES,
-        table_size: DEFAULT_MAGLEV_TABLE,
-    }
+    RingConfig::new(algo, hash::by_name(hash_name).unwrap())
 }
 
 const ALL: [(Algo, &str); 7] = [
