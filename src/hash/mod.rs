@@ -16,6 +16,7 @@ mod murmur;
 mod murmur3;
 mod murmur64a;
 mod one_at_a_time;
+mod sdbm;
 mod sha1;
 mod xxhash;
 
@@ -29,6 +30,7 @@ pub use murmur::murmur2;
 pub use murmur3::murmur3_x86_32;
 pub use murmur64a::{JEDIS_SEED, murmur64a};
 pub use one_at_a_time::one_at_a_time;
+pub use sdbm::sdbm;
 pub use sha1::{sha1_le32, sha1_le64};
 pub use xxhash::{xxh3, xxh64};
 
@@ -170,6 +172,12 @@ pub static REGISTRY: &[HashFunction] = &[
         "murmur64a",
         murmur64a_jedis,
         "MurmurHash64A, seed 0x1234ABCD (Jedis)",
+    ),
+    narrow(
+        "sdbm",
+        32,
+        sdbm,
+        "sdbm over unsigned bytes (haproxy's default hash function)",
     ),
 ];
 
