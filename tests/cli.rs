@@ -9,152 +9,21 @@
 
 #![cfg(unix)]
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use assert_cmd::Command;
 use base64::Engine as _;
 use serde_json::Value;
+use support::cli::{Out, Scratch, args, error, error_message, f64_of, ok, run, u64_of};
 
 // ---------------------------------------------------------------------------------------
-// Running the binary
+// Node arguments and report fields (running the binary: tests/support/cli.rs)
 // ---------------------------------------------------------------------------------------
-
-/// A bound on every run: a hang is a failure, not a stuck suite.
-const TIMEOUT: Duration = Duration::from_secs(60);
-
-/// What one run of `ringscope` left behind.
-#[derive(Debug)]
-struct Out {
-    code: Option<i32>,
-    stdout: Vec<u8>,
-    stderr: String,
-}
-
-impl Out {
-    fn text(&self) -> String {
-        String::from_utf8(self.stdout.clone()).expect("stdout is UTF-8")
-    }
-
-    fn lines(&self) -> Vec<String> {
-        self.text().lines().map(str::to_string).collect()
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.text()))
-    }
-
-    fn ndjson(&self) -> Vec<Value> {
-        self.text()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-            .collect()
-    }
-}
-
-/// Runs `ringscope ARGS` with `stdin` (never the terminal) and `RUST_BACKTRACE=1`, so that a
-/// panic would show up as a backtrace on stderr.
-fn run<I, S>(args: I, stdin: &[u8]) -> Out
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    let output = Command::cargo_bin("ringscope")
-        .expect("the ringscope binary is built")
-        .args(args)
-        .env("RUST_BACKTRACE", "1")
-        .write_stdin(stdin.to_vec())
-        .timeout(TIMEOUT)
-        .output()
-        .expect("ringscope runs");
-    Out {
-        code: output.status.code(),
-        stdout: output.stdout,
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
-/// A run that must succeed quietly: exit 0, nothing on stderr.
-fn ok<I, S>(args: I, stdin: &[u8]) -> Out
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    let out = run(args, stdin);
-    assert_eq!(
-        out.code,
-        Some(0),
-        "expected success; stderr: {}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.is_empty(),
-        "expected an empty stderr, got: {}",
-        out.stderr
-    );
-    out
-}
-
-/// Checks the error contract of PRODUCT.md: exit 2, nothing on stdout, exactly one line on
-/// stderr that starts `ringscope: error: `, no panic and no backtrace. Returns the message
-/// after the prefix.
-fn error_message(out: &Out) -> String {
-    assert_eq!(
-        out.code,
-        Some(2),
-        "expected exit 2; stdout: {} stderr: {}",
-        out.text(),
-        out.stderr
-    );
-    assert!(
-        out.stdout.is_empty(),
-        "an error must not write stdout: {}",
-        out.text()
-    );
-    assert!(
-        out.stderr.ends_with('\n'),
-        "stderr must be one whole line: {:?}",
-        out.stderr
-    );
-    assert_eq!(
-        out.stderr.lines().count(),
-        1,
-        "stderr must be ONE line: {:?}",
-        out.stderr
-    );
-    for bad in ["panicked", "backtrace", "RUST_BACKTRACE", "thread 'main'"] {
-        assert!(
-            !out.stderr.contains(bad),
-            "stderr shows a panic: {}",
-            out.stderr
-        );
-    }
-    let message = out
-        .stderr
-        .trim_end()
-        .strip_prefix("ringscope: error: ")
-        .unwrap_or_else(|| {
-            panic!(
-                "stderr must start with 'ringscope: error: ': {:?}",
-                out.stderr
-            )
-        });
-    assert!(!message.is_empty());
-    message.to_string()
-}
-
-/// A run that must fail with a usage or input error (see [`error_message`]).
-fn error<I, S>(args: I, stdin: &[u8]) -> String
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    error_message(&run(args, stdin))
-}
 
 /// `["--node", spec]` for every spec.
 fn node_args(specs: &[&str]) -> Vec<String> {
@@ -187,46 +56,6 @@ fn nodes_for(algo: &str, specs: &[&str]) -> Vec<String> {
     } else {
         node_args(specs)
     }
-}
-
-/// `base` followed by `extra`, as owned strings.
-fn args(base: &[&str], extra: &[String]) -> Vec<String> {
-    base.iter()
-        .map(|s| s.to_string())
-        .chain(extra.iter().cloned())
-        .collect()
-}
-
-/// A temporary directory for node lists, configs and key files.
-struct Scratch(tempfile::TempDir);
-
-impl Scratch {
-    fn new() -> Self {
-        Scratch(tempfile::tempdir().expect("a temporary directory"))
-    }
-
-    /// Writes `name` and returns its path as the string the CLI is given (and echoes).
-    fn file(&self, name: &str, contents: impl AsRef<[u8]>) -> String {
-        let path: PathBuf = self.0.path().join(name);
-        std::fs::write(&path, contents).expect("write a test file");
-        path.to_str().expect("UTF-8 temp path").to_string()
-    }
-
-    fn path(&self) -> String {
-        self.0.path().to_str().expect("UTF-8 temp path").to_string()
-    }
-}
-
-fn f64_of(value: &Value) -> f64 {
-    value
-        .as_f64()
-        .unwrap_or_else(|| panic!("not a number: {value}"))
-}
-
-fn u64_of(value: &Value) -> u64 {
-    value
-        .as_u64()
-        .unwrap_or_else(|| panic!("not a whole number: {value}"))
 }
 
 /// `node -> value[field]` for the `nodes` array of a ring or dist JSON report.
@@ -540,6 +369,21 @@ fn lookup_modulo_997(nodes: &str, hash: &str, keys: &[&[u8]]) -> Vec<String> {
     ok(argv, b"").lines()
 }
 
+/// For each `(hash, values)`: `lookup --algo modula --hash HASH` on the 997-node list puts
+/// key `i` on node `n{values[i] % 997}`.
+fn assert_hash_values_modulo_997<const K: usize>(keys: &[&[u8]; K], cases: &[(&str, [u32; K])]) {
+    let dir = Scratch::new();
+    let nodes = modulo_997_nodes(&dir);
+    for (hash, values) in cases {
+        let expected: Vec<String> = values.iter().map(|v| format!("n{:03}", v % 997)).collect();
+        assert_eq!(
+            lookup_modulo_997(&nodes, hash, keys),
+            expected,
+            "--hash {hash}"
+        );
+    }
+}
+
 #[test]
 fn twemproxy_hash_functions_match_the_real_vectors() {
     // ALGORITHMS.md §10.1 (compiled twemproxy 0.5.0), keys: 123456789, foo, a, hello world,
@@ -595,16 +439,7 @@ fn twemproxy_hash_functions_match_the_real_vectors() {
             [0x19777af6, 0x99f84f99, 0xe0a38690, 0x153343fb, 0x488aa68e],
         ),
     ];
-    let dir = Scratch::new();
-    let nodes = modulo_997_nodes(&dir);
-    for (hash, values) in table {
-        let expected: Vec<String> = values.iter().map(|v| format!("n{:03}", v % 997)).collect();
-        assert_eq!(
-            lookup_modulo_997(&nodes, hash, &keys),
-            expected,
-            "--hash {hash}"
-        );
-    }
+    assert_hash_values_modulo_997(&keys, &table);
 }
 
 #[test]
@@ -635,16 +470,7 @@ fn other_hash_functions_match_their_reference_implementations() {
         ("murmur3", keys.map(|k| mur3::murmurhash3_x86_32(k, 0))),
         ("murmur64a", jedis.map(|h| h as u64 as u32)),
     ];
-    let dir = Scratch::new();
-    let nodes = modulo_997_nodes(&dir);
-    for (hash, values) in cases {
-        let expected: Vec<String> = values.iter().map(|v| format!("n{:03}", v % 997)).collect();
-        assert_eq!(
-            lookup_modulo_997(&nodes, hash, &keys),
-            expected,
-            "--hash {hash}"
-        );
-    }
+    assert_hash_values_modulo_997(&keys, &cases);
 }
 
 #[test]
@@ -759,42 +585,34 @@ fn redis_cli_create_split_through_ring() {
         );
     }
 
+    // The slot count of each master, in the order given.
+    let slot_counts = |masters: &[&str]| -> Vec<u64> {
+        let report = ok(
+            args(
+                &["ring", "--preset", "redis-cluster", "--format", "json"],
+                &node_args(masters),
+            ),
+            b"",
+        )
+        .json();
+        per_node(&report, "points")
+            .iter()
+            .map(|(_, p)| u64_of(p))
+            .collect()
+    };
+
     // Five masters: 0-3276, 3277-6553, 6554-9829, 9830-13106, 13107-16383.
-    let five = node_args(&[
+    let points = slot_counts(&[
         "10.0.0.1:1",
         "10.0.0.2:1",
         "10.0.0.3:1",
         "10.0.0.4:1",
         "10.0.0.5:1",
     ]);
-    let report = ok(
-        args(
-            &["ring", "--preset", "redis-cluster", "--format", "json"],
-            &five,
-        ),
-        b"",
-    )
-    .json();
-    let points: Vec<u64> = per_node(&report, "points")
-        .iter()
-        .map(|(_, p)| u64_of(p))
-        .collect();
     assert_eq!(points, [3277, 3277, 3276, 3277, 3277]);
 
     // Masters are interleaved by IP first: 10.0.0.1:1, 10.0.0.2:1, then 10.0.0.1:2.
-    let same_host = node_args(&["10.0.0.1:1", "10.0.0.1:2", "10.0.0.2:1"]);
-    let report = ok(
-        args(
-            &["ring", "--preset", "redis-cluster", "--format", "json"],
-            &same_host,
-        ),
-        b"",
-    )
-    .json();
-    let points: Vec<u64> = per_node(&report, "points")
-        .iter()
-        .map(|(_, p)| u64_of(p))
-        .collect();
+    let points = slot_counts(&["10.0.0.1:1", "10.0.0.1:2", "10.0.0.2:1"]);
     assert_eq!(points, [5461, 5461, 5462]);
 }
 
@@ -1258,25 +1076,18 @@ fn garbage_cluster_nodes_output() {
         "{message}"
     );
 
-    let range = dir.file(
-        "range.txt",
-        CLUSTER_NODES.replace("10923-16383", "10923-16384"),
-    );
-    let message = error(["ring", "--nodes", &range], b"");
-    assert!(
-        message.starts_with(&format!("{range}:4: ")) && message.contains("10923-16384"),
-        "{message}"
-    );
-
-    let overlap = dir.file(
-        "overlap.txt",
-        CLUSTER_NODES.replace("10923-16383", "10000-16383"),
-    );
-    let message = error(["ring", "--nodes", &overlap], b"");
-    assert!(
-        message.starts_with(&format!("{overlap}:4: ")) && message.contains("slot 10000"),
-        "{message}"
-    );
+    // Line 4's slots: a range past 16383, then a range that overlaps line 2's.
+    for (name, slots, named) in [
+        ("range.txt", "10923-16384", "10923-16384"),
+        ("overlap.txt", "10000-16383", "slot 10000"),
+    ] {
+        let bad = dir.file(name, CLUSTER_NODES.replace("10923-16383", slots));
+        let message = error(["ring", "--nodes", &bad], b"");
+        assert!(
+            message.starts_with(&format!("{bad}:4: ")) && message.contains(named),
+            "{message}"
+        );
+    }
 }
 
 #[test]

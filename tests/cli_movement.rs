@@ -10,203 +10,21 @@
 
 #![cfg(unix)]
 
+mod support;
+
 use std::collections::BTreeMap;
-use std::ffi::OsStr;
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::Path;
 
 use assert_cmd::Command;
 use serde_json::Value;
+use support::cli::{Out, Scratch, TIMEOUT, args, error, f64_of, ok, run, u64_of};
 
 // ---------------------------------------------------------------------------------------
-// Running the binary (the helpers of tests/cli.rs)
+// Arguments and JSON values (running the binary: tests/support/cli.rs)
 // ---------------------------------------------------------------------------------------
-
-/// A bound on every run: a hang is a failure, not a stuck suite.
-const TIMEOUT: Duration = Duration::from_secs(60);
-
-/// What one run of `ringscope` left behind.
-#[derive(Debug)]
-struct Out {
-    code: Option<i32>,
-    stdout: Vec<u8>,
-    stderr: String,
-}
-
-impl Out {
-    fn text(&self) -> String {
-        String::from_utf8(self.stdout.clone()).expect("stdout is UTF-8")
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.text()))
-    }
-}
-
-/// Runs `ringscope ARGS` with `stdin` (never the terminal) and `RUST_BACKTRACE=1`, so that a
-/// panic would show up as a backtrace on stderr.
-fn run<I, S>(args: I, stdin: &[u8]) -> Out
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    let output = Command::cargo_bin("ringscope")
-        .expect("the ringscope binary is built")
-        .args(args)
-        .env("RUST_BACKTRACE", "1")
-        .write_stdin(stdin.to_vec())
-        .timeout(TIMEOUT)
-        .output()
-        .expect("ringscope runs");
-    Out {
-        code: output.status.code(),
-        stdout: output.stdout,
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
-/// A run that must succeed quietly: exit 0, nothing on stderr.
-fn ok<I, S>(args: I, stdin: &[u8]) -> Out
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    let out = run(args, stdin);
-    assert_eq!(
-        out.code,
-        Some(0),
-        "expected success; stderr: {}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.is_empty(),
-        "expected an empty stderr, got: {}",
-        out.stderr
-    );
-    out
-}
-
-/// Checks the error contract of PRODUCT.md: exit 2, nothing on stdout, exactly one line on
-/// stderr that starts `ringscope: error: `, no panic and no backtrace. Returns the message
-/// after the prefix.
-fn error_message(out: &Out) -> String {
-    assert_eq!(
-        out.code,
-        Some(2),
-        "expected exit 2; stdout: {} stderr: {}",
-        String::from_utf8_lossy(&out.stdout),
-        out.stderr
-    );
-    assert!(
-        out.stdout.is_empty(),
-        "an error must not write stdout: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    assert!(
-        out.stderr.ends_with('\n'),
-        "stderr must be one whole line: {:?}",
-        out.stderr
-    );
-    assert_eq!(
-        out.stderr.lines().count(),
-        1,
-        "stderr must be ONE line: {:?}",
-        out.stderr
-    );
-    for bad in ["panicked", "backtrace", "RUST_BACKTRACE", "thread 'main'"] {
-        assert!(
-            !out.stderr.contains(bad),
-            "stderr shows a panic: {}",
-            out.stderr
-        );
-    }
-    let message = out
-        .stderr
-        .trim_end()
-        .strip_prefix("ringscope: error: ")
-        .unwrap_or_else(|| {
-            panic!(
-                "stderr must start with 'ringscope: error: ': {:?}",
-                out.stderr
-            )
-        });
-    assert!(!message.is_empty());
-    message.to_string()
-}
-
-/// A run that must fail with a usage or input error (see [`error_message`]).
-fn error<I, S>(args: I, stdin: &[u8]) -> String
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    error_message(&run(args, stdin))
-}
-
-/// `base` followed by `extra`, as owned strings.
-fn args(base: &[&str], extra: &[String]) -> Vec<String> {
-    base.iter()
-        .map(|s| s.to_string())
-        .chain(extra.iter().cloned())
-        .collect()
-}
 
 fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| s.to_string()).collect()
-}
-
-/// A temporary directory for node lists, configs, key files and moves files.
-struct Scratch(tempfile::TempDir);
-
-impl Scratch {
-    fn new() -> Self {
-        Scratch(tempfile::tempdir().expect("a temporary directory"))
-    }
-
-    /// Writes `name` and returns its path as the string the CLI is given.
-    fn file(&self, name: &str, contents: impl AsRef<[u8]>) -> String {
-        let path: PathBuf = self.0.path().join(name);
-        std::fs::write(&path, contents).expect("write a test file");
-        path.to_str().expect("UTF-8 temp path").to_string()
-    }
-
-    /// The path of `name` in the directory, without creating it.
-    fn join(&self, name: &str) -> String {
-        self.0
-            .path()
-            .join(name)
-            .to_str()
-            .expect("UTF-8 temp path")
-            .to_string()
-    }
-
-    /// The names of the directory's entries, sorted.
-    fn entries(&self) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(self.0.path())
-            .expect("read the scratch directory")
-            .map(|e| {
-                e.expect("an entry")
-                    .file_name()
-                    .to_string_lossy()
-                    .into_owned()
-            })
-            .collect();
-        names.sort();
-        names
-    }
-}
-
-fn f64_of(value: &Value) -> f64 {
-    value
-        .as_f64()
-        .unwrap_or_else(|| panic!("not a number: {value}"))
-}
-
-fn u64_of(value: &Value) -> u64 {
-    value
-        .as_u64()
-        .unwrap_or_else(|| panic!("not a whole number: {value}"))
 }
 
 fn str_of(value: &Value) -> &str {
@@ -920,6 +738,14 @@ fn simulate_with_moves(
     (r, rows)
 }
 
+/// Where `node` stands in the report's `before` list (and in its hash-space arrays).
+fn before_position(r: &Value, node: &str) -> usize {
+    array_of(&r["before"])
+        .iter()
+        .position(|n| n["node"] == node)
+        .unwrap()
+}
+
 /// Only `node`'s keys move: excess 0, every flow and move leaves `node`, every other node
 /// keeps its keys; the same in the hash space, where what moves is `node`'s arc share.
 fn assert_only_keys_of(r: &Value, moves: &[Move], node: &str) {
@@ -942,10 +768,7 @@ fn assert_only_keys_of(r: &Value, moves: &[Move], node: &str) {
     }
     let hs = &r["hash_space"];
     assert!(f64_of(&hs["excess_moved_share"]).abs() < 1e-12);
-    let position = array_of(&r["before"])
-        .iter()
-        .position(|n| n["node"] == node)
-        .unwrap();
+    let position = before_position(r, node);
     assert_close(
         f64_of(&hs["moved_share"]),
         f64_of(&hs["before"][position]),
@@ -1097,10 +920,7 @@ fn assert_fail_leaves_keys_unavailable(
     let hs = &r["hash_space"];
     assert_eq!(f64_of(&hs["moved_share"]), 0.0, "{context}");
     assert!(array_of(&hs["flows"]).is_empty());
-    let position = array_of(&r["before"])
-        .iter()
-        .position(|n| n["node"] == node)
-        .unwrap();
+    let position = before_position(&r, node);
     assert_close(
         f64_of(&hs["unavailable_share"]),
         f64_of(&hs["before"][position]),
@@ -1525,21 +1345,19 @@ new:
     );
     let keys = dir.file("keys.txt", key_file_bytes(&sample_keys(3000), b'\n'));
     let moves = dir.join("moves.csv");
+    let old_to_new = [
+        "diff",
+        "--from",
+        &yml,
+        "--from-pool",
+        "old",
+        "--to",
+        &yml,
+        "--to-pool",
+        "new",
+    ];
     let r = report(
-        &strings(&[
-            "diff",
-            "--from",
-            &yml,
-            "--from-pool",
-            "old",
-            "--to",
-            &yml,
-            "--to-pool",
-            "new",
-            &keys,
-            "--moves",
-            &moves,
-        ]),
+        &args(&old_to_new, &strings(&[&keys, "--moves", &moves])),
         b"",
     );
     assert_eq!(status_of(&r, "cache-b"), "removed");
@@ -1550,20 +1368,7 @@ new:
     check_against_maps(&r, &read_moves(&moves), &before, &after);
     // The pool's hash applies: the same lists under fnv1a_64 move other keys.
     let fnv = report(
-        &strings(&[
-            "diff",
-            "--from",
-            &yml,
-            "--from-pool",
-            "old",
-            "--to",
-            &yml,
-            "--to-pool",
-            "new",
-            "--hash",
-            "fnv1a_64",
-            &keys,
-        ]),
+        &args(&old_to_new, &strings(&["--hash", "fnv1a_64", &keys])),
         b"",
     );
     assert_ne!(flows_of(&fnv), flows_of(&r));
@@ -1674,7 +1479,7 @@ fn moves_file_replaces_an_old_one_and_leaves_no_temporary_files() {
     // A relative path lands in the working directory.
     let out = Command::cargo_bin("ringscope")
         .unwrap()
-        .current_dir(dir.0.path())
+        .current_dir(dir.path())
         .args([
             "simulate",
             "--nodes",

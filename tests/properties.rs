@@ -416,7 +416,9 @@ proptest! {
         let config = ring_config(Algo::Vnode, hash(hash_name), vnodes, DEFAULT_MAGLEV_TABLE);
         let position = position.index(nodes.len() + 1);
         let (before, after) = build_with_insertion(&nodes, newcomer, position, &config);
-        assert_only_moves_to_newcomer(&*before, &*after, nodes.len(), position, seed, "vnode add")?;
+        assert_only_moves_to_newcomer(
+            &*before, &*after, nodes.len(), position, seed, "vnode add",
+        )?;
     }
 
     /// Rendezvous: each node's score depends on the key and that node alone, so a new node
@@ -472,7 +474,9 @@ proptest! {
         // The precondition, checked: no point count changes.
         prop_assert!(before.ownership().points.iter().all(|p| *p == Some(160)));
         prop_assert!(after.ownership().points.iter().all(|p| *p == Some(160)));
-        assert_only_moves_to_newcomer(&*before, &*after, nodes.len(), position, seed, "ketama add")?;
+        assert_only_moves_to_newcomer(
+            &*before, &*after, nodes.len(), position, seed, "ketama add",
+        )?;
     }
 
     /// Maglev is only approximately monotone: the table is refilled from every node's

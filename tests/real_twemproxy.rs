@@ -8,18 +8,14 @@
 
 mod support;
 
-use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::fmt::Write as _;
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use support::{
-    ChildGuard, NUTCRACKER, REDIS_SERVER, RedisServer, Resp, RespConn, free_ports, mismatch_report,
-    parse_map_json, require_programs, run_with_timeout, show_key, start_redis_servers, test_keys,
-    try_run_ringscope, wait_for, write_keyfile,
+    NUTCRACKER, REDIS_SERVER, RedisServer, RespConn, forwarding_conn, mismatch_report,
+    parse_map_json, read_owners, require_programs, set_all, show_key, start_nutcracker,
+    start_redis_servers, test_keys, try_run_ringscope, write_keyfile,
 };
 
 const BACKENDS: usize = 5;
@@ -124,92 +120,6 @@ fn render_conf(pools: &[Pool], listen: &[u16], backends: &[u16]) -> String {
     y
 }
 
-/// The running proxy and where its pools listen.
-struct Nutcracker {
-    conf: PathBuf,
-    listen: Vec<u16>,
-    _guard: ChildGuard,
-}
-
-/// Writes the config, checks it with `nutcracker -t`, starts nutcracker and waits until
-/// every pool accepts connections. Retries on fresh ports if it dies at start.
-fn start_nutcracker(bin: &Path, dir: &Path, pools: &[Pool], backends: &[u16]) -> Nutcracker {
-    let conf = dir.join("nutcracker.yml");
-    let log = dir.join("nutcracker.log");
-    let mut last = String::new();
-    for attempt in 0..5 {
-        let ports = free_ports(pools.len() + 1);
-        let (listen, stats) = (ports[..pools.len()].to_vec(), ports[pools.len()]);
-        std::fs::write(&conf, render_conf(pools, &listen, backends)).expect("write conf");
-
-        let check = run_with_timeout(
-            bin,
-            &[
-                OsStr::new("-t"),
-                OsStr::new("-c"),
-                conf.as_os_str(),
-                OsStr::new("-o"),
-                log.as_os_str(),
-            ],
-            Duration::from_secs(30),
-        );
-        assert!(
-            check.status.success(),
-            "nutcracker -t rejected the config ({}):\n{}{}\nlog: {}\nconfig:\n{}",
-            check.status,
-            String::from_utf8_lossy(&check.stdout),
-            String::from_utf8_lossy(&check.stderr),
-            std::fs::read_to_string(&log).unwrap_or_default(),
-            std::fs::read_to_string(&conf).unwrap_or_default(),
-        );
-
-        let mut cmd = Command::new(bin);
-        cmd.arg("-c")
-            .arg(&conf)
-            .arg("-s")
-            .arg(stats.to_string())
-            .args(["-a", "127.0.0.1"])
-            .arg("-o")
-            .arg(&log);
-        let mut guard = ChildGuard::spawn(
-            "nutcracker",
-            cmd,
-            &dir.join(format!("nutcracker-{attempt}.out")),
-        );
-        let deadline = Instant::now() + Duration::from_secs(15);
-        let mut ready = 0;
-        while ready < listen.len() {
-            if let Some(status) = guard.exited() {
-                last = format!(
-                    "nutcracker exited with {status}: {}\n{}",
-                    guard.log_tail(),
-                    std::fs::read_to_string(&log).unwrap_or_default()
-                );
-                break;
-            }
-            let addr = SocketAddr::from((support::LOCALHOST, listen[ready]));
-            if RespConn::connect(addr).is_ok() {
-                ready += 1;
-                continue;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "nutcracker pools not listening after 15 s; log:\n{}",
-                std::fs::read_to_string(&log).unwrap_or_default()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        if ready == listen.len() {
-            return Nutcracker {
-                conf,
-                listen,
-                _guard: guard,
-            };
-        }
-    }
-    panic!("nutcracker could not start after 5 attempts; last: {last}");
-}
-
 /// Where each key really went through one pool: the backend index per key, plus the keys
 /// whose SET nutcracker refused.
 struct Placement {
@@ -228,26 +138,8 @@ fn place_keys(
     }
     // Through the proxy. nutcracker may need a moment to connect to the backends; retry
     // the first SET a few times before the pipelined run.
-    let proxy = SocketAddr::from((support::LOCALHOST, pool_port));
-    let mut conn = wait_for(
-        "nutcracker to forward a SET",
-        Duration::from_secs(15),
-        || {
-            let mut c = RespConn::connect(proxy).ok()?;
-            c.command(&[b"SET", b"ringscope:probe", b"1"])
-                .ok()
-                .filter(Resp::is_ok)
-                .map(|_| c)
-        },
-    );
-    let cmds: Vec<Vec<&[u8]>> = keys
-        .iter()
-        .enumerate()
-        .map(|(i, k)| vec![&b"SET"[..], k.as_slice(), VALUES[i % VALUES.len()]])
-        .collect();
-    let replies = conn
-        .pipeline(&cmds)
-        .unwrap_or_else(|e| panic!("pipelined SET through nutcracker port {pool_port}: {e}"));
+    let mut conn = forwarding_conn(pool_port, PROBE);
+    let replies = set_all(&mut conn, pool_port, keys);
     let set_errors: Vec<(usize, String)> = replies
         .iter()
         .enumerate()
@@ -255,39 +147,20 @@ fn place_keys(
         .map(|(i, r)| (i, r.describe()))
         .collect();
 
-    let index: HashMap<&[u8], usize> = keys
-        .iter()
-        .enumerate()
-        .map(|(i, k)| (k.as_slice(), i))
-        .collect();
-    let mut owner: Vec<Option<usize>> = vec![None; keys.len()];
-    let mut probe_seen = false;
-    for (b, c) in conns.iter_mut().enumerate() {
-        for k in c.all_keys() {
-            if k == b"ringscope:probe" {
-                probe_seen = true;
-                continue;
-            }
-            let i = *index.get(k.as_slice()).unwrap_or_else(|| {
-                panic!(
-                    "backend {} holds a key that was never sent: {}",
-                    backends[b].port,
-                    show_key(&k)
-                )
-            });
-            assert!(
-                owner[i].is_none(),
-                "key {} is on two backends",
-                show_key(&keys[i])
-            );
-            owner[i] = Some(b);
-        }
-    }
+    let (owner, probe_seen) = read_owners(
+        conns
+            .iter_mut()
+            .enumerate()
+            .map(|(b, c)| (b, backends[b].port, c)),
+        keys,
+        Some(PROBE),
+    );
     assert!(probe_seen, "the probe key landed on no backend");
     Placement { owner, set_errors }
 }
 
-const VALUES: [&[u8]; 3] = [b"v", b"value with \x00 and \xff", b"0123456789"];
+/// The key of the first SET, outside the test keys.
+const PROBE: &[u8] = b"ringscope:probe";
 
 #[test]
 fn twemproxy_pools_match_real_nutcracker() {
@@ -306,7 +179,13 @@ fn twemproxy_pools_match_real_nutcracker() {
     let backends = start_redis_servers(redis_bin, tmp.path(), BACKENDS);
     let backend_ports: Vec<u16> = backends.iter().map(|b| b.port).collect();
     let pools = pools();
-    let proxy = start_nutcracker(nutcracker_bin, tmp.path(), &pools, &backend_ports);
+    let proxy = start_nutcracker(
+        nutcracker_bin,
+        tmp.path(),
+        "nutcracker",
+        pools.len(),
+        |listen| render_conf(&pools, listen, &backend_ports),
+    );
     let mut conns: Vec<RespConn> = backends.iter().map(RedisServer::connect).collect();
     eprintln!(
         "real_twemproxy: {} keys, {} pools, backends {:?}, conf {}; started in {:.2?}",

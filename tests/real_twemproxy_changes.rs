@@ -24,17 +24,16 @@
 
 mod support;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::fmt::Write as _;
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use support::{
-    ChildGuard, LOCALHOST, NUTCRACKER, REDIS_SERVER, RedisServer, Resp, RespConn, free_ports,
-    mismatch_report, parse_map_json, require_programs, run_with_timeout, show_key,
+    LOCALHOST, NUTCRACKER, Nutcracker, REDIS_SERVER, RedisServer, Resp, RespConn, forwarding_conn,
+    key_index, mismatch_report, parse_map_json, read_owners, require_programs, set_all, show_key,
     start_redis_servers, test_keys, try_run_ringscope, wait_for, write_keyfile,
 };
 
@@ -44,7 +43,6 @@ const BACKENDS: usize = 5;
 const RETRY_TIMEOUT_MS: u64 = 600_000;
 /// Requests sent at most to make nutcracker eject a dead server.
 const EJECT_ATTEMPTS: usize = 50;
-const VALUES: [&[u8]; 3] = [b"v", b"value with \x00 and \xff", b"0123456789"];
 
 // ---------------------------------------------------------------------------------------
 // Pools and configurations
@@ -210,16 +208,7 @@ impl Backends {
     }
 }
 
-/// A running nutcracker and where its pools listen.
-struct Proxy {
-    conf: PathBuf,
-    listen: Vec<u16>,
-    _guard: ChildGuard,
-}
-
-/// Writes `<stem>.yml` (pools over `members`), checks it with `nutcracker -t`, starts
-/// nutcracker and waits until every pool accepts connections. Retries on fresh ports if it
-/// dies at start.
+/// Writes `<stem>.yml` (pools over `members`) and starts nutcracker on it.
 fn start_nutcracker(
     bin: &Path,
     dir: &Path,
@@ -228,84 +217,10 @@ fn start_nutcracker(
     ports: &[u16],
     members: &[usize],
     auto_eject: bool,
-) -> Proxy {
-    let conf = dir.join(format!("{stem}.yml"));
-    let log = dir.join(format!("{stem}.log"));
-    let mut last = String::new();
-    for attempt in 0..5 {
-        let fresh = free_ports(pools.len() + 1);
-        let (listen, stats) = (fresh[..pools.len()].to_vec(), fresh[pools.len()]);
-        std::fs::write(
-            &conf,
-            render_conf(pools, &listen, ports, members, auto_eject),
-        )
-        .expect("write conf");
-
-        let check = run_with_timeout(
-            bin,
-            &[
-                OsStr::new("-t"),
-                OsStr::new("-c"),
-                conf.as_os_str(),
-                OsStr::new("-o"),
-                log.as_os_str(),
-            ],
-            Duration::from_secs(30),
-        );
-        assert!(
-            check.status.success(),
-            "nutcracker -t rejected {stem}.yml ({}):\n{}{}\nlog: {}\nconfig:\n{}",
-            check.status,
-            String::from_utf8_lossy(&check.stdout),
-            String::from_utf8_lossy(&check.stderr),
-            std::fs::read_to_string(&log).unwrap_or_default(),
-            std::fs::read_to_string(&conf).unwrap_or_default(),
-        );
-
-        let mut cmd = Command::new(bin);
-        cmd.arg("-c")
-            .arg(&conf)
-            .arg("-s")
-            .arg(stats.to_string())
-            .args(["-a", "127.0.0.1"])
-            .arg("-o")
-            .arg(&log);
-        let mut guard = ChildGuard::spawn(
-            &format!("nutcracker {stem}"),
-            cmd,
-            &dir.join(format!("{stem}-{attempt}.out")),
-        );
-        let deadline = Instant::now() + Duration::from_secs(15);
-        let mut ready = 0;
-        while ready < listen.len() {
-            if let Some(status) = guard.exited() {
-                last = format!(
-                    "nutcracker exited with {status}: {}\n{}",
-                    guard.log_tail(),
-                    std::fs::read_to_string(&log).unwrap_or_default()
-                );
-                break;
-            }
-            if RespConn::connect(SocketAddr::from((LOCALHOST, listen[ready]))).is_ok() {
-                ready += 1;
-                continue;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "nutcracker {stem}: pools not listening after 15 s; log:\n{}",
-                std::fs::read_to_string(&log).unwrap_or_default()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        if ready == listen.len() {
-            return Proxy {
-                conf,
-                listen,
-                _guard: guard,
-            };
-        }
-    }
-    panic!("nutcracker {stem} could not start after 5 attempts; last: {last}");
+) -> Nutcracker {
+    support::start_nutcracker(bin, dir, stem, pools.len(), |listen| {
+        render_conf(pools, listen, ports, members, auto_eject)
+    })
 }
 
 fn proxy_conn(port: u16) -> RespConn {
@@ -378,54 +293,22 @@ struct Placement {
 /// keys.
 fn place_keys(port: u16, backends: &mut Backends, keys: &[Vec<u8>], probe: &[u8]) -> Placement {
     let started = Instant::now();
-    let proxy = SocketAddr::from((LOCALHOST, port));
-    let mut conn = wait_for(
-        "nutcracker to forward a SET",
-        Duration::from_secs(15),
-        || {
-            let mut c = RespConn::connect(proxy).ok()?;
-            c.command(&[b"SET", probe, b"1"])
-                .ok()
-                .filter(Resp::is_ok)
-                .map(|_| c)
-        },
-    );
+    let mut conn = forwarding_conn(port, probe);
     for c in backends.conns.iter_mut().flatten() {
         assert!(c.must(&[b"FLUSHALL"]).is_ok(), "FLUSHALL failed");
     }
-    let cmds: Vec<Vec<&[u8]>> = keys
-        .iter()
-        .enumerate()
-        .map(|(i, k)| vec![&b"SET"[..], k.as_slice(), VALUES[i % VALUES.len()]])
-        .collect();
-    let replies = conn
-        .pipeline(&cmds)
-        .unwrap_or_else(|e| panic!("pipelined SET through nutcracker port {port}: {e}"));
+    let replies = set_all(&mut conn, port, keys);
 
-    let index: HashMap<&[u8], usize> = keys
-        .iter()
-        .enumerate()
-        .map(|(i, k)| (k.as_slice(), i))
-        .collect();
-    let mut owner: Vec<Option<usize>> = vec![None; keys.len()];
-    for (b, c) in backends.conns.iter_mut().enumerate() {
-        let Some(c) = c else { continue };
-        for k in c.all_keys() {
-            let i = *index.get(k.as_slice()).unwrap_or_else(|| {
-                panic!(
-                    "backend {} holds a key that was never sent: {}",
-                    backends.ports[b],
-                    show_key(&k)
-                )
-            });
-            assert!(
-                owner[i].is_none(),
-                "key {} is on two backends",
-                show_key(&keys[i])
-            );
-            owner[i] = Some(b);
-        }
-    }
+    let ports = &backends.ports;
+    let (owner, _) = read_owners(
+        backends
+            .conns
+            .iter_mut()
+            .enumerate()
+            .filter_map(|(b, c)| Some((b, ports[b], c.as_mut()?))),
+        keys,
+        None,
+    );
     Placement {
         replies,
         owner,
@@ -514,6 +397,43 @@ fn run_movement(args: &[&OsStr], moves: &Path, keyfile: &Path) -> Result<Movemen
     })
 }
 
+/// `ringscope simulate --nodes CONF --pool POOL --fail DEAD EXTRA...` (see [`run_movement`]).
+fn simulate_fail(
+    conf: &Path,
+    pool: &str,
+    dead: &str,
+    extra: &[&str],
+    moves: &Path,
+    keyfile: &Path,
+) -> Result<Movement, String> {
+    let mut args = vec![
+        os("simulate"),
+        os("--nodes"),
+        conf.as_os_str(),
+        os("--pool"),
+        os(pool),
+        os("--fail"),
+        os(dead),
+    ];
+    args.extend(extra.iter().map(|a| os(a)));
+    run_movement(&args, moves, keyfile)
+}
+
+/// Each key's `map` node on CONF (see [`run_map`]), then `simulate --fail DEAD` on the same
+/// configuration with its moves file at `moves`.
+fn map_then_fail(
+    conf: &Path,
+    pool: &str,
+    dead: &str,
+    moves: &Path,
+    keyfile: &Path,
+    keys: &[Vec<u8>],
+) -> Result<(Vec<String>, Movement), String> {
+    let before = run_map(conf, pool, keyfile, keys)?;
+    let sim = simulate_fail(conf, pool, dead, &[], moves, keyfile)?;
+    Ok((before, sim))
+}
+
 /// Reads a `--moves` CSV byte for byte (keys need not be UTF-8).
 fn read_moves(path: &Path) -> Result<Vec<Move>, String> {
     let ctx = |e: csv::Error| format!("{}: {e}", path.display());
@@ -551,11 +471,7 @@ fn predict(
     before: &[String],
     moves: &[Move],
 ) -> Result<Vec<String>, String> {
-    let index: HashMap<&[u8], usize> = keys
-        .iter()
-        .enumerate()
-        .map(|(i, k)| (k.as_slice(), i))
-        .collect();
+    let index = key_index(keys);
     let mut after = before.to_vec();
     let mut seen = HashSet::new();
     let mut problems = Vec::new();
@@ -718,47 +634,22 @@ fn failure_with_auto_eject_matches_real_nutcracker() {
     let mut plans = Vec::new();
     for p in &pools {
         let dead_label = p.label(dead, &backends.ports);
-        let before = match run_map(&proxy.conf, p.name, keyfile, keys) {
-            Ok(b) => b,
-            Err(e) => {
-                failures.push(format!("pool {}: {e}", p.name));
-                continue;
-            }
-        };
         let moves_path = s.tmp.path().join(format!("{}-moves.csv", p.name));
-        let sim = match run_movement(
-            &[
-                os("simulate"),
-                os("--nodes"),
-                proxy.conf.as_os_str(),
-                os("--pool"),
-                os(p.name),
-                os("--fail"),
-                os(&dead_label),
-            ],
-            &moves_path,
-            keyfile,
-        ) {
-            Ok(m) => m,
-            Err(e) => {
-                failures.push(format!("pool {}: {e}", p.name));
-                continue;
-            }
-        };
+        let (before, sim) =
+            match map_then_fail(&proxy.conf, p.name, &dead_label, &moves_path, keyfile, keys) {
+                Ok(r) => r,
+                Err(e) => {
+                    failures.push(format!("pool {}: {e}", p.name));
+                    continue;
+                }
+            };
         // The same with the rule spelled out on the command line: identical moves.
         let explicit_path = s.tmp.path().join(format!("{}-moves-explicit.csv", p.name));
-        match run_movement(
-            &[
-                os("simulate"),
-                os("--nodes"),
-                proxy.conf.as_os_str(),
-                os("--pool"),
-                os(p.name),
-                os("--fail"),
-                os(&dead_label),
-                os("--auto-eject"),
-                os("true"),
-            ],
+        match simulate_fail(
+            &proxy.conf,
+            p.name,
+            &dead_label,
+            &["--auto-eject", "true"],
             &explicit_path,
             keyfile,
         ) {
@@ -919,33 +810,15 @@ fn failure_without_auto_eject_matches_real_nutcracker() {
         let t = Instant::now();
         let dead_label = p.label(dead, &backends.ports);
         let labels = p.labels(&backends.ports);
-        let before = match run_map(&proxy.conf, p.name, keyfile, keys) {
-            Ok(b) => b,
-            Err(e) => {
-                failures.push(format!("pool {}: {e}", p.name));
-                continue;
-            }
-        };
         let moves_path = s.tmp.path().join(format!("{}-moves.csv", p.name));
-        let sim = match run_movement(
-            &[
-                os("simulate"),
-                os("--nodes"),
-                proxy.conf.as_os_str(),
-                os("--pool"),
-                os(p.name),
-                os("--fail"),
-                os(&dead_label),
-            ],
-            &moves_path,
-            keyfile,
-        ) {
-            Ok(m) => m,
-            Err(e) => {
-                failures.push(format!("pool {}: {e}", p.name));
-                continue;
-            }
-        };
+        let (before, sim) =
+            match map_then_fail(&proxy.conf, p.name, &dead_label, &moves_path, keyfile, keys) {
+                Ok(r) => r,
+                Err(e) => {
+                    failures.push(format!("pool {}: {e}", p.name));
+                    continue;
+                }
+            };
         let unavailable: HashSet<usize> = (0..keys.len())
             .filter(|&i| before[i] == dead_label)
             .collect();

@@ -1,14 +1,18 @@
 //! Shared plumbing for the real-system compatibility tests (`real_twemproxy.rs`,
-//! `real_redis_cluster.rs`): finding the real programs (or skipping loudly), free loopback
-//! ports, child processes that are always stopped, a small binary-safe RESP client, the
-//! deterministic key set, and running `ringscope map` and reading its NDJSON.
+//! `real_twemproxy_changes.rs`, `real_redis_cluster.rs`): finding the real programs (or
+//! skipping loudly), free loopback ports, child processes that are always stopped, a small
+//! binary-safe RESP client, the deterministic key set, and running `ringscope map` and
+//! reading its NDJSON. The CLI tests use only the [`cli`] submodule.
 //!
 //! Every wait here is bounded: connects, reads and writes have timeouts, polling loops have
 //! deadlines, and the `ringscope` run itself is killed after a generous limit.
 
 #![allow(dead_code)]
 
-use std::collections::HashSet;
+/// Running the `ringscope` binary for the CLI tests (`cli.rs`, `cli_movement.rs`).
+pub mod cli;
+
+use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::fmt::Write as _;
 use std::fs::File;
@@ -507,6 +511,176 @@ impl RespConn {
             other => panic!("KEYS returned {}", other.describe()),
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// nutcracker (the twemproxy tests)
+// ---------------------------------------------------------------------------------------
+
+/// A running nutcracker and where its pools listen; stopped when dropped.
+pub struct Nutcracker {
+    pub conf: PathBuf,
+    pub listen: Vec<u16>,
+    _guard: ChildGuard,
+}
+
+/// Writes `dir/<stem>.yml` as `render(listen ports)` (one port a pool), checks it with
+/// `nutcracker -t`, starts nutcracker and waits until every pool accepts connections.
+/// Retries on fresh ports if it dies at start.
+pub fn start_nutcracker(
+    bin: &Path,
+    dir: &Path,
+    stem: &str,
+    pools: usize,
+    render: impl Fn(&[u16]) -> String,
+) -> Nutcracker {
+    let conf = dir.join(format!("{stem}.yml"));
+    let log = dir.join(format!("{stem}.log"));
+    let mut last = String::new();
+    for attempt in 0..5 {
+        let fresh = free_ports(pools + 1);
+        let (listen, stats) = (fresh[..pools].to_vec(), fresh[pools]);
+        std::fs::write(&conf, render(&listen)).expect("write conf");
+
+        let check = run_with_timeout(
+            bin,
+            &[
+                OsStr::new("-t"),
+                OsStr::new("-c"),
+                conf.as_os_str(),
+                OsStr::new("-o"),
+                log.as_os_str(),
+            ],
+            Duration::from_secs(30),
+        );
+        assert!(
+            check.status.success(),
+            "nutcracker -t rejected {stem}.yml ({}):\n{}{}\nlog: {}\nconfig:\n{}",
+            check.status,
+            String::from_utf8_lossy(&check.stdout),
+            String::from_utf8_lossy(&check.stderr),
+            std::fs::read_to_string(&log).unwrap_or_default(),
+            std::fs::read_to_string(&conf).unwrap_or_default(),
+        );
+
+        let mut cmd = Command::new(bin);
+        cmd.arg("-c")
+            .arg(&conf)
+            .arg("-s")
+            .arg(stats.to_string())
+            .args(["-a", "127.0.0.1"])
+            .arg("-o")
+            .arg(&log);
+        let mut guard = ChildGuard::spawn(
+            &format!("nutcracker {stem}.yml"),
+            cmd,
+            &dir.join(format!("{stem}-{attempt}.out")),
+        );
+        let deadline = Instant::now() + START_TIMEOUT;
+        let mut ready = 0;
+        while ready < listen.len() {
+            if let Some(status) = guard.exited() {
+                last = format!(
+                    "nutcracker exited with {status}: {}\n{}",
+                    guard.log_tail(),
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                );
+                break;
+            }
+            if RespConn::connect(SocketAddr::from((LOCALHOST, listen[ready]))).is_ok() {
+                ready += 1;
+                continue;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "nutcracker {stem}.yml: pools not listening after 15 s; log:\n{}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+            thread::sleep(Duration::from_millis(50));
+        }
+        if ready == listen.len() {
+            return Nutcracker {
+                conf,
+                listen,
+                _guard: guard,
+            };
+        }
+    }
+    panic!("nutcracker {stem}.yml could not start after 5 attempts; last: {last}");
+}
+
+/// The values the twemproxy tests SET, by key index (binary-safe ones among them).
+pub const SET_VALUES: [&[u8]; 3] = [b"v", b"value with \x00 and \xff", b"0123456789"];
+
+/// A connection through nutcracker's pool on `port` once it forwards `SET probe 1` (it may
+/// need a moment to connect to the backends).
+pub fn forwarding_conn(port: u16, probe: &[u8]) -> RespConn {
+    let proxy = SocketAddr::from((LOCALHOST, port));
+    wait_for(
+        "nutcracker to forward a SET",
+        Duration::from_secs(15),
+        || {
+            let mut c = RespConn::connect(proxy).ok()?;
+            c.command(&[b"SET", probe, b"1"])
+                .ok()
+                .filter(Resp::is_ok)
+                .map(|_| c)
+        },
+    )
+}
+
+/// SETs every key (to [`SET_VALUES`]) pipelined through `conn`, nutcracker's pool on `port`;
+/// the replies in key order.
+pub fn set_all(conn: &mut RespConn, port: u16, keys: &[Vec<u8>]) -> Vec<Resp> {
+    let cmds: Vec<Vec<&[u8]>> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| vec![&b"SET"[..], k.as_slice(), SET_VALUES[i % SET_VALUES.len()]])
+        .collect();
+    conn.pipeline(&cmds)
+        .unwrap_or_else(|e| panic!("pipelined SET through nutcracker port {port}: {e}"))
+}
+
+/// Each key's index.
+pub fn key_index(keys: &[Vec<u8>]) -> HashMap<&[u8], usize> {
+    keys.iter()
+        .enumerate()
+        .map(|(i, k)| (k.as_slice(), i))
+        .collect()
+}
+
+/// Reads every backend's keys (`(index, port, connection)` each) and returns the index of
+/// the backend holding each key. Panics on a key that was never sent or that two backends
+/// hold. `ignore` (a probe outside `keys`) is skipped; the flag says whether it was seen.
+pub fn read_owners<'a>(
+    backends: impl IntoIterator<Item = (usize, u16, &'a mut RespConn)>,
+    keys: &[Vec<u8>],
+    ignore: Option<&[u8]>,
+) -> (Vec<Option<usize>>, bool) {
+    let index = key_index(keys);
+    let mut owner: Vec<Option<usize>> = vec![None; keys.len()];
+    let mut ignored_seen = false;
+    for (b, port, c) in backends {
+        for k in c.all_keys() {
+            if Some(k.as_slice()) == ignore {
+                ignored_seen = true;
+                continue;
+            }
+            let i = *index.get(k.as_slice()).unwrap_or_else(|| {
+                panic!(
+                    "backend {port} holds a key that was never sent: {}",
+                    show_key(&k)
+                )
+            });
+            assert!(
+                owner[i].is_none(),
+                "key {} is on two backends",
+                show_key(&keys[i])
+            );
+            owner[i] = Some(b);
+        }
+    }
+    (owner, ignored_seen)
 }
 
 // ---------------------------------------------------------------------------------------
