@@ -103,8 +103,12 @@ impl Ring {
         if let Some(tag) = self.config.hash_tag {
             text += &format!(" · hash tag {tag}");
         }
-        if self.config.algo.takes_vnodes() {
-            text += &format!(" · {} vnodes", self.config.vnodes);
+        if let Some(vnodes) = self
+            .config
+            .vnodes
+            .or((self.config.algo == Algo::Vnode).then_some(DEFAULT_VNODES))
+        {
+            text += &format!(" · {vnodes} vnodes");
         }
         if self.config.algo == Algo::Maglev {
             text += &format!(" · table {}", self.config.table_size);
@@ -239,7 +243,7 @@ fn ring_config(
 ) -> Result<RingConfig> {
     if options.vnodes.is_some() && !algo.takes_vnodes() {
         return Err(Error::usage(format!(
-            "--vnodes applies to --algo vnode; {} sets its own points (drop --vnodes or use --algo vnode)",
+            "--vnodes applies to vnode, uhashring and node-hashring rings; {} sets its own points (drop --vnodes or use --algo vnode)",
             algo.name()
         )));
     }
@@ -286,7 +290,7 @@ fn ring_config(
         algo,
         hash,
         hash_tag,
-        vnodes: options.vnodes.unwrap_or(DEFAULT_VNODES),
+        vnodes: options.vnodes,
         table_size: options.table_size.unwrap_or(DEFAULT_MAGLEV_TABLE),
         default_port: options.default_port,
         raw_names: options.raw_names,

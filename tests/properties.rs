@@ -104,7 +104,7 @@ fn hash(name: &str) -> &'static HashFunction {
 
 fn ring_config(algo: Algo, hash: &'static HashFunction, vnodes: u32, table: u64) -> RingConfig {
     RingConfig {
-        vnodes,
+        vnodes: Some(vnodes),
         table_size: table,
         ..RingConfig::new(algo, hash)
     }

@@ -263,8 +263,9 @@ pub struct RingConfig {
     pub algo: Algo,
     pub hash: &'static HashFunction,
     pub hash_tag: Option<HashTag>,
-    /// Points per unit of weight for `vnode`.
-    pub vnodes: u32,
+    /// Points per unit of weight (`--vnodes`) for the algorithms that take it; `None` leaves
+    /// each its own default (160 for `vnode`, the library's for client rings).
+    pub vnodes: Option<u32>,
     /// Lookup table size for `maglev` (a prime).
     pub table_size: u64,
     /// node-hashring's `default port`: servers on it are named without the port.
@@ -281,7 +282,7 @@ impl RingConfig {
             algo,
             hash,
             hash_tag: None,
-            vnodes: DEFAULT_VNODES,
+            vnodes: None,
             table_size: DEFAULT_MAGLEV_TABLE,
             default_port: None,
             raw_names: false,

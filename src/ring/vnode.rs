@@ -4,8 +4,8 @@
 //! nodes, not on the order they are listed in.
 
 use super::{
-    Continuum, HashInput, HashTag, Layout, NodeId, OwnerMap, Ownership, Placement, Point,
-    RingConfig, hashed_part,
+    Continuum, DEFAULT_VNODES, HashInput, HashTag, Layout, NodeId, OwnerMap, Ownership, Placement,
+    Point, RingConfig, hashed_part,
 };
 use crate::error::{Error, Result};
 use crate::hash::HashFunction;
@@ -23,9 +23,10 @@ pub struct Vnode {
 
 impl Vnode {
     pub fn build(nodes: &[Node], config: &RingConfig) -> Result<Self> {
+        let vnodes = config.vnodes.unwrap_or(DEFAULT_VNODES);
         let total: u64 = nodes
             .iter()
-            .map(|n| u64::from(n.weight) * u64::from(config.vnodes))
+            .map(|n| u64::from(n.weight) * u64::from(vnodes))
             .sum();
         if total > MAX_POINTS {
             return Err(Error::usage(format!(
@@ -40,7 +41,7 @@ impl Vnode {
         order.sort_by(|&a, &b| nodes[a].label.cmp(&nodes[b].label));
         for index in order {
             let node = &nodes[index];
-            for j in 0..u64::from(node.weight) * u64::from(config.vnodes) {
+            for j in 0..u64::from(node.weight) * u64::from(vnodes) {
                 name.clear();
                 name.extend_from_slice(node.label.as_bytes());
                 name.push(b'-');
