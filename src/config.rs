@@ -169,7 +169,7 @@ pub fn build_ring(options: &RingOptions) -> Result<Ring> {
     let preset = [options.preset, implied, Some(Preset::Twemproxy)]
         .into_iter()
         .flatten()
-        .find(|p| p.algo() == algo);
+        .find(|p| p.algo() == algo || p.algos().iter().any(|&(_, a)| a == algo));
     Ok(Ring {
         nodes: pool.nodes,
         config,

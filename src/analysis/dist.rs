@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Counts, Stats, expected_shares};
+use super::{Counts, Stats};
 use crate::nodes::Node;
 
 #[derive(Clone, Debug, Serialize)]
@@ -24,8 +24,8 @@ pub struct DistReport {
 }
 
 impl DistReport {
-    pub fn new(nodes: &[Node], counts: &Counts) -> DistReport {
-        let expected = expected_shares(nodes);
+    /// `expected` is each node's promised share (`Placement::promised_shares`).
+    pub fn new(nodes: &[Node], counts: &Counts, expected: &[f64]) -> DistReport {
         let total = counts.total();
         let share = |keys: u64| {
             if total == 0 {
@@ -40,7 +40,7 @@ impl DistReport {
             nodes: nodes
                 .iter()
                 .zip(&counts.per_node)
-                .zip(&expected)
+                .zip(expected)
                 .map(|((node, &keys), &expected_share)| NodeLoad {
                     node: node.label.clone(),
                     weight: node.weight,
@@ -50,7 +50,7 @@ impl DistReport {
                 })
                 .collect(),
             unassigned: counts.unassigned,
-            stats: Stats::of(&loads, &expected),
+            stats: Stats::of(&loads, expected),
         }
     }
 }

@@ -13,8 +13,6 @@ pub use dist::{DistReport, NodeLoad};
 pub use ring::{RingReport, RingRow};
 pub use stats::Stats;
 
-use crate::nodes::Node;
-
 /// A report with a share and an expected share per node (what the balance gate checks).
 pub trait NodeShares {
     /// `(node, share, expected_share)` per node.
@@ -35,10 +33,4 @@ impl NodeShares for RingReport {
             .iter()
             .map(|n| (n.node.as_str(), n.share, n.expected_share))
     }
-}
-
-/// Each node's share of the total weight: what a perfect placement would give it.
-pub fn expected_shares(nodes: &[Node]) -> Vec<f64> {
-    let total: f64 = nodes.iter().map(|n| f64::from(n.weight)).sum();
-    nodes.iter().map(|n| f64::from(n.weight) / total).collect()
 }

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Stats, expected_shares};
+use super::Stats;
 use crate::nodes::Node;
 use crate::ring::{Ownership, ShareBasis};
 
@@ -26,8 +26,8 @@ pub struct RingReport {
 }
 
 impl RingReport {
-    pub fn new(nodes: &[Node], ownership: &Ownership) -> RingReport {
-        let expected = expected_shares(nodes);
+    /// `expected` is each node's promised share (`Placement::promised_shares`).
+    pub fn new(nodes: &[Node], ownership: &Ownership, expected: &[f64]) -> RingReport {
         let owned: f64 = ownership.shares.iter().sum();
         RingReport {
             nodes: nodes
@@ -48,7 +48,7 @@ impl RingReport {
                 1.0 - owned
             },
             basis: ownership.basis,
-            stats: Stats::of(&ownership.shares, &expected),
+            stats: Stats::of(&ownership.shares, expected),
         }
     }
 }

@@ -15,6 +15,7 @@ pub fn run(args: DistArgs) -> ringscope::Result<Outcome> {
         &source,
         args.keys.format(),
     )?;
-    let report = DistReport::new(&ring.nodes, &counts);
+    let expected = ring.placement.promised_shares(&ring.nodes);
+    let report = DistReport::new(&ring.nodes, &counts, &expected);
     print_report(&report, &args.report, &ring.describe())
 }

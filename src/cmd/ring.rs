@@ -29,6 +29,7 @@ pub fn run(args: RingArgs) -> Result<Outcome> {
         finish(out)?;
         return Ok(Outcome::default());
     }
-    let report = RingReport::new(&ring.nodes, &ring.placement.ownership());
+    let expected = ring.placement.promised_shares(&ring.nodes);
+    let report = RingReport::new(&ring.nodes, &ring.placement.ownership(), &expected);
     print_report(&report, &args.report, &ring.describe())
 }

@@ -251,6 +251,12 @@ pub fn parse_inline(spec: &str, position: usize) -> Result<Node> {
     })
 }
 
+/// Each node's share of the total weight: what a placement that honours weights promises.
+pub fn weight_shares(nodes: &[Node]) -> Vec<f64> {
+    let total: f64 = nodes.iter().map(|n| f64::from(n.weight)).sum();
+    nodes.iter().map(|n| f64::from(n.weight) / total).collect()
+}
+
 /// Refuses two nodes with the same label: outputs and options could not tell them apart.
 pub fn check_unique_labels(nodes: &[Node]) -> Result<()> {
     let mut seen: HashMap<&str, &Location> = HashMap::new();

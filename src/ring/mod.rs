@@ -53,6 +53,12 @@ pub trait Placement: Send + Sync {
         None
     }
 
+    /// The share of keys the system promises each node: its share of the weights, unless the
+    /// system ignores weights (libmemcached's modula).
+    fn promised_shares(&self, nodes: &[Node]) -> Vec<f64> {
+        crate::nodes::weight_shares(nodes)
+    }
+
     /// The placement as a function of the key's hash value, when it is one (rings, tables,
     /// slots); `None` for jump and rendezvous.
     fn owner_map(&self) -> Option<OwnerMap> {
