@@ -1,17 +1,826 @@
-//! nginx's upstream `hash $key` and `hash $key consistent` (ngx_http_upstream_hash_module.c).
+//! nginx's upstream `hash $key` and `hash $key consistent` (`ngx_http_upstream_hash_module.c`,
+//! nginx 1.22.1; the stream module is the same), peer for peer.
+//!
+//! Peers are the primary `server` lines in config order (backup servers never take part in
+//! hash selection). `down` peers and failed peers (`--fail`: nginx has marked them failed
+//! after `max_fails`) stay in the structure, in `total_weight` and in the point set; a key
+//! that lands on one is rerouted, as nginx does:
+//!
+//! * plain `hash`: the 15-bit value `(CRC32(r ‖ key) >> 16) & 0x7fff` is added to a running
+//!   sum for rehash counters r = 0, 1, 2, … (r written in decimal, omitted for 0); the peer
+//!   is `sum mod total_weight`, counted over the peers' weights in order;
+//! * `consistent`: every peer has `weight × 160` points, `CRC32(host ‖ \0 ‖ port ‖
+//!   LE32(previous point))`, sorted with equal values removed (the first one stays); a key
+//!   goes to the first point at or after `CRC32(key)` and on to the next point while its
+//!   peer cannot take it.
+//!
+//! After 21 unusable points (or rehash counters r = 0..=20) nginx falls back to round robin,
+//! as it does for an empty key and for a pool with a single peer. Round robin depends on
+//! what nginx served before, not on the key: such keys are reported as unassigned (`None`),
+//! except that a single peer that is up does take every key.
+//!
+//! What is exact. `consistent`: where a key goes, down and failed peers included, is a
+//! function of `CRC32(key)`, so the owner map and the shares are exact. Plain `hash` with
+//! every peer usable: the first 15-bit value decides, so the owner map (over twemproxy's
+//! 15-bit `crc32`) and the shares are exact. Plain `hash` with a down or failed peer: CRC-32
+//! is affine, so every rehash value is the first one XOR a constant of `r` and the key
+//! length; keys of one length are counted exactly, but no single hash value decides, so
+//! there is no owner map and the shares shown are the mean over key lengths 1 to 64
+//! ([`ShareBasis::Analytic`]). `locate` is exact in every case. The one key no map
+//! describes is the empty key, which nginx sends round robin.
+//!
+//! A hostname that resolves to several addresses becomes several nginx peers with the same
+//! `server` text; ringscope models one peer per `server` line.
 
-use super::{Placement, RingConfig};
+use std::borrow::Cow;
+
+use crc::{CRC_32_ISO_HDLC, Crc, Digest};
+
+use super::{
+    Algo, HashInput, HashTag, Layout, NodeId, OwnerMap, Ownership, Placement, Point, RingConfig,
+    ShareBasis, hashed_part,
+};
 use crate::error::{Error, Result};
-use crate::nodes::Node;
+use crate::hash;
+use crate::nodes::{Address, Node};
 
-/// `failed[i]` marks peers that are down for the request (nginx's own failure path).
+const IEEE: Crc<u32> = Crc::<u32>::new(&CRC_32_ISO_HDLC);
+
+/// Points per unit of weight (`ngx_http_upstream_init_chash`).
+const POINTS_PER_WEIGHT: u64 = 160;
+/// nginx gives up after `tries > 20`: 21 points or rehash counters are examined.
+const TRIES: usize = 21;
+/// The plain hash adds 15-bit values.
+const HASH15: u32 = 1 << 15;
+/// The largest point set ringscope builds (nginx allocates `total_weight × 160` points).
+const MAX_POINTS: u64 = 1 << 24;
+/// The key lengths the plain hash's shares with down peers are averaged over.
+const SHARE_LENGTHS: std::ops::RangeInclusive<usize> = 1..=64;
+
+/// Builds either mode; `failed[i]` marks peers that nginx currently treats as failed.
 pub fn build(
-    _nodes: &[Node],
+    nodes: &[Node],
     config: &RingConfig,
-    _failed: Option<&[bool]>,
+    failed: Option<&[bool]>,
 ) -> Result<Box<dyn Placement>> {
-    Err(Error::usage(format!(
-        "{} is not available yet",
-        config.algo.name()
-    )))
+    if let Some(failed) = failed
+        && failed.len() != nodes.len()
+    {
+        return Err(Error::usage(format!(
+            "internal: {} failure flags for {} nginx peers",
+            failed.len(),
+            nodes.len()
+        )));
+    }
+    let usable: Vec<bool> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, node)| !node.down && !failed.is_some_and(|f| f[i]))
+        .collect();
+    Ok(match config.algo {
+        Algo::NginxHash => Box::new(PlainHash::build(nodes, config, usable)?),
+        Algo::NginxConsistent => Box::new(Chash::build(nodes, config, usable)?),
+        other => {
+            return Err(Error::usage(format!(
+                "internal: {} is not an nginx algorithm",
+                other.name()
+            )));
+        }
+    })
+}
+
+/// The `server` text nginx keeps for a peer (`peer->server`): the address as written, with
+/// `unix:` before a socket path.
+fn server_text(node: &Node) -> Cow<'_, str> {
+    match &node.address {
+        Address::Tcp { text, .. } => text.as_str().into(),
+        Address::Unix { path } => format!("unix:{path}").into(),
+        Address::Bare { name } => name.as_str().into(),
+    }
+}
+
+/// `host` and `port` as `ngx_http_upstream_init_chash` splits a `server` text: after a
+/// `unix:` prefix (any case) everything is the host; else the port is the run of digits
+/// after the last ':' when only digits follow it; else there is no port.
+fn host_and_port(server: &[u8]) -> (&[u8], &[u8]) {
+    if server.len() >= 5 && server[..5].eq_ignore_ascii_case(b"unix:") {
+        return (&server[5..], b"");
+    }
+    for (j, &c) in server.iter().rev().enumerate() {
+        let at = server.len() - j - 1;
+        if c == b':' {
+            return (&server[..at], &server[at + 1..]);
+        }
+        if !c.is_ascii_digit() {
+            break;
+        }
+    }
+    (server, b"")
+}
+
+/// The points of one peer: `CRC32(host ‖ \0 ‖ port ‖ LE32(prev))`, prev starting at 0.
+fn peer_points(server: &str, count: u64, mut emit: impl FnMut(u32)) {
+    let (host, port) = host_and_port(server.as_bytes());
+    let mut base: Digest<'static, u32> = IEEE.digest();
+    base.update(host);
+    base.update(&[0]);
+    base.update(port);
+    let mut prev = 0u32;
+    for _ in 0..count {
+        let mut digest = base.clone();
+        digest.update(&prev.to_le_bytes());
+        prev = digest.finalize();
+        emit(prev);
+    }
+}
+
+/// The 15-bit value the plain hash adds for rehash counter `r`.
+#[inline]
+fn hash15(r: usize, key: &[u8]) -> u32 {
+    let crc = if r == 0 {
+        IEEE.checksum(key)
+    } else {
+        let mut digest = IEEE.digest();
+        digest.update(itoa::Buffer::new().format(r).as_bytes());
+        digest.update(key);
+        digest.finalize()
+    };
+    (crc >> 16) & 0x7fff
+}
+
+/// What every key gets when nginx never hashes: a single peer takes everything when it is
+/// usable (round robin over one peer), and nothing otherwise.
+fn single_owner(usable: &[bool]) -> Option<NodeId> {
+    usable[0].then_some(0)
+}
+
+// ---------------------------------------------------------------------------------------
+// hash $key
+// ---------------------------------------------------------------------------------------
+
+pub struct PlainHash {
+    /// End (exclusive) of each peer's run of residues mod total_weight, in config order.
+    ends: Vec<u64>,
+    usable: Vec<bool>,
+    all_usable: bool,
+    hash_tag: Option<HashTag>,
+}
+
+impl PlainHash {
+    fn build(nodes: &[Node], config: &RingConfig, usable: Vec<bool>) -> Result<Self> {
+        let mut end = 0u64;
+        let ends = nodes
+            .iter()
+            .map(|node| {
+                end += u64::from(node.weight);
+                end
+            })
+            .collect();
+        Ok(PlainHash {
+            ends,
+            all_usable: usable.iter().all(|&u| u),
+            usable,
+            hash_tag: config.hash_tag,
+        })
+    }
+
+    fn total(&self) -> u64 {
+        *self.ends.last().expect("at least one peer")
+    }
+
+    /// The peer that residue `w` (< total_weight) falls to.
+    #[inline]
+    fn peer(&self, w: u64) -> usize {
+        self.ends.partition_point(|&end| end <= w)
+    }
+
+    fn input(&self) -> HashInput {
+        HashInput::narrow(
+            hash::by_name("crc32").expect("crc32 is registered"),
+            self.hash_tag,
+        )
+    }
+
+    /// Exact while every peer is usable: the first 15-bit value decides.
+    fn map(&self) -> OwnerMap {
+        let input = self.input();
+        let layout = if self.ends.len() == 1 {
+            Layout::Intervals(vec![(input.range() - 1, single_owner(&self.usable))])
+        } else {
+            Layout::Periodic {
+                period: u128::from(self.total()),
+                runs: self
+                    .ends
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &end)| (u128::from(end), Some(i as NodeId)))
+                    .collect(),
+            }
+        };
+        OwnerMap {
+            range: input.range(),
+            input,
+            layout,
+        }
+    }
+
+    /// The rehash values of a key of `len` bytes, relative to its first one. CRC-32 is
+    /// affine, so `CRC32(r ‖ key) = CRC32(key) ⊕ CRC32(r ‖ 0^len) ⊕ CRC32(0^len)`: each
+    /// rehash value is the first 15-bit value XOR a constant of `r` and the key length.
+    fn rehash_masks(len: usize) -> [u32; TRIES] {
+        let zeros = vec![0u8; len];
+        let base = IEEE.checksum(&zeros);
+        let mut masks = [0u32; TRIES];
+        for (r, mask) in masks.iter_mut().enumerate().skip(1) {
+            let mut digest = IEEE.digest();
+            digest.update(itoa::Buffer::new().format(r).as_bytes());
+            digest.update(&zeros);
+            *mask = ((digest.finalize() ^ base) >> 16) & 0x7fff;
+        }
+        masks
+    }
+
+    /// Where keys of `len` bytes go, counted over every first 15-bit value: exact for that
+    /// length, down peers included. The last entry counts the values left to round robin.
+    fn length_counts(&self, len: usize) -> Vec<u64> {
+        let masks = Self::rehash_masks(len);
+        let total = self.total();
+        let mut counts = vec![0u64; self.ends.len() + 1];
+        for first in 0..HASH15 {
+            let mut sum = 0u32;
+            let taker = masks.iter().find_map(|&mask| {
+                sum += first ^ mask;
+                let peer = self.peer(u64::from(sum) % total);
+                self.usable[peer].then_some(peer)
+            });
+            counts[taker.unwrap_or(self.ends.len())] += 1;
+        }
+        counts
+    }
+
+    /// Shares when some peers are down. They depend on the key length (see
+    /// [`PlainHash::rehash_masks`]); each length is counted exactly and the shares are the
+    /// mean over key lengths 1 to 64.
+    fn rehash_shares(&self) -> Vec<f64> {
+        let mut shares = vec![0.0; self.ends.len()];
+        for len in SHARE_LENGTHS {
+            let counts = self.length_counts(len);
+            for (share, &count) in shares.iter_mut().zip(&counts) {
+                *share += count as f64;
+            }
+        }
+        let values = f64::from(HASH15) * SHARE_LENGTHS.count() as f64;
+        shares.iter().map(|s| s / values).collect()
+    }
+}
+
+/// Each peer's share of the weights of the peers that are up.
+fn promised_without_down(nodes: &[Node]) -> Vec<f64> {
+    let weight = |n: &Node| if n.down { 0.0 } else { f64::from(n.weight) };
+    let total: f64 = nodes.iter().map(weight).sum();
+    nodes
+        .iter()
+        .map(|n| if total > 0.0 { weight(n) / total } else { 0.0 })
+        .collect()
+}
+
+impl Placement for PlainHash {
+    #[inline]
+    fn locate(&self, key: &[u8]) -> Option<NodeId> {
+        if self.ends.len() == 1 {
+            return single_owner(&self.usable);
+        }
+        let key = hashed_part(self.hash_tag.as_ref(), key);
+        if key.is_empty() {
+            return None;
+        }
+        let total = self.total();
+        let mut sum = 0u32;
+        for r in 0..TRIES {
+            sum = sum.wrapping_add(hash15(r, key));
+            let peer = self.peer(u64::from(sum) % total);
+            if self.usable[peer] {
+                return Some(peer as NodeId);
+            }
+        }
+        None
+    }
+
+    /// A `down` peer keeps its weight in nginx's sums but is never chosen: it is promised
+    /// nothing.
+    fn promised_shares(&self, nodes: &[Node]) -> Vec<f64> {
+        promised_without_down(nodes)
+    }
+
+    fn ownership(&self) -> Ownership {
+        let mut start = 0;
+        let points = self
+            .ends
+            .iter()
+            .map(|&end| {
+                let slots = end - start;
+                start = end;
+                Some(slots)
+            })
+            .collect();
+        if self.all_usable || self.ends.len() == 1 {
+            return self.map().ownership(points);
+        }
+        Ownership {
+            shares: self.rehash_shares(),
+            points,
+            basis: ShareBasis::Analytic,
+        }
+    }
+
+    /// Only while every peer is usable (or there is one peer): where a key on a down peer
+    /// is rehashed to depends on its length too, not on one hash value alone.
+    fn owner_map(&self) -> Option<OwnerMap> {
+        (self.all_usable || self.ends.len() == 1).then(|| self.map())
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// hash $key consistent
+// ---------------------------------------------------------------------------------------
+
+pub struct Chash {
+    /// Sorted, without repeated values.
+    positions: Vec<u32>,
+    /// The peer each point was made for.
+    owners: Vec<NodeId>,
+    /// The peer a key landing on each point ends with (walking on past unusable peers), or
+    /// `None` after 21 unusable points.
+    takers: Vec<Option<NodeId>>,
+    nodes: usize,
+    usable: Vec<bool>,
+    hash_tag: Option<HashTag>,
+}
+
+impl Chash {
+    fn build(nodes: &[Node], config: &RingConfig, usable: Vec<bool>) -> Result<Self> {
+        let total: u64 = nodes.iter().map(|n| u64::from(n.weight)).sum();
+        let count = total * POINTS_PER_WEIGHT;
+        if count > MAX_POINTS {
+            return Err(Error::usage(format!(
+                "nginx-consistent: a total weight of {total} makes {count} points; ringscope builds at most {MAX_POINTS} (total weight {})",
+                MAX_POINTS / POINTS_PER_WEIGHT
+            )));
+        }
+        let servers: Vec<Cow<str>> = nodes.iter().map(server_text).collect();
+        for (i, server) in servers.iter().enumerate() {
+            if let Some(first) = servers[..i].iter().position(|s| s == server) {
+                return Err(Error::input(
+                    nodes[i].origin.clone(),
+                    format!(
+                        "nodes '{}' and '{}' (at {}) have the same nginx server '{server}': nginx gives them identical points and picks between them by round robin, which no key decides; list each server once",
+                        nodes[i].label, nodes[first].label, nodes[first].origin
+                    ),
+                ));
+            }
+        }
+        let mut points: Vec<(u32, NodeId)> = Vec::with_capacity(count as usize);
+        for (i, (node, server)) in nodes.iter().zip(&servers).enumerate() {
+            let n = u64::from(node.weight) * POINTS_PER_WEIGHT;
+            peer_points(server, n, |p| points.push((p, i as NodeId)));
+        }
+        // glibc's qsort is a merge sort here: stable, so among equal values the one generated
+        // first comes first and is the one kept.
+        points.sort_by_key(|&(position, _)| position);
+        points.dedup_by_key(|&mut (position, _)| position);
+        let (positions, owners): (Vec<u32>, Vec<NodeId>) = points.into_iter().unzip();
+        let len = owners.len();
+        let takers = (0..len)
+            .map(|i| {
+                (0..TRIES.min(len))
+                    .map(|step| owners[(i + step) % len])
+                    .find(|&owner| usable[owner as usize])
+            })
+            .collect();
+        Ok(Chash {
+            positions,
+            owners,
+            takers,
+            nodes: nodes.len(),
+            usable,
+            hash_tag: config.hash_tag,
+        })
+    }
+
+    fn map(&self) -> OwnerMap {
+        let input = HashInput::narrow(
+            hash::by_name("crc32a").expect("crc32a is registered"),
+            self.hash_tag,
+        );
+        let top = input.range() - 1;
+        let layout = if self.nodes == 1 {
+            Layout::Intervals(vec![(top, single_owner(&self.usable))])
+        } else {
+            let mut runs: Vec<(u128, Option<NodeId>)> = Vec::with_capacity(self.positions.len());
+            let mut extend = |last: u128, owner: Option<NodeId>| match runs.last_mut() {
+                Some(run) if run.1 == owner => run.0 = last,
+                _ => runs.push((last, owner)),
+            };
+            for (&position, &taker) in self.positions.iter().zip(&self.takers) {
+                extend(u128::from(position), taker);
+            }
+            if u128::from(*self.positions.last().expect("points")) < top {
+                extend(top, self.takers[0]);
+            }
+            Layout::Intervals(runs)
+        };
+        OwnerMap {
+            range: input.range(),
+            input,
+            layout,
+        }
+    }
+}
+
+impl Placement for Chash {
+    #[inline]
+    fn locate(&self, key: &[u8]) -> Option<NodeId> {
+        if self.nodes == 1 {
+            return single_owner(&self.usable);
+        }
+        let key = hashed_part(self.hash_tag.as_ref(), key);
+        if key.is_empty() {
+            return None;
+        }
+        let hash = IEEE.checksum(key);
+        let index = self.positions.partition_point(|&p| p < hash);
+        self.takers[index % self.positions.len()]
+    }
+
+    /// A `down` peer keeps its weight in nginx's sums but is never chosen: it is promised
+    /// nothing.
+    fn promised_shares(&self, nodes: &[Node]) -> Vec<f64> {
+        promised_without_down(nodes)
+    }
+
+    fn ownership(&self) -> Ownership {
+        let mut counts = vec![0u64; self.nodes];
+        for &owner in &self.owners {
+            counts[owner as usize] += 1;
+        }
+        self.map().ownership(counts.into_iter().map(Some).collect())
+    }
+
+    fn points(&self) -> Option<Vec<Point>> {
+        Some(
+            self.positions
+                .iter()
+                .zip(&self.owners)
+                .map(|(&position, &node)| Point {
+                    position: u64::from(position),
+                    node,
+                })
+                .collect(),
+        )
+    }
+
+    /// Exact in both cases: where a key goes, down peers included, depends only on
+    /// `CRC32(key)`.
+    fn owner_map(&self) -> Option<OwnerMap> {
+        Some(self.map())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nodes::parse_inline;
+
+    fn nodes(specs: &[&str]) -> Vec<Node> {
+        specs
+            .iter()
+            .enumerate()
+            .map(|(i, s)| parse_inline(s, i + 1).unwrap())
+            .collect()
+    }
+
+    fn config(algo: Algo) -> RingConfig {
+        RingConfig::new(algo, hash::by_name("crc32a").unwrap())
+    }
+
+    /// ALGORITHMS.md 10.3: `server 127.0.0.1:23001; …:23002 weight=2; …:23003; …:23004
+    /// weight=3;`
+    fn vector_pool() -> Vec<Node> {
+        nodes(&[
+            "127.0.0.1:23001",
+            "127.0.0.1:23002:2",
+            "127.0.0.1:23003",
+            "127.0.0.1:23004:3",
+        ])
+    }
+
+    fn port(pool: &[Node], node: Option<NodeId>) -> u16 {
+        match &pool[node.expect("placed") as usize].address {
+            Address::Tcp { port, .. } => *port,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn vectors_10_3() {
+        let pool = vector_pool();
+        let consistent = build(&pool, &config(Algo::NginxConsistent), None).unwrap();
+        let plain = build(&pool, &config(Algo::NginxHash), None).unwrap();
+        assert_eq!(consistent.points().unwrap().len(), 1120);
+        let mut first = None;
+        peer_points("127.0.0.1:23001", 1, |p| first = Some(p));
+        assert_eq!(first, Some(0x8ed8a307));
+        for (key, crc, chash, h15, hash) in [
+            ("foo", 0x8c736521, 23004, 3187, 23002),
+            ("bar", 0x76ff8caa, 23003, 30463, 23004),
+            ("hello", 0x3610a686, 23004, 13840, 23002),
+            ("user1000", 0x125adb66, 23003, 4698, 23002),
+        ] {
+            assert_eq!(IEEE.checksum(key.as_bytes()), crc, "{key}");
+            assert_eq!(hash15(0, key.as_bytes()), h15, "{key}");
+            assert_eq!(
+                port(&pool, consistent.locate(key.as_bytes())),
+                chash,
+                "{key}"
+            );
+            assert_eq!(port(&pool, plain.locate(key.as_bytes())), hash, "{key}");
+        }
+        // python-memcached's cmemcache_hash is the same 15-bit value.
+        assert_eq!(hash15(0, b"123456789"), 19444);
+        assert_eq!(hash15(0, b"ob"), 0);
+    }
+
+    #[test]
+    fn host_and_port_split_like_nginx() {
+        let split = |s: &str| {
+            let (h, p) = host_and_port(s.as_bytes());
+            (
+                String::from_utf8(h.to_vec()).unwrap(),
+                String::from_utf8(p.to_vec()).unwrap(),
+            )
+        };
+        let pair = |h: &str, p: &str| (h.to_string(), p.to_string());
+        assert_eq!(split("127.0.0.1:23001"), pair("127.0.0.1", "23001"));
+        assert_eq!(split("[::1]:80"), pair("[::1]", "80"));
+        assert_eq!(split("[::1]"), pair("[::1]", ""));
+        assert_eq!(split("example.com"), pair("example.com", ""));
+        assert_eq!(split("10.0.0.1"), pair("10.0.0.1", ""));
+        assert_eq!(split("unix:/tmp/a:80"), pair("/tmp/a:80", ""));
+        assert_eq!(split("UNIX:/tmp/a"), pair("/tmp/a", ""));
+        assert_eq!(split("host:"), pair("host", ""));
+    }
+
+    #[test]
+    fn plain_rehash_walks_the_counter() {
+        let mut pool = vector_pool();
+        // "foo" goes to 23002 first (3187 mod 7 = 2); with 23002 down it is rehashed.
+        pool[1].down = true;
+        let plain = build(&pool, &config(Algo::NginxHash), None).unwrap();
+        let mut sum = 0u32;
+        let expected = (0..TRIES).find_map(|r| {
+            sum += hash15(r, b"foo");
+            let w = sum % 7;
+            let peer = [0, 1, 1, 2, 3, 3, 3][w as usize];
+            (peer != 1).then_some(peer as NodeId)
+        });
+        assert_eq!(plain.locate(b"foo"), expected);
+        assert_ne!(plain.locate(b"foo"), Some(1));
+        // Failing a peer is the same as marking it down.
+        let failed = build(
+            &vector_pool(),
+            &config(Algo::NginxHash),
+            Some(&[false, true, false, false]),
+        )
+        .unwrap();
+        for i in 0..2000 {
+            let key = format!("key:{i}");
+            assert_eq!(plain.locate(key.as_bytes()), failed.locate(key.as_bytes()));
+            assert_ne!(plain.locate(key.as_bytes()), Some(1));
+        }
+    }
+
+    #[test]
+    fn consistent_walks_to_the_next_usable_point() {
+        let pool = vector_pool();
+        let up = build(&pool, &config(Algo::NginxConsistent), None).unwrap();
+        let down = build(
+            &pool,
+            &config(Algo::NginxConsistent),
+            Some(&[false, false, false, true]),
+        )
+        .unwrap();
+        let points = up.points().unwrap();
+        for i in 0..5000 {
+            let key = format!("k{i}");
+            let before = up.locate(key.as_bytes()).unwrap();
+            let after = down.locate(key.as_bytes()).unwrap();
+            if before != 3 {
+                assert_eq!(before, after, "{key}");
+            } else {
+                let h = u64::from(IEEE.checksum(key.as_bytes()));
+                let start = points.partition_point(|p| p.position < h);
+                let next = (start..)
+                    .map(|i| points[i % points.len()].node)
+                    .find(|&n| n != 3)
+                    .unwrap();
+                assert_eq!(after, next, "{key}");
+            }
+        }
+        // The owner map says the same as locate, value by value.
+        let map = down.owner_map().unwrap();
+        let Layout::Intervals(runs) = &map.layout else {
+            panic!("intervals")
+        };
+        for i in 0..5000 {
+            let key = format!("k{i}");
+            let h = u128::from(IEEE.checksum(key.as_bytes()));
+            let owner = runs[runs.partition_point(|&(last, _)| last < h)].1;
+            assert_eq!(owner, down.locate(key.as_bytes()), "{key}");
+        }
+    }
+
+    #[test]
+    fn twenty_one_unusable_points_fall_back_to_round_robin() {
+        // Of two peers, the one with weight 1 is usable: a key whose next 21 points all
+        // belong to the heavy down peer is unassigned.
+        let mut pool = nodes(&["10.0.0.1:80:1", "10.0.0.2:80:30"]);
+        pool[1].down = true;
+        let chash = Chash::build(&pool, &config(Algo::NginxConsistent), vec![true, false]).unwrap();
+        let len = chash.owners.len();
+        let mut saw_none = false;
+        for i in 0..len {
+            let run = (0..TRIES)
+                .take_while(|s| chash.owners[(i + s) % len] == 1)
+                .count();
+            let expected = if run == TRIES {
+                saw_none = true;
+                None
+            } else {
+                Some(chash.owners[(i + run) % len])
+            };
+            assert_eq!(chash.takers[i], expected);
+        }
+        assert!(saw_none);
+        // The plain hash stops after rehash counter 20.
+        let plain = PlainHash::build(&pool, &config(Algo::NginxHash), vec![true, false]).unwrap();
+        let mut unassigned = 0u32;
+        for i in 0..20_000 {
+            let key = format!("key:{i}");
+            let expected = {
+                let mut sum = 0u32;
+                (0..TRIES).find_map(|r| {
+                    sum += hash15(r, key.as_bytes());
+                    sum.is_multiple_of(31).then_some(0)
+                })
+            };
+            let got = plain.locate(key.as_bytes());
+            assert_eq!(got, expected, "{key}");
+            unassigned += u32::from(got.is_none());
+        }
+        assert!(unassigned > 0);
+        let shares = plain.ownership().shares;
+        assert!(shares[0] > 0.3 && shares[0] < 0.7, "{shares:?}");
+        assert_eq!(shares[1], 0.0);
+    }
+
+    #[test]
+    fn duplicate_points_keep_the_first() {
+        // A socket path written with and without `unix:` hashes alike.
+        let mut with_prefix = Vec::new();
+        peer_points("unix:/s", 160, |p| with_prefix.push(p));
+        let mut bare = Vec::new();
+        peer_points("/s", 160, |p| bare.push(p));
+        assert_eq!(with_prefix, bare);
+        // Two weights of one server give the same chain: the heavier one's points extend it.
+        let mut chain = Vec::new();
+        peer_points("/s", 320, |p| chain.push(p));
+        assert_eq!(chain[..160], bare[..]);
+        // "10.0.0.1" and "10.0.0.1:" split to the same host and port: identical points, so
+        // the first peer keeps all of them.
+        let pool = nodes(&["10.0.0.1 one", "10.0.0.2 two"]);
+        let mut same = pool.clone();
+        same[1].address = Address::Bare {
+            name: "10.0.0.1:".into(),
+        };
+        let chash = Chash::build(&same, &config(Algo::NginxConsistent), vec![true, true]).unwrap();
+        assert_eq!(chash.positions.len(), 160);
+        assert!(chash.owners.iter().all(|&o| o == 0));
+        assert!(chash.takers.iter().all(|&o| o == Some(0)));
+        let chash = Chash::build(&pool, &config(Algo::NginxConsistent), vec![true, true]).unwrap();
+        assert_eq!(chash.positions.len(), 320);
+        // Two nodes with one server text are refused.
+        same[1].address = same[0].address.clone();
+        let err = Chash::build(&same, &config(Algo::NginxConsistent), vec![true, true])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("same nginx server '10.0.0.1'"), "{err}");
+    }
+
+    #[test]
+    fn shares_are_exact_and_add_up() {
+        let pool = vector_pool();
+        let plain = build(&pool, &config(Algo::NginxHash), None).unwrap();
+        let ownership = plain.ownership();
+        assert_eq!(ownership.basis, ShareBasis::Exact);
+        // 32768 = 4681 × 7 + 1: residue 0 (23001) gets one extra value.
+        let expected = [4682.0, 2.0 * 4681.0, 4681.0, 3.0 * 4681.0].map(|c| c / 32768.0);
+        assert_eq!(ownership.shares, expected);
+        assert_eq!(ownership.points, vec![Some(1), Some(2), Some(1), Some(3)]);
+
+        let chash = build(&pool, &config(Algo::NginxConsistent), None).unwrap();
+        let shares = chash.ownership().shares;
+        assert!((shares.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        let mut counts = [0u32; 4];
+        for i in 0..100_000 {
+            counts[chash.locate(format!("key:{i}").as_bytes()).unwrap() as usize] += 1;
+        }
+        for (count, share) in counts.iter().zip(&shares) {
+            assert!((f64::from(*count) / 100_000.0 - share).abs() < 0.01);
+        }
+
+        // Down peers: plain shares are the mean over key lengths, of exact counts.
+        let mut down = pool.clone();
+        down[3].down = true;
+        let plain = build(&down, &config(Algo::NginxHash), None).unwrap();
+        let ownership = plain.ownership();
+        assert_eq!(ownership.basis, ShareBasis::Analytic);
+        assert!(plain.owner_map().is_none());
+        assert_eq!(ownership.shares[3], 0.0);
+        assert!((ownership.shares.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+        let chash = build(&down, &config(Algo::NginxConsistent), None).unwrap();
+        let ownership = chash.ownership();
+        assert_eq!(ownership.basis, ShareBasis::Exact);
+        assert_eq!(ownership.shares[3], 0.0);
+        assert!((ownership.shares.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn rehashes_depend_on_the_first_value_and_the_length() {
+        // CRC32(r ‖ key) = CRC32(key) ⊕ a constant of r and the key length.
+        let mut rng = 0x1234_5678_9abc_def0u64;
+        let mut byte = || {
+            rng = rng
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (rng >> 56) as u8
+        };
+        for len in [1usize, 2, 5, 9, 17, 64, 300] {
+            let masks = PlainHash::rehash_masks(len);
+            for _ in 0..50 {
+                let key: Vec<u8> = (0..len).map(|_| byte()).collect();
+                let first = hash15(0, &key);
+                for (r, &mask) in masks.iter().enumerate() {
+                    assert_eq!(hash15(r, &key), first ^ mask, "len {len} r {r}");
+                }
+            }
+        }
+        // So the counts per length are exact: keys of one length follow them.
+        let mut pool = vector_pool();
+        pool[1].down = true;
+        let plain = PlainHash::build(
+            &pool,
+            &config(Algo::NginxHash),
+            vec![true, false, true, true],
+        )
+        .unwrap();
+        for len in [3usize, 8] {
+            let counts = plain.length_counts(len);
+            assert_eq!(counts.iter().sum::<u64>(), u64::from(HASH15));
+            let masks = PlainHash::rehash_masks(len);
+            for _ in 0..2000 {
+                let key: Vec<u8> = (0..len).map(|_| byte()).collect();
+                let first = hash15(0, &key);
+                let mut sum = 0u32;
+                let predicted = masks.iter().find_map(|&mask| {
+                    sum += first ^ mask;
+                    let peer = [0, 1, 1, 2, 3, 3, 3][(sum % 7) as usize];
+                    (peer != 1).then_some(peer as NodeId)
+                });
+                assert_eq!(plain.locate(&key), predicted);
+            }
+        }
+        // A total weight above 21 × 32767: the sum never wraps, later peers are unreachable.
+        let mut pool = nodes(&["10.0.0.1:80:700000", "10.0.0.2:80:1", "10.0.0.3:80:1"]);
+        pool[1].down = true;
+        let plain =
+            PlainHash::build(&pool, &config(Algo::NginxHash), vec![true, false, true]).unwrap();
+        assert_eq!(plain.rehash_shares(), vec![1.0, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn single_peer_and_empty_key_use_round_robin() {
+        let one = nodes(&["10.0.0.1:80"]);
+        for algo in [Algo::NginxHash, Algo::NginxConsistent] {
+            let placement = build(&one, &config(algo), None).unwrap();
+            assert_eq!(placement.locate(b""), Some(0));
+            assert_eq!(placement.locate(b"k"), Some(0));
+            assert_eq!(placement.ownership().shares, vec![1.0]);
+            let failed = build(&one, &config(algo), Some(&[true])).unwrap();
+            assert_eq!(failed.locate(b"k"), None);
+            assert_eq!(failed.ownership().shares, vec![0.0]);
+            let two = build(&vector_pool(), &config(algo), None).unwrap();
+            assert_eq!(two.locate(b""), None);
+        }
+    }
 }
