@@ -82,19 +82,23 @@ git show main:pool.yml > /tmp/old.yml && ringscope diff --from /tmp/old.yml --to
 #[derive(Args, Debug)]
 #[command(next_help_heading = "Ring options")]
 pub struct RingFlags {
-    /// Node list: a plain list, a twemproxy nutcracker.yml or CLUSTER NODES output (detected)
+    /// Node list: a plain list, a nutcracker.yml, CLUSTER NODES output, an nginx.conf, a
+    /// haproxy.cfg or a carbon-c-relay config (detected)
     #[arg(short = 'n', long, value_name = "FILE")]
     pub nodes: Option<PathBuf>,
     /// One node inline, repeatable: ADDR[:WEIGHT] [NAME], e.g. '10.0.0.1:6379:2 cache-a'
     #[arg(long = "node", value_name = "SPEC")]
     pub node: Vec<String>,
-    /// Force the node-list format: plain, twemproxy, cluster-nodes
+    /// Force the node-list format: plain, twemproxy, cluster-nodes, nginx, haproxy, carbon
     #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
     pub nodes_format: Option<Format>,
-    /// Which pool of a nutcracker.yml (required when it has several)
+    /// Which pool of a nutcracker.yml, nginx upstream, haproxy backend or carbon cluster
+    /// (required when the file has several)
     #[arg(long, value_name = "NAME")]
     pub pool: Option<String>,
-    /// The rules of a real system: twemproxy, redis-cluster
+    /// The rules of a real system: twemproxy, redis-cluster, libmemcached, nginx, haproxy,
+    /// uhashring, uhashring-ketama, node-hashring, hash_ring, jedis, python-memcached,
+    /// carbon-c-relay, envoy-ring, envoy-maglev
     #[arg(long, value_name = "NAME", value_parser = parse_preset)]
     pub preset: Option<Preset>,
     /// Placement algorithm: ketama, modula, vnode, jump, rendezvous, maglev, slots, or a
@@ -110,7 +114,7 @@ pub struct RingFlags {
     /// Hash only the part of a key between the first A and the next B, e.g. '{}'
     #[arg(long, value_name = "AB", value_parser = parse_hash_tag)]
     pub hash_tag: Option<HashTag>,
-    /// Lookup table size for --algo maglev, a prime [default: 65537]
+    /// Lookup table size for maglev and envoy-maglev, a prime [default: 65537]
     #[arg(long, value_name = "PRIME")]
     pub table_size: Option<u64>,
     /// node-hashring: servers on this port are named without it ('default port')

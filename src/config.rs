@@ -252,7 +252,7 @@ fn ring_config(
             "--vnodes 0: a ring needs at least 1 point per unit of weight",
         ));
     }
-    if options.table_size.is_some() && algo != Algo::Maglev {
+    if options.table_size.is_some() && !matches!(algo, Algo::Maglev | Algo::EnvoyMaglev) {
         return Err(Error::usage(format!(
             "--table-size applies to --algo maglev, not {}",
             algo.name()

@@ -135,6 +135,10 @@ impl Format {
                 "upstream" | "http" | "stream" | "events" | "worker_processes" => {
                     return Format::Nginx;
                 }
+                // carbon-c-relay has `listen type linemode ...` too.
+                "listen" if line.split_whitespace().nth(1) == Some("type") => {
+                    return Format::Carbon;
+                }
                 "backend" | "frontend" | "listen" | "defaults" | "global" => {
                     return Format::Haproxy;
                 }

@@ -22,7 +22,7 @@ pub struct Maglev {
     hash_tag: Option<HashTag>,
 }
 
-fn is_prime(n: u64) -> bool {
+pub(super) fn is_prime(n: u64) -> bool {
     n >= 2
         && (2..)
             .take_while(|&d| d <= n / d)
