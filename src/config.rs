@@ -65,10 +65,13 @@ impl Ring {
                 }
             }
             // A master without a replica leaves its slots uncovered; a relay queues metrics
-            // for a server that is down.
-            Algo::Slots | Algo::CarbonCh | Algo::Fnv1aCh | Algo::JumpFnv1aCh => {
-                FailureRule::Unavailable
-            }
+            // for a server that is down; ShardedJedis never ejects a shard.
+            Algo::Slots
+            | Algo::CarbonCh
+            | Algo::Fnv1aCh
+            | Algo::JumpFnv1aCh
+            | Algo::Jedis
+            | Algo::JedisLegacy => FailureRule::Unavailable,
             // nginx walks to the next point or rehashes; python-memcached rehashes.
             Algo::NginxHash | Algo::NginxConsistent | Algo::PythonMemcached => FailureRule::Reroute,
             // Client libraries, haproxy and Envoy rebuild from the nodes that answer.
@@ -82,8 +85,6 @@ impl Ring {
             | Algo::UhashringKetama
             | Algo::NodeHashring
             | Algo::HashRing
-            | Algo::Jedis
-            | Algo::JedisLegacy
             | Algo::EnvoyRing
             | Algo::EnvoyMaglev => FailureRule::Rebuild,
         }
@@ -96,7 +97,11 @@ impl Ring {
 
     /// One line saying what was built, e.g. `ketama · fnv1a_64 · 3 nodes (twemproxy)`.
     pub fn describe(&self) -> String {
-        let mut text = format!("{} · {}", self.config.algo.name(), self.config.hash.name);
+        let hash = match self.config.algo {
+            Algo::HaproxyConsistent => "sdbm + full_hash",
+            _ => self.config.hash.name,
+        };
+        let mut text = format!("{} · {hash}", self.config.algo.name());
         if self.config.algo == Algo::Slots {
             text = "slots · crc16 mod 16384".to_string();
         }
@@ -211,7 +216,9 @@ fn read_pool(options: &RingOptions) -> Result<Pool> {
         Some(path) => nodes::read_file(path, options.nodes_format, options.pool.as_deref())?,
         None => {
             if options.pool.is_some() {
-                return Err(Error::usage("--pool needs --nodes FILE (a nutcracker.yml)"));
+                return Err(Error::usage(
+                    "--pool needs --nodes FILE (a nutcracker.yml, nginx.conf, haproxy.cfg or carbon-c-relay config)",
+                ));
             }
             if options.nodes_format.is_some() {
                 return Err(Error::usage("--nodes-format needs --nodes FILE"));

@@ -139,7 +139,9 @@ impl Format {
                 "listen" if line.split_whitespace().nth(1) == Some("type") => {
                     return Format::Carbon;
                 }
-                "backend" | "frontend" | "listen" | "defaults" | "global" => {
+                "backend" | "frontend" | "listen" | "defaults" | "global" | "peers"
+                | "resolvers" | "userlist" | "mailers" | "program" | "http-errors" | "cache"
+                | "fcgi-app" => {
                     return Format::Haproxy;
                 }
                 "cluster" => return Format::Carbon,

@@ -27,6 +27,7 @@ mod vnode;
 
 pub use continuum::Continuum;
 pub use failure::{FailureRule, WithFailures};
+pub use haproxy::assign_ids as haproxy_ids;
 pub use hash_tag::HashTag;
 pub use owner_map::{HashInput, Layout, OwnerMap};
 
