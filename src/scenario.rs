@@ -40,7 +40,7 @@ pub struct ScenarioNode {
     pub label: String,
     /// 0 when the node is not on that side.
     pub weight_before: u32,
-    /// The weight the after side gives the node: 0 when it was removed or ejected.
+    /// The weight the node counts for after the change: 0 when it was removed or failed.
     pub weight_after: u32,
     pub status: Status,
 }
@@ -150,10 +150,9 @@ impl Scenario {
         }
         let rule = ring.failure_rule(changes.auto_eject);
         for label in &changes.fail {
-            let node = mark(ring, &mut nodes, label, "--fail", Status::Failed)?;
-            if rule == FailureRule::Rebuild {
-                node.weight_after = 0;
-            }
+            // A failed node serves nothing after the change, whatever the rule: its target is
+            // 0, so the ideal says what should move, beside what the system moves or loses.
+            mark(ring, &mut nodes, label, "--fail", Status::Failed)?.weight_after = 0;
         }
         for spec in &changes.weight {
             let (label, weight) = spec.rsplit_once('=').ok_or_else(|| {
@@ -182,8 +181,14 @@ impl Scenario {
             if status == Status::Removed || ejected {
                 continue;
             }
+            // A node failed in place keeps its configured weight: the system still counts it.
+            let weight = if status == Status::Failed {
+                node.weight
+            } else {
+                nodes[index].weight_after
+            };
             after_nodes.push(Node {
-                weight: nodes[index].weight_after,
+                weight,
                 ..node.clone()
             });
             after_ids.push(index as u32);

@@ -282,7 +282,8 @@ fn ideal_of(before_shares: &[f64], weights_after: &[f64]) -> f64 {
     before_shares
         .iter()
         .zip(weights_after)
-        .map(|(share, weight)| (share - weight / total).max(0.0))
+        // With no weight left (every node gone), every target is 0.
+        .map(|(share, weight)| (share - if total > 0.0 { weight / total } else { 0.0 }).max(0.0))
         .sum()
 }
 
@@ -306,6 +307,7 @@ fn check_report(r: &Value) {
         match s {
             "added" => assert_eq!(u64_of(&b["weight"]), 0, "an added node weighs 0 before"),
             "removed" => assert_eq!(u64_of(&a["weight"]), 0, "a removed node weighs 0 after"),
+            "failed" => assert_eq!(u64_of(&a["weight"]), 0, "a failed node counts for 0 after"),
             "unchanged" => assert_eq!(b["weight"], a["weight"]),
             "reweighted" => assert_ne!(b["weight"], a["weight"]),
             _ => {}
@@ -317,9 +319,15 @@ fn check_report(r: &Value) {
         let rows = array_of(&r[which]);
         let total: f64 = rows.iter().map(|n| f64_of(&n["weight"])).sum();
         for row in rows {
+            // With every node gone, nothing is promised to anyone.
+            let promised = if total > 0.0 {
+                f64_of(&row["weight"]) / total
+            } else {
+                0.0
+            };
             assert_close(
                 f64_of(&row["expected_share"]),
-                f64_of(&row["weight"]) / total,
+                promised,
                 1e-12,
                 &format!("{which} expected_share of {}", row["node"]),
             );

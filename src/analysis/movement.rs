@@ -132,7 +132,7 @@ pub fn report(scenario: &Scenario, keys: &Transitions) -> Result<MovementReport>
         let sum: f64 = nodes.iter().map(|n| f64::from(weights(n))).sum();
         nodes
             .iter()
-            .map(|n| f64::from(weights(n)) / sum)
+            .map(|n| share_of(f64::from(weights(n)), sum))
             .collect::<Vec<_>>()
     };
     let (expected_before, expected_after) = (
@@ -263,8 +263,13 @@ fn ideal(nodes: &[ScenarioNode], before_shares: &[f64]) -> f64 {
     nodes
         .iter()
         .zip(before_shares)
-        .map(|(n, &share)| (share - f64::from(n.weight_after) / total_after).max(0.0))
+        .map(|(n, &share)| (share - share_of(f64::from(n.weight_after), total_after)).max(0.0))
         .sum()
+}
+
+/// `part / total`, and 0 when nothing is left to share (every node failed or removed).
+fn share_of(part: f64, total: f64) -> f64 {
+    if total > 0.0 { part / total } else { 0.0 }
 }
 
 fn label(nodes: &[ScenarioNode], node: Option<u32>, none: &str) -> String {
