@@ -43,7 +43,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use xxhash_rust::xxh64::xxh64 as xxh64_seeded;
 
-use super::maglev::is_prime;
+use super::maglev::{Maglev, is_prime};
 
 use super::{
     Algo, Continuum, HashInput, HashTag, Layout, NodeId, OwnerMap, Ownership, Placement, Point,
@@ -67,13 +67,10 @@ pub fn build(nodes: &[Node], config: &RingConfig) -> Result<Box<dyn Placement>> 
     let hash = hash::by_name("xxh64")?;
     Ok(match config.algo {
         Algo::EnvoyRing => Box::new(RingHash::build(&keys, &weights, hash, config.hash_tag)),
-        Algo::EnvoyMaglev => Box::new(MaglevTable::build(
-            &keys,
-            &weights,
-            config.table_size,
-            hash,
-            config.hash_tag,
-        )?),
+        Algo::EnvoyMaglev => {
+            let table = maglev_table(&keys, &weights, config.table_size)?;
+            Box::new(Maglev::from_table(table, keys.len(), hash, config.hash_tag))
+        }
         other => {
             return Err(Error::usage(format!(
                 "{} is not an Envoy load balancer",
@@ -219,13 +216,6 @@ impl Placement for RingHash {
 // maglev
 // ---------------------------------------------------------------------------------------
 
-struct MaglevTable {
-    table: Vec<NodeId>,
-    nodes: usize,
-    hash: &'static HashFunction,
-    hash_tag: Option<HashTag>,
-}
-
 /// A host's `offset` and `skip` in a table of `size` entries.
 fn offset_skip(key: &str, size: u64) -> (u64, u64) {
     (
@@ -244,125 +234,60 @@ struct Entry {
     next: u64,
 }
 
-impl MaglevTable {
-    fn build(
-        keys: &[String],
-        weights: &[f64],
-        size: u64,
-        hash: &'static HashFunction,
-        hash_tag: Option<HashTag>,
-    ) -> Result<MaglevTable> {
-        if size > MAX_TABLE_SIZE || !is_prime(size) {
-            return Err(Error::usage(format!(
-                "envoy-maglev: table size {size} must be a prime of at most {MAX_TABLE_SIZE} (Envoy's limit; default 65537)"
-            )));
-        }
-        let max_weight = weights.iter().copied().fold(0.0f64, f64::max);
-        let mut order: Vec<usize> = (0..keys.len()).collect();
-        order.sort_by(|&a, &b| keys[a].as_bytes().cmp(keys[b].as_bytes()));
-        let mut entries: Vec<Entry> = order
-            .into_iter()
-            .map(|i| {
-                let (offset, skip) = offset_skip(&keys[i], size);
-                Entry {
-                    node: i as NodeId,
-                    offset,
-                    skip,
-                    weight: weights[i],
-                    target: 0.0,
-                    next: 0,
-                }
-            })
-            .collect();
+/// Envoy's weighted fill (`MaglevTable::constructMaglevTableInternal`): hosts sorted by key
+/// take entries in turn, each as often as its normalised weight allows, compared in doubles.
+fn maglev_table(keys: &[String], weights: &[f64], size: u64) -> Result<Vec<NodeId>> {
+    if size > MAX_TABLE_SIZE || !is_prime(size) {
+        return Err(Error::usage(format!(
+            "envoy-maglev: table size {size} must be a prime of at most {MAX_TABLE_SIZE} (Envoy's limit; default 65537)"
+        )));
+    }
+    let max_weight = weights.iter().copied().fold(0.0f64, f64::max);
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.sort_by(|&a, &b| keys[a].as_bytes().cmp(keys[b].as_bytes()));
+    let mut entries: Vec<Entry> = order
+        .into_iter()
+        .map(|i| {
+            let (offset, skip) = offset_skip(&keys[i], size);
+            Entry {
+                node: i as NodeId,
+                offset,
+                skip,
+                weight: weights[i],
+                target: 0.0,
+                next: 0,
+            }
+        })
+        .collect();
 
-        let mut table = vec![NO_OWNER; size as usize];
-        let mut filled = 0u64;
-        let mut iteration = 1u32;
-        while filled < size {
-            for entry in entries.iter_mut() {
-                if filled == size {
+    let mut table = vec![NO_OWNER; size as usize];
+    let mut filled = 0u64;
+    let mut iteration = 1u32;
+    while filled < size {
+        for entry in entries.iter_mut() {
+            if filled == size {
+                break;
+            }
+            if f64::from(iteration) * entry.weight < entry.target {
+                continue;
+            }
+            entry.target += max_weight;
+            loop {
+                let c = entry
+                    .offset
+                    .wrapping_add(entry.skip.wrapping_mul(entry.next))
+                    % size;
+                entry.next += 1;
+                if table[c as usize] == NO_OWNER {
+                    table[c as usize] = entry.node;
+                    filled += 1;
                     break;
                 }
-                if f64::from(iteration) * entry.weight < entry.target {
-                    continue;
-                }
-                entry.target += max_weight;
-                loop {
-                    let c = entry
-                        .offset
-                        .wrapping_add(entry.skip.wrapping_mul(entry.next))
-                        % size;
-                    entry.next += 1;
-                    if table[c as usize] == NO_OWNER {
-                        table[c as usize] = entry.node;
-                        filled += 1;
-                        break;
-                    }
-                }
-            }
-            iteration += 1;
-        }
-        Ok(MaglevTable {
-            table,
-            nodes: keys.len(),
-            hash,
-            hash_tag,
-        })
-    }
-
-    /// Entry `hash mod M` decides: runs of consecutive entries with one owner.
-    fn map(&self) -> OwnerMap {
-        let input = HashInput::wide(self.hash, self.hash_tag);
-        let mut runs: Vec<(u128, Option<NodeId>)> = Vec::new();
-        for (entry, &owner) in self.table.iter().enumerate() {
-            match runs.last_mut() {
-                Some(run) if run.1 == Some(owner) => run.0 = entry as u128 + 1,
-                _ => runs.push((entry as u128 + 1, Some(owner))),
             }
         }
-        OwnerMap {
-            range: input.range(),
-            layout: Layout::Periodic {
-                period: self.table.len() as u128,
-                runs,
-            },
-            input,
-        }
+        iteration += 1;
     }
-}
-
-impl Placement for MaglevTable {
-    #[inline]
-    fn locate(&self, key: &[u8]) -> Option<NodeId> {
-        let hash = self.hash.hash64(hashed_part(self.hash_tag.as_ref(), key));
-        Some(self.table[(hash % self.table.len() as u64) as usize])
-    }
-
-    fn ownership(&self) -> Ownership {
-        let mut entries = vec![0u64; self.nodes];
-        for &owner in &self.table {
-            entries[owner as usize] += 1;
-        }
-        self.map()
-            .ownership(entries.into_iter().map(Some).collect())
-    }
-
-    fn points(&self) -> Option<Vec<Point>> {
-        Some(
-            self.table
-                .iter()
-                .enumerate()
-                .map(|(entry, &node)| Point {
-                    position: entry as u64,
-                    node,
-                })
-                .collect(),
-        )
-    }
-
-    fn owner_map(&self) -> Option<OwnerMap> {
-        Some(self.map())
-    }
+    Ok(table)
 }
 
 #[cfg(test)]

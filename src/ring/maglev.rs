@@ -15,7 +15,7 @@ use xxhash_rust::xxh64::xxh64 as xxh64_seeded;
 const NO_OWNER: NodeId = NodeId::MAX;
 const MAX_TABLE: u64 = 1 << 27;
 
-pub struct Maglev {
+pub(super) struct Maglev {
     table: Vec<NodeId>,
     nodes: usize,
     hash: &'static HashFunction,
@@ -82,12 +82,27 @@ impl Maglev {
             }
             iteration += 1;
         }
-        Ok(Maglev {
+        Ok(Maglev::from_table(
             table,
-            nodes: nodes.len(),
-            hash: config.hash,
-            hash_tag: config.hash_tag,
-        })
+            nodes.len(),
+            config.hash,
+            config.hash_tag,
+        ))
+    }
+
+    /// A filled table as a placement: entry `hash mod M` owns the key.
+    pub(super) fn from_table(
+        table: Vec<NodeId>,
+        nodes: usize,
+        hash: &'static HashFunction,
+        hash_tag: Option<HashTag>,
+    ) -> Maglev {
+        Maglev {
+            table,
+            nodes,
+            hash,
+            hash_tag,
+        }
     }
 }
 
