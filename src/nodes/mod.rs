@@ -226,6 +226,16 @@ pub fn parse(text: &str, source: &str, format: Option<Format>, pool: Option<&str
     Ok(pool)
 }
 
+/// Nodes from inline specs, numbered in order: what tests build rings from.
+#[cfg(test)]
+pub(crate) fn inline_nodes(specs: &[&str]) -> Vec<Node> {
+    specs
+        .iter()
+        .enumerate()
+        .map(|(i, s)| parse_inline(s, i + 1).expect("a valid spec"))
+        .collect()
+}
+
 /// Refuses control bytes (other than tab and line ends): no format allows them, and they
 /// mean a binary file was given by mistake.
 fn check_text(text: &str, source: &str) -> Result<()> {

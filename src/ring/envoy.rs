@@ -293,15 +293,8 @@ fn maglev_table(keys: &[String], weights: &[f64], size: u64) -> Result<Vec<NodeI
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nodes::parse_inline;
 
-    fn nodes(specs: &[&str]) -> Vec<Node> {
-        specs
-            .iter()
-            .enumerate()
-            .map(|(i, s)| parse_inline(s, i + 1).unwrap())
-            .collect()
-    }
+    use crate::nodes::inline_nodes as nodes;
 
     fn placement(algo: Algo, specs: &[&str]) -> Box<dyn Placement> {
         build(

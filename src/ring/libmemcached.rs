@@ -359,15 +359,8 @@ impl Placement for Consistent {
 mod tests {
     use super::*;
     use crate::hash;
-    use crate::nodes::parse_inline;
 
-    fn nodes(specs: &[&str]) -> Vec<Node> {
-        specs
-            .iter()
-            .enumerate()
-            .map(|(i, s)| parse_inline(s, i + 1).unwrap())
-            .collect()
-    }
+    use crate::nodes::inline_nodes as nodes;
 
     fn placement(mode: LibmemcachedMode, hash_name: &str, pool: &[Node]) -> Box<dyn Placement> {
         let config = RingConfig::new(Algo::Libmemcached(mode), hash::by_name(hash_name).unwrap());

@@ -489,15 +489,8 @@ impl Placement for Chash {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nodes::parse_inline;
 
-    fn nodes(specs: &[&str]) -> Vec<Node> {
-        specs
-            .iter()
-            .enumerate()
-            .map(|(i, s)| parse_inline(s, i + 1).unwrap())
-            .collect()
-    }
+    use crate::nodes::inline_nodes as nodes;
 
     fn config(algo: Algo) -> RingConfig {
         RingConfig::new(algo, hash::by_name("crc32a").unwrap())

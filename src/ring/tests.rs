@@ -3,15 +3,8 @@
 
 use super::*;
 use crate::hash;
-use crate::nodes::parse_inline;
 
-fn nodes(specs: &[&str]) -> Vec<Node> {
-    specs
-        .iter()
-        .enumerate()
-        .map(|(i, s)| parse_inline(s, i + 1).unwrap())
-        .collect()
-}
+use crate::nodes::inline_nodes as nodes;
 
 fn config(algo: Algo, hash_name: &str) -> RingConfig {
     RingConfig::new(algo, hash::by_name(hash_name).unwrap())

@@ -241,13 +241,7 @@ mod tests {
     use super::*;
     use crate::hash;
 
-    fn nodes(specs: &[&str]) -> Vec<Node> {
-        specs
-            .iter()
-            .enumerate()
-            .map(|(i, s)| crate::nodes::parse_inline(s, i + 1).unwrap())
-            .collect()
-    }
+    use crate::nodes::inline_nodes as nodes;
 
     fn config(algo: Algo) -> RingConfig {
         RingConfig::new(algo, hash::by_name("murmur64a").unwrap())

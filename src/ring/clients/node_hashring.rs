@@ -210,13 +210,7 @@ mod tests {
     use crate::hash;
     use crate::ring::Algo;
 
-    fn nodes(specs: &[&str]) -> Vec<Node> {
-        specs
-            .iter()
-            .enumerate()
-            .map(|(i, s)| crate::nodes::parse_inline(s, i + 1).unwrap())
-            .collect()
-    }
+    use crate::nodes::inline_nodes as nodes;
 
     fn config(default_port: Option<u16>) -> RingConfig {
         let mut config = RingConfig::new(Algo::NodeHashring, hash::by_name("md5").unwrap());
