@@ -167,7 +167,9 @@ pub struct KeyFlags {
     /// Seed for --random (the same keys on every platform)
     #[arg(long, value_name = "S", default_value_t = 0, requires = "random")]
     pub seed: u64,
-    /// Shape of --random keys: '{}' becomes a random number, '{n}' the key's sequence number
+    // Clap prints a literal `{n}` in help as a line break, so the help spells it out.
+    /// Shape of --random keys: '{}' becomes a random number, and n in braces the key's
+    /// sequence number
     #[arg(long, value_name = "PATTERN", default_value = keys::DEFAULT_PATTERN, requires = "random")]
     pub pattern: String,
 }

@@ -2763,3 +2763,48 @@ fn error_lines_escape_newlines_from_user_input() {
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
     assert!(out.stderr.contains("no\\nsuch-file"), "{}", out.stderr);
 }
+
+#[test]
+fn hostile_configs_are_refused_in_one_line() {
+    let dir = Scratch::new();
+    // Nesting deep enough to exhaust a recursive parser's stack.
+    let deep = dir.file(
+        "deep.conf",
+        format!(
+            "{}\n{}\nupstream u {{ hash $a; server a:1; }}\n",
+            "a {".repeat(50_000),
+            "}".repeat(50_000)
+        ),
+    );
+    let message = error(["map", "--nodes", &deep], b"k\n");
+    assert!(
+        message.contains("blocks nested deeper than 64"),
+        "{message}"
+    );
+    // A haproxy ring of hundreds of millions of nodes.
+    let huge = dir.file(
+        "huge.cfg",
+        "backend b\n    balance url_param k\n    hash-type consistent\n    default-server weight 256\n    server-template s 1-100000 10.0.0.1:80\n",
+    );
+    let message = error(["ring", "--nodes", &huge], b"");
+    assert!(message.contains("exceed the limit"), "{message}");
+    // libmemcached's consistent continuum holds 100 servers; the library aborts past that.
+    let many: Vec<String> = (1..=101)
+        .flat_map(|i| ["--node".to_string(), format!("10.0.1.{i}:11211")])
+        .collect();
+    let message = error(
+        [
+            "lookup",
+            "--preset",
+            "libmemcached",
+            "--algo",
+            "ketama",
+            "x",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .chain(many),
+        b"",
+    );
+    assert!(message.contains("at most 100 servers"), "{message}");
+}

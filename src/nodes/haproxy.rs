@@ -33,6 +33,8 @@
 //! `hash EXPR` takes the expression's result (`req.hdr(H)` is the last value). haproxy
 //! answers a request without the key (no parameter, no header) round robin.
 
+use std::collections::HashMap;
+
 use super::{Address, Format, Node, Pool, PoolSettings};
 use crate::error::{Error, Location, Result};
 use crate::ring::{Algo, haproxy_ids};
@@ -644,6 +646,9 @@ struct Proxy {
 
 fn read_proxy(section: &Section, mut settings: Settings, source: &str) -> Result<Proxy> {
     let mut servers: Vec<Server> = Vec::new();
+    // Names and explicit ids seen so far, to refuse repeats without rescanning the list.
+    let mut by_name: HashMap<String, usize> = HashMap::new();
+    let mut by_id: HashMap<u32, usize> = HashMap::new();
     for line in &section.lines {
         if apply_setting(&mut settings, line, source)? {
             continue;
@@ -681,7 +686,7 @@ fn read_proxy(section: &Section, mut settings: Settings, source: &str) -> Result
         for name in names {
             let id = id.take();
             check_name(&name, &here)?;
-            if let Some(first) = servers.iter().find(|s| s.name == name) {
+            if let Some(first) = by_name.get(&name).map(|&i| &servers[i]) {
                 return Err(Error::input(
                     here,
                     format!(
@@ -691,7 +696,7 @@ fn read_proxy(section: &Section, mut settings: Settings, source: &str) -> Result
                 ));
             }
             if let Some(id) = id
-                && let Some(first) = servers.iter().find(|s| s.id == Some(id))
+                && let Some(first) = by_id.get(&id).map(|&i| &servers[i])
             {
                 return Err(Error::input(
                     here,
@@ -700,6 +705,10 @@ fn read_proxy(section: &Section, mut settings: Settings, source: &str) -> Result
                         first.name, first.line
                     ),
                 ));
+            }
+            by_name.insert(name.clone(), servers.len());
+            if let Some(id) = id {
+                by_id.insert(id, servers.len());
             }
             servers.push(Server {
                 name,

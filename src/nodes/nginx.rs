@@ -27,6 +27,7 @@ pub fn parse(text: &str, source: &str, wanted: Option<&str>) -> Result<Pool> {
         tokens: &tokens,
         next: 0,
         source,
+        depth: 0,
     }
     .block(None)?;
     let mut upstreams = Vec::new();
@@ -222,7 +223,12 @@ struct Parser<'t> {
     tokens: &'t [Token],
     next: usize,
     source: &'t str,
+    /// Blocks open around the current one: bounded, so a hostile file cannot exhaust the stack.
+    depth: usize,
 }
+
+/// Far deeper than any real nginx.conf nests (`http { server { location { if {} } } }`).
+const MAX_DEPTH: usize = 64;
 
 impl Parser<'_> {
     fn at(&self, line: usize) -> Location {
@@ -252,7 +258,17 @@ impl Parser<'_> {
                 Kind::Open => {
                     let line = token.line;
                     let words = std::mem::take(&mut words);
+                    if self.depth >= MAX_DEPTH {
+                        return Err(Error::input(
+                            self.at(line),
+                            format!(
+                                "blocks nested deeper than {MAX_DEPTH}; is this an nginx.conf?"
+                            ),
+                        ));
+                    }
+                    self.depth += 1;
                     let block = self.block(Some(line))?;
+                    self.depth -= 1;
                     directives.push(Directive {
                         words,
                         block: Some(block),

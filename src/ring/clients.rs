@@ -81,7 +81,7 @@ pub fn build_with_failures(
 }
 
 /// A bound on ring memory, as for `vnode`: 100 million points is about 1–2 GB.
-const MAX_POINTS: u128 = 100_000_000;
+const MAX_POINTS: u128 = super::MAX_POINTS as u128;
 
 /// Refuses a ring of more than [`MAX_POINTS`] points.
 fn check_points(config: &RingConfig, total: u128) -> Result<()> {

@@ -53,6 +53,22 @@ pub fn build(nodes: &[Node], config: &RingConfig) -> Result<Box<dyn Placement>> 
             ),
         ));
     }
+    let weights: u64 = nodes.iter().map(|n| u64::from(n.weight)).sum();
+    let (work, what) = match config.algo {
+        Algo::HaproxyConsistent => (weights * u64::from(NODES_PER_WEIGHT), "ring nodes"),
+        // The smooth map visits every server for every entry.
+        _ => (
+            weights.saturating_mul(nodes.len() as u64) / 100,
+            "map steps (x100)",
+        ),
+    };
+    if work > super::MAX_POINTS {
+        return Err(Error::usage(format!(
+            "{}: {work} {what} exceed the limit of {}; lower the weights or the server count",
+            config.algo.name(),
+            super::MAX_POINTS
+        )));
+    }
     let key_hash = KeyHash {
         hash: config.hash,
         tag: config.hash_tag,

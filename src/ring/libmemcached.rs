@@ -26,6 +26,8 @@ use crate::hash::{HashFunction, md5_digest};
 use crate::nodes::{Address, Node};
 use crate::ring::Algo;
 
+/// `MEMCACHED_CONTINUUM_SIZE / MEMCACHED_POINTS_PER_SERVER`.
+const MAX_CONTINUUM_SERVERS: usize = 100;
 /// `MEMCACHED_POINTS_PER_SERVER`: points of a server on an unweighted continuum.
 const POINTS_PER_SERVER: u32 = 100;
 /// `MEMCACHED_POINTS_PER_SERVER_KETAMA`: the weighted formula's points per average server.
@@ -152,6 +154,15 @@ pub fn build(nodes: &[Node], config: &RingConfig) -> Result<Box<dyn Placement>> 
     };
     if mode == LibmemcachedMode::Modula {
         return Ok(Box::new(Modula { common }));
+    }
+    // `update_continuum` asserts `servers × MEMCACHED_POINTS_PER_SERVER <=
+    // MEMCACHED_CONTINUUM_SIZE` (100 × 100): with more servers the library aborts.
+    if nodes.len() > MAX_CONTINUUM_SERVERS {
+        return Err(Error::usage(format!(
+            "{}: libmemcached's consistent distributions hold at most {MAX_CONTINUUM_SERVERS} servers (the library aborts with {}); use modula or fewer servers",
+            config.algo.name(),
+            nodes.len()
+        )));
     }
     let continuum = build_continuum(nodes, mode, key_hash)?;
     let weighted = is_weighted(mode, nodes);

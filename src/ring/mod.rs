@@ -298,6 +298,9 @@ impl RingConfig {
 }
 
 pub const DEFAULT_VNODES: u32 = 160;
+/// The most points ringscope builds in one ring (about 240 MB): past that a configuration is
+/// a typo or needs a smaller weight scale.
+pub const MAX_POINTS: u64 = 20_000_000;
 pub const DEFAULT_MAGLEV_TABLE: u64 = 65537;
 
 /// Builds the placement named by `config` over `nodes`.

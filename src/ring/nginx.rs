@@ -154,6 +154,16 @@ fn single_owner(usable: &[bool]) -> Option<NodeId> {
     usable[0].then_some(0)
 }
 
+/// Where round robin sends a key once hashing gives up (an empty key, 20 tries spent): no key
+/// decides that among several usable peers, but with exactly one it can only be that one.
+fn round_robin_fallback(usable: &[bool]) -> Option<NodeId> {
+    let mut usable_peers = usable.iter().enumerate().filter(|&(_, &u)| u);
+    match (usable_peers.next(), usable_peers.next()) {
+        (Some((only, _)), None) => Some(only as NodeId),
+        _ => None,
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // hash $key
 // ---------------------------------------------------------------------------------------
@@ -162,6 +172,7 @@ pub struct PlainHash {
     /// End (exclusive) of each peer's run of residues mod total_weight, in config order.
     ends: Vec<u64>,
     usable: Vec<bool>,
+    fallback: Option<NodeId>,
     all_usable: bool,
     hash_tag: Option<HashTag>,
 }
@@ -179,6 +190,7 @@ impl PlainHash {
         Ok(PlainHash {
             ends,
             all_usable: usable.iter().all(|&u| u),
+            fallback: round_robin_fallback(&usable),
             usable,
             hash_tag: config.hash_tag,
         })
@@ -253,6 +265,7 @@ impl PlainHash {
                 let peer = self.peer(u64::from(sum) % total);
                 self.usable[peer].then_some(peer)
             });
+            let taker = taker.or(self.fallback.map(|f| f as usize));
             counts[taker.unwrap_or(self.ends.len())] += 1;
         }
         counts
@@ -292,7 +305,7 @@ impl Placement for PlainHash {
         }
         let key = hashed_part(self.hash_tag.as_ref(), key);
         if key.is_empty() {
-            return None;
+            return self.fallback;
         }
         let total = self.total();
         let mut sum = 0u32;
@@ -303,7 +316,7 @@ impl Placement for PlainHash {
                 return Some(peer as NodeId);
             }
         }
-        None
+        self.fallback
     }
 
     /// A `down` peer keeps its weight in nginx's sums but is never chosen: it is promised
@@ -352,6 +365,7 @@ pub struct Chash {
     /// The peer a key landing on each point ends with (walking on past unusable peers), or
     /// `None` after 21 unusable points.
     takers: Vec<Option<NodeId>>,
+    fallback: Option<NodeId>,
     nodes: usize,
     usable: Vec<bool>,
     hash_tag: Option<HashTag>,
@@ -390,17 +404,20 @@ impl Chash {
         points.dedup_by_key(|&mut (position, _)| position);
         let (positions, owners): (Vec<u32>, Vec<NodeId>) = points.into_iter().unzip();
         let len = owners.len();
+        let fallback = round_robin_fallback(&usable);
         let takers = (0..len)
             .map(|i| {
                 (0..TRIES.min(len))
                     .map(|step| owners[(i + step) % len])
                     .find(|&owner| usable[owner as usize])
+                    .or(fallback)
             })
             .collect();
         Ok(Chash {
             positions,
             owners,
             takers,
+            fallback,
             nodes: nodes.len(),
             usable,
             hash_tag: config.hash_tag,
@@ -445,7 +462,7 @@ impl Placement for Chash {
         }
         let key = hashed_part(self.hash_tag.as_ref(), key);
         if key.is_empty() {
-            return None;
+            return self.fallback;
         }
         let hash = IEEE.checksum(key);
         let index = self.positions.partition_point(|&p| p < hash);
@@ -634,11 +651,12 @@ mod tests {
 
     #[test]
     fn twenty_one_unusable_points_fall_back_to_round_robin() {
-        // Of two peers, the one with weight 1 is usable: a key whose next 21 points all
-        // belong to the heavy down peer is unassigned.
-        let mut pool = nodes(&["10.0.0.1:80:1", "10.0.0.2:80:30"]);
+        // Two light usable peers beside a heavy down one: a key whose next 21 points all
+        // belong to the down peer goes round robin, which no key decides: unassigned.
+        let mut pool = nodes(&["10.0.0.1:80:1", "10.0.0.2:80:30", "10.0.0.3:80:1"]);
         pool[1].down = true;
-        let chash = Chash::build(&pool, &config(Algo::NginxConsistent), vec![true, false]).unwrap();
+        let usable = vec![true, false, true];
+        let chash = Chash::build(&pool, &config(Algo::NginxConsistent), usable.clone()).unwrap();
         let len = chash.owners.len();
         let mut saw_none = false;
         for i in 0..len {
@@ -654,8 +672,8 @@ mod tests {
             assert_eq!(chash.takers[i], expected);
         }
         assert!(saw_none);
-        // The plain hash stops after rehash counter 20.
-        let plain = PlainHash::build(&pool, &config(Algo::NginxHash), vec![true, false]).unwrap();
+        // The plain hash stops after rehash counter 20 (residues: 0 → peer 0, 31 → peer 2).
+        let plain = PlainHash::build(&pool, &config(Algo::NginxHash), usable).unwrap();
         let mut unassigned = 0u32;
         for i in 0..20_000 {
             let key = format!("key:{i}");
@@ -663,7 +681,11 @@ mod tests {
                 let mut sum = 0u32;
                 (0..TRIES).find_map(|r| {
                     sum += hash15(r, key.as_bytes());
-                    sum.is_multiple_of(31).then_some(0)
+                    match sum % 32 {
+                        0 => Some(0),
+                        31 => Some(2),
+                        _ => None,
+                    }
                 })
             };
             let got = plain.locate(key.as_bytes());
@@ -672,8 +694,25 @@ mod tests {
         }
         assert!(unassigned > 0);
         let shares = plain.ownership().shares;
-        assert!(shares[0] > 0.3 && shares[0] < 0.7, "{shares:?}");
+        assert!(shares[0] > 0.15 && shares[0] < 0.45, "{shares:?}");
         assert_eq!(shares[1], 0.0);
+    }
+
+    #[test]
+    fn round_robin_over_one_usable_peer_is_that_peer() {
+        // With one usable peer left, whatever hashing gives up on goes to it.
+        let mut pool = nodes(&["10.0.0.1:80:1", "10.0.0.2:80:30"]);
+        pool[1].down = true;
+        let usable = vec![true, false];
+        let chash = Chash::build(&pool, &config(Algo::NginxConsistent), usable.clone()).unwrap();
+        assert!(chash.takers.iter().all(|&t| t == Some(0)));
+        let plain = PlainHash::build(&pool, &config(Algo::NginxHash), usable).unwrap();
+        for i in 0..5_000 {
+            assert_eq!(plain.locate(format!("key:{i}").as_bytes()), Some(0));
+        }
+        assert_eq!(plain.locate(b""), Some(0));
+        let shares = plain.ownership().shares;
+        assert!((shares[0] - 1.0).abs() < 1e-12, "{shares:?}");
     }
 
     #[test]

@@ -4,15 +4,12 @@
 //! nodes, not on the order they are listed in.
 
 use super::{
-    Continuum, DEFAULT_VNODES, HashInput, HashTag, Layout, NodeId, OwnerMap, Ownership, Placement,
-    Point, RingConfig, hashed_part,
+    Continuum, DEFAULT_VNODES, HashInput, HashTag, Layout, MAX_POINTS, NodeId, OwnerMap, Ownership,
+    Placement, Point, RingConfig, hashed_part,
 };
 use crate::error::{Error, Result};
 use crate::hash::HashFunction;
 use crate::nodes::Node;
-
-/// A bound on ring memory: 100 million points is about 1.2 GB.
-const MAX_POINTS: u64 = 100_000_000;
 
 pub struct Vnode {
     continuum: Continuum<u64>,
