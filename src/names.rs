@@ -15,6 +15,9 @@ pub fn resolve<T: Copy>(what: &str, wanted: &str, table: &[(&str, T)]) -> Result
 
 /// The message for an unknown name: the nearest valid name when one is close, then all of them.
 pub fn unknown(what: &str, wanted: &str, valid: &[&str]) -> String {
+    if valid.is_empty() {
+        return format!("unknown {what} '{wanted}' (there is none)");
+    }
     let wanted_lower = wanted.to_lowercase();
     // Fewest edits first; among equals, the name sharing the longest start (Jaro-Winkler).
     let score = |name: &str| {

@@ -2808,3 +2808,18 @@ fn hostile_configs_are_refused_in_one_line() {
     );
     assert!(message.contains("at most 100 servers"), "{message}");
 }
+
+#[test]
+fn an_nginx_include_is_named_when_the_upstream_is_missing() {
+    let dir = Scratch::new();
+    let main = dir.file("main.conf", "http {\n    include sites/*.conf;\n}\n");
+    let message = error(["ring", "--nodes", &main, "--pool", "u"], b"");
+    assert!(
+        message.contains("unknown upstream 'u' (there is none)"),
+        "{message}"
+    );
+    assert!(
+        message.contains("main.conf:2 includes other files"),
+        "{message}"
+    );
+}

@@ -32,7 +32,13 @@ pub fn parse(text: &str, source: &str, wanted: Option<&str>) -> Result<Pool> {
     .block(None)?;
     let mut upstreams = Vec::new();
     collect_upstreams(&directives, "", source, &mut upstreams)?;
-    let upstream = choose(&upstreams, wanted, source)?;
+    let upstream = choose(&upstreams, wanted, source).map_err(|e| match includes(&directives) {
+        // Debian's layout keeps upstreams in included files (sites-enabled/, conf.d/).
+        Some(line) => Error::usage(format!(
+            "{e}; {source}:{line} includes other files, which ringscope does not follow: give the file that holds the upstream to --nodes"
+        )),
+        None => e,
+    })?;
     read_upstream(upstream, source)
 }
 
@@ -348,6 +354,17 @@ const BALANCERS: [&str; 6] = [
     "least_time",
     "sticky",
 ];
+
+/// The line of the first `include` at any depth, if any.
+fn includes(directives: &[Directive]) -> Option<usize> {
+    directives.iter().find_map(|d| {
+        if d.name() == "include" {
+            Some(d.line())
+        } else {
+            d.block.as_deref().and_then(includes)
+        }
+    })
+}
 
 fn collect_upstreams<'d>(
     directives: &'d [Directive],
