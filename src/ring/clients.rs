@@ -37,9 +37,62 @@ mod node_hashring;
 mod python_memcached;
 mod uhashring;
 
-use super::{Algo, NodeId, Placement, Point, RingConfig};
+use super::{Algo, HashInput, Layout, NodeId, OwnerMap, Ownership, Placement, Point, RingConfig};
 use crate::error::{Error, Result};
+use crate::hash;
 use crate::nodes::Node;
+
+/// Keys hashed as ketama does (first little-endian word of the MD5 of the key's bytes): the
+/// registry's `md5`, so the map compares with twemproxy's and libmemcached's md5 rings.
+pub(super) fn md5_input() -> HashInput {
+    HashInput::narrow(hash::by_name("md5").expect("md5 is in the registry"), None)
+}
+
+/// A 32-bit ring of MD5 words searched for the first point strictly greater than the key's
+/// first MD5 word, the node written last owning equal points (uhashring's ketama mode and
+/// hash_ring differ only in how they make the points).
+pub(super) struct Md5Successor {
+    ring: Successor<u32>,
+    nodes: usize,
+}
+
+impl Md5Successor {
+    fn new(points: Vec<(u32, NodeId)>, nodes: usize) -> Md5Successor {
+        Md5Successor {
+            ring: Successor::from_points(points),
+            nodes,
+        }
+    }
+
+    fn map(&self) -> OwnerMap {
+        let input = md5_input();
+        let range = input.range();
+        OwnerMap {
+            layout: Layout::Intervals(self.ring.intervals(range)),
+            range,
+            input,
+        }
+    }
+}
+
+impl Placement for Md5Successor {
+    #[inline]
+    fn locate(&self, key: &[u8]) -> Option<NodeId> {
+        self.ring.locate(crate::hash::md5_le32(key))
+    }
+
+    fn ownership(&self) -> Ownership {
+        self.map().ownership(self.ring.point_counts(self.nodes))
+    }
+
+    fn points(&self) -> Option<Vec<Point>> {
+        Some(self.ring.points(u64::from))
+    }
+
+    fn owner_map(&self) -> Option<OwnerMap> {
+        Some(self.map())
+    }
+}
 
 pub fn build(nodes: &[Node], config: &RingConfig) -> Result<Box<dyn Placement>> {
     Ok(match config.algo {

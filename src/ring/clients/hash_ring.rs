@@ -9,25 +9,24 @@
 //! (`bisect`), wrapping to the first; at an equal position the node written last owns the
 //! point (`self.ring[key] = node`, Doist/hash_ring#15).
 
-use super::uhashring::md5_input;
-use super::{Successor, check_points, le32_words, point_name, py_floor_true_div, refuse_hash_tag};
+use super::{
+    Md5Successor, check_points, le32_words, point_name, py_floor_true_div, refuse_hash_tag,
+};
 use crate::error::Result;
-use crate::hash::{md5_digest, md5_le32};
+use crate::hash::md5_digest;
 use crate::nodes::Node;
-use crate::ring::{Layout, NodeId, OwnerMap, Ownership, Placement, Point, RingConfig};
+use crate::ring::{NodeId, RingConfig};
 
 /// Names per node at equal weights.
 const FACTOR: u128 = 40;
 /// Words taken from each name's MD5.
 const WORDS: usize = 3;
 
-pub struct HashRing {
-    ring: Successor<u32>,
-    nodes: usize,
-}
+/// The `hash_ring` ring: three words of each name's MD5, searched as [`Md5Successor`] does.
+pub struct HashRing;
 
 impl HashRing {
-    pub fn build(nodes: &[Node], config: &RingConfig) -> Result<Self> {
+    pub fn build(nodes: &[Node], config: &RingConfig) -> Result<Md5Successor> {
         refuse_hash_tag(config)?;
         let count = nodes.len() as u128;
         let total: u128 = nodes.iter().map(|n| u128::from(n.weight)).sum();
@@ -49,39 +48,7 @@ impl HashRing {
                 );
             }
         }
-        Ok(HashRing {
-            ring: Successor::from_points(points),
-            nodes: nodes.len(),
-        })
-    }
-
-    fn map(&self) -> OwnerMap {
-        let input = md5_input();
-        let range = input.range();
-        OwnerMap {
-            layout: Layout::Intervals(self.ring.intervals(range)),
-            range,
-            input,
-        }
-    }
-}
-
-impl Placement for HashRing {
-    #[inline]
-    fn locate(&self, key: &[u8]) -> Option<NodeId> {
-        self.ring.locate(md5_le32(key))
-    }
-
-    fn ownership(&self) -> Ownership {
-        self.map().ownership(self.ring.point_counts(self.nodes))
-    }
-
-    fn points(&self) -> Option<Vec<Point>> {
-        Some(self.ring.points(u64::from))
-    }
-
-    fn owner_map(&self) -> Option<OwnerMap> {
-        Some(self.map())
+        Ok(Md5Successor::new(points, nodes.len()))
     }
 }
 
@@ -89,7 +56,7 @@ impl Placement for HashRing {
 mod tests {
     use super::*;
     use crate::hash;
-    use crate::ring::Algo;
+    use crate::ring::{Algo, Placement};
 
     /// `HashRing(["127.0.0.1:11211", "127.0.0.1:11212", "cache-c"], {"127.0.0.1:11212": 2})`
     /// in PyPI hashring 1.5.1: `get_node` of five keys and `len(_sorted_keys)` (CPython 3.11).

@@ -14,13 +14,13 @@
 //!
 //! Points are written into a dict, so at an equal position the node written last owns it.
 
-use super::{Successor, check_points, le32_words, library_vnodes, point_name, refuse_hash_tag};
-use crate::error::Result;
-use crate::hash::{self, md5_digest};
-use crate::nodes::Node;
-use crate::ring::{
-    HashInput, Layout, NodeId, OwnerMap, Ownership, Placement, Point, RingConfig, ShareBasis,
+use super::{
+    Md5Successor, Successor, check_points, le32_words, library_vnodes, point_name, refuse_hash_tag,
 };
+use crate::error::Result;
+use crate::hash::md5_digest;
+use crate::nodes::Node;
+use crate::ring::{NodeId, Ownership, Placement, Point, RingConfig, ShareBasis};
 
 /// `HashRing(nodes)`'s default vnodes (`ring.py`).
 const META_VNODES: u32 = 160;
@@ -110,13 +110,12 @@ impl Placement for MetaRing {
     // No owner map: the key hash has 2^128 values, more than an owner map can count.
 }
 
-pub struct KetamaRing {
-    ring: Successor<u32>,
-    nodes: usize,
-}
+/// uhashring's `hash_fn='ketama'` ring: four words of each name's MD5, searched as
+/// [`Md5Successor`] does.
+pub struct KetamaRing;
 
 impl KetamaRing {
-    pub fn build(nodes: &[Node], config: &RingConfig) -> Result<Self> {
+    pub fn build(nodes: &[Node], config: &RingConfig) -> Result<Md5Successor> {
         refuse_hash_tag(config)?;
         let vnodes = u128::from(library_vnodes(config, KETAMA_VNODES));
         let count = nodes.len() as u128;
@@ -135,52 +134,15 @@ impl KetamaRing {
                 points.extend(le32_words(&digest).map(|word| (word, index as NodeId)));
             }
         }
-        Ok(KetamaRing {
-            ring: Successor::from_points(points),
-            nodes: nodes.len(),
-        })
-    }
-
-    fn map(&self) -> OwnerMap {
-        let input = md5_input();
-        let range = input.range();
-        OwnerMap {
-            layout: Layout::Intervals(self.ring.intervals(range)),
-            range,
-            input,
-        }
-    }
-}
-
-/// Keys hashed as ketama does (first little-endian word of the MD5 of the key's bytes): the
-/// registry's `md5`, so the map compares with twemproxy's and libmemcached's md5 rings.
-pub(super) fn md5_input() -> HashInput {
-    HashInput::narrow(hash::by_name("md5").expect("md5 is in the registry"), None)
-}
-
-impl Placement for KetamaRing {
-    #[inline]
-    fn locate(&self, key: &[u8]) -> Option<NodeId> {
-        self.ring.locate(hash::md5_le32(key))
-    }
-
-    fn ownership(&self) -> Ownership {
-        self.map().ownership(self.ring.point_counts(self.nodes))
-    }
-
-    fn points(&self) -> Option<Vec<Point>> {
-        Some(self.ring.points(u64::from))
-    }
-
-    fn owner_map(&self) -> Option<OwnerMap> {
-        Some(self.map())
+        Ok(Md5Successor::new(points, nodes.len()))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ring::Algo;
+    use crate::hash;
+    use crate::ring::{Algo, Placement};
 
     use crate::nodes::inline_nodes as nodes;
 
