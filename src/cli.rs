@@ -158,6 +158,9 @@ pub struct KeyFlags {
     /// Keep a trailing carriage return as part of the key
     #[arg(long)]
     pub keep_cr: bool,
+    /// Threads that hash keys [default: the number of cores]; results do not depend on it
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
     /// Refuse keys longer than this many bytes (a sign of the wrong delimiter)
     #[arg(long, value_name = "BYTES", default_value_t = keys::MAX_KEY_LEN)]
     pub max_key_len: usize,
@@ -191,6 +194,13 @@ impl KeyFlags {
             pattern: self.pattern.clone(),
         });
         KeySource::from_files(&self.files, random)
+    }
+
+    pub fn threads(&self) -> usize {
+        self.threads.map_or_else(
+            || std::thread::available_parallelism().map_or(1, usize::from),
+            usize::from,
+        )
     }
 
     pub fn format(&self) -> KeyFormat {

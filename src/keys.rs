@@ -118,22 +118,55 @@ impl KeySource {
         mut each: impl FnMut(&[u8]) -> Result<()>,
     ) -> Result<()> {
         match self {
-            KeySource::Inputs(inputs) => {
-                let mut splitter = Splitter::new(format);
-                for input in inputs {
-                    let name = input.name();
-                    match input {
-                        Input::Stdin => splitter.run(io::stdin().lock(), &name, &mut each)?,
-                        Input::File(path) => {
-                            splitter.run(open_key_file(path)?, &name, &mut each)?
-                        }
-                    }
-                }
-                Ok(())
-            }
+            KeySource::Inputs(_) => self.for_each_block(format, |block, name| {
+                split_block(block, format, name, &mut each)
+            }),
             KeySource::Random(random) => generate(random, &mut each),
         }
     }
+
+    /// Calls `each` with blocks of whole keys, in order: each block ends at a delimiter, or
+    /// at the end of an input. [`split_block`] turns a block into keys; blocks can be split
+    /// on other threads. Synthetic keys have no blocks: use [`KeySource::for_each`].
+    pub fn for_each_block(
+        &self,
+        format: KeyFormat,
+        mut each: impl FnMut(&[u8], &Path) -> Result<()>,
+    ) -> Result<()> {
+        let KeySource::Inputs(inputs) = self else {
+            return Err(Error::usage(
+                "synthetic keys come one by one, not in blocks",
+            ));
+        };
+        let mut reader = BlockReader::new(format);
+        for input in inputs {
+            let name = input.name();
+            match input {
+                Input::Stdin => reader.run(io::stdin().lock(), &name, &mut each)?,
+                Input::File(path) => reader.run(open_key_file(path)?, &name, &mut each)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether keys come from files or stdin (and so in blocks).
+    pub fn is_streamed(&self) -> bool {
+        matches!(self, KeySource::Inputs(_))
+    }
+}
+
+/// The keys of a block from [`KeySource::for_each_block`], in order. `name` is the input it
+/// came from, for messages.
+pub fn split_block(
+    block: &[u8],
+    format: KeyFormat,
+    name: &Path,
+    each: &mut impl FnMut(&[u8]) -> Result<()>,
+) -> Result<()> {
+    for key in block.split(|&b| b == format.delimiter) {
+        emit(key, format, name, each)?;
+    }
+    Ok(())
 }
 
 fn open_key_file(path: &std::path::Path) -> Result<File> {
@@ -146,15 +179,15 @@ fn open_key_file(path: &std::path::Path) -> Result<File> {
     File::open(path).map_err(|e| Error::io(path, "cannot open key file", e))
 }
 
-/// Splits a byte stream into keys, reusing one buffer across inputs.
-struct Splitter {
+/// Cuts a byte stream into blocks of whole keys, reusing one buffer across inputs.
+struct BlockReader {
     format: KeyFormat,
     buffer: Vec<u8>,
 }
 
-impl Splitter {
+impl BlockReader {
     fn new(format: KeyFormat) -> Self {
-        Splitter {
+        BlockReader {
             format,
             buffer: vec![0; BLOCK],
         }
@@ -164,7 +197,7 @@ impl Splitter {
         &mut self,
         mut reader: impl Read,
         name: &Path,
-        each: &mut impl FnMut(&[u8]) -> Result<()>,
+        each: &mut impl FnMut(&[u8], &Path) -> Result<()>,
     ) -> Result<()> {
         let mut filled = 0;
         loop {
@@ -180,23 +213,22 @@ impl Splitter {
             };
             let scanned_to = filled;
             filled += read;
-            let mut start = 0;
-            let mut search = scanned_to;
-            while let Some(offset) =
-                memchr::memchr(self.format.delimiter, &self.buffer[search..filled])
+            // Only the bytes just read can hold the block's new end.
+            if let Some(offset) =
+                memchr::memrchr(self.format.delimiter, &self.buffer[scanned_to..filled])
             {
-                let end = search + offset;
-                emit(&self.buffer[start..end], self.format, name, each)?;
-                start = end + 1;
-                search = start;
+                let end = scanned_to + offset;
+                each(&self.buffer[..end], name)?;
+                self.buffer.copy_within(end + 1..filled, 0);
+                filled -= end + 1;
             }
-            self.buffer.copy_within(start..filled, 0);
-            filled -= start;
             if filled > self.format.max_key_len {
                 return Err(too_long(name, self.format));
             }
         }
-        emit(&self.buffer[..filled], self.format, name, each)?;
+        if filled > 0 {
+            each(&self.buffer[..filled], name)?;
+        }
         // Give back the memory of an unusually long key.
         self.buffer.truncate(BLOCK);
         self.buffer.shrink_to_fit();
@@ -268,16 +300,18 @@ mod tests {
     use super::*;
 
     fn split(input: &[u8], format: KeyFormat, block: usize) -> Vec<Vec<u8>> {
-        let mut splitter = Splitter {
+        let mut reader = BlockReader {
             format,
             buffer: vec![0; block],
         };
         let mut keys = Vec::new();
-        let mut collect = |k: &[u8]| {
-            keys.push(k.to_vec());
-            Ok(())
+        let mut collect = |block: &[u8], name: &Path| {
+            split_block(block, format, name, &mut |k: &[u8]| {
+                keys.push(k.to_vec());
+                Ok(())
+            })
         };
-        splitter.run(input, Path::new("t"), &mut collect).unwrap();
+        reader.run(input, Path::new("t"), &mut collect).unwrap();
         keys
     }
 
@@ -311,14 +345,16 @@ mod tests {
             max_key_len: 8,
             ..KeyFormat::default()
         };
-        let mut splitter = Splitter {
+        let mut splitter = BlockReader {
             format,
             buffer: vec![0; 4],
         };
         let mut count = 0;
-        let mut each = |_: &[u8]| {
-            count += 1;
-            Ok(())
+        let mut each = |block: &[u8], name: &Path| {
+            split_block(block, format, name, &mut |_: &[u8]| {
+                count += 1;
+                Ok(())
+            })
         };
         // Exactly at the limit passes; one byte more, terminated or not, is refused.
         assert!(

@@ -2823,3 +2823,65 @@ fn an_nginx_include_is_named_when_the_upstream_is_missing() {
         "{message}"
     );
 }
+
+#[test]
+fn dist_is_the_same_for_any_thread_count() {
+    let dir = Scratch::new();
+    // Enough keys for many blocks; CRs, blank lines, bytes >= 0x80 and a last key without a
+    // newline, split over two files and stdin.
+    let mut first = Vec::new();
+    for i in 0..120_000u32 {
+        first
+            .extend_from_slice(format!("user:{}:{}", i.wrapping_mul(2654435761), i % 7).as_bytes());
+        first.extend_from_slice(match i % 5 {
+            0 => b"\r\n" as &[u8],
+            1 => b"\n\n",
+            2 => b"\xff\n",
+            _ => b"\n",
+        });
+    }
+    first.extend_from_slice(b"last-without-newline");
+    let one = dir.file("one.txt", &first);
+    let two = dir.file("two.txt", "a\nb\r\nc\n");
+    let nodes = node_args(&["10.0.0.1:6379", "10.0.0.2:6379:2", "10.0.0.3:6379"]);
+    let report = |threads: &str, null: bool| {
+        let mut call = args(
+            &[
+                "dist",
+                "--format",
+                "json",
+                "--threads",
+                threads,
+                &one,
+                "-",
+                &two,
+            ],
+            &nodes,
+        );
+        if null {
+            call.push("-0".into());
+        }
+        ok(call, b"from\nstdin\n").json()
+    };
+    let single = report("1", false);
+    assert_eq!(u64_of(&single["keys"]), 120_000 + 1 + 2 + 3);
+    for threads in ["2", "3", "7"] {
+        assert_eq!(report(threads, false), single, "--threads {threads}");
+    }
+    assert_eq!(report("2", true), report("1", true), "-0");
+    // A key past --max-key-len on a worker thread is still one error line.
+    let message = error(
+        [
+            "dist",
+            "--node",
+            "a:1",
+            "--threads",
+            "2",
+            "--max-key-len",
+            "8",
+            &one,
+        ],
+        b"",
+    );
+    assert!(message.contains("a key longer than 8 bytes"), "{message}");
+}

@@ -14,6 +14,7 @@ pub fn run(args: DistArgs) -> ringscope::Result<Outcome> {
         ring.nodes.len(),
         &source,
         args.keys.format(),
+        args.keys.threads(),
     )?;
     let expected = ring.placement.promised_shares(&ring.nodes);
     let report = DistReport::new(&ring.nodes, &counts, &expected);
