@@ -2885,3 +2885,44 @@ fn dist_is_the_same_for_any_thread_count() {
     );
     assert!(message.contains("a key longer than 8 bytes"), "{message}");
 }
+
+#[test]
+fn simulate_is_the_same_for_any_thread_count() {
+    let dir = Scratch::new();
+    let keys: String = (0..150_000u32)
+        .map(|i| format!("session:{:x}\n", i.wrapping_mul(40503)))
+        .collect();
+    let file = dir.file("keys.txt", &keys);
+    let nodes = node_args(&[
+        "10.0.0.1:6379",
+        "10.0.0.2:6379:2",
+        "10.0.0.3:6379",
+        "10.0.0.4:6379",
+    ]);
+    let report = |threads: &str| {
+        ok(
+            args(
+                &[
+                    "simulate",
+                    "--remove",
+                    "10.0.0.3:6379",
+                    "--add",
+                    "10.0.0.5:6379",
+                    "--format",
+                    "json",
+                    "--threads",
+                    threads,
+                    &file,
+                ],
+                &nodes,
+            ),
+            b"",
+        )
+        .json()
+    };
+    let single = report("1");
+    assert_eq!(u64_of(&single["keys"]), 150_000);
+    for threads in ["2", "3"] {
+        assert_eq!(report(threads), single, "--threads {threads}");
+    }
+}

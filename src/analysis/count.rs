@@ -1,13 +1,9 @@
-//! The hot loop: read a key, locate it, count it in a plain array indexed by node id. With
-//! more than one thread, the reader hands blocks of whole keys to workers that count on their
-//! own and add up at the end, so the result is the same for any thread count.
+//! The hot loop: read a key, locate it, count it in a plain array indexed by node id, on as
+//! many threads as asked ([`super::parallel`]).
 
-use std::path::PathBuf;
-use std::sync::mpsc::{Receiver, sync_channel};
-use std::sync::{Arc, Mutex};
-
+use super::parallel::fold_keys;
 use crate::error::Result;
-use crate::keys::{KeyFormat, KeySource, split_block};
+use crate::keys::{KeyFormat, KeySource};
 use crate::ring::Placement;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,61 +49,12 @@ pub fn count_keys(
     format: KeyFormat,
     threads: usize,
 ) -> Result<Counts> {
-    if threads <= 1 || !source.is_streamed() {
-        let mut counts = Counts::new(nodes);
-        source.for_each(format, |key| {
-            counts.add(placement, key);
-            Ok(())
-        })?;
-        return Ok(counts);
-    }
-    // Blocks in flight are bounded, so memory stays flat however large the input.
-    let (blocks, queue) = sync_channel::<(Vec<u8>, Arc<PathBuf>)>(threads * 2);
-    let queue = Arc::new(Mutex::new(queue));
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                let queue = Arc::clone(&queue);
-                scope.spawn(move || count_blocks(placement, nodes, format, &queue))
-            })
-            .collect();
-        let mut name = Arc::new(PathBuf::new());
-        let read = source.for_each_block(format, |block, input| {
-            if name.as_path() != input {
-                name = Arc::new(input.to_path_buf());
-            }
-            // A closed queue means a worker stopped on an error, which joining reports.
-            let _ = blocks.send((block.to_vec(), Arc::clone(&name)));
-            Ok(())
-        });
-        drop(blocks);
-        let mut total = Counts::new(nodes);
-        for worker in workers {
-            let counts = worker.join().expect("a counting worker does not panic")?;
-            total.merge(&counts);
-        }
-        read.map(|()| total)
-    })
-}
-
-fn count_blocks(
-    placement: &dyn Placement,
-    nodes: usize,
-    format: KeyFormat,
-    queue: &Mutex<Receiver<(Vec<u8>, Arc<PathBuf>)>>,
-) -> Result<Counts> {
-    let mut counts = Counts::new(nodes);
-    loop {
-        let next = queue
-            .lock()
-            .expect("no worker panics holding the queue")
-            .recv();
-        let Ok((block, name)) = next else {
-            return Ok(counts);
-        };
-        split_block(&block, format, &name, &mut |key: &[u8]| {
-            counts.add(placement, key);
-            Ok(())
-        })?;
-    }
+    fold_keys(
+        source,
+        format,
+        threads,
+        || Counts::new(nodes),
+        |counts, key| counts.add(placement, key),
+        |total, counts| total.merge(&counts),
+    )
 }

@@ -5,6 +5,7 @@ mod dist;
 pub mod fail_each;
 pub mod gate;
 pub mod movement;
+mod parallel;
 mod ring;
 mod stats;
 

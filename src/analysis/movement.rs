@@ -116,6 +116,28 @@ pub fn count_keys(
     Ok(counts)
 }
 
+/// Streams the keys through both sides on `threads` threads, when no key needs to be seen in
+/// order (no `--moves`).
+pub fn count_keys_on(
+    scenario: &Scenario,
+    source: &KeySource,
+    format: KeyFormat,
+    threads: usize,
+) -> Result<Transitions> {
+    super::parallel::fold_keys(
+        source,
+        format,
+        threads,
+        Transitions::default,
+        |counts, key| counts.add(scenario.before.locate(key), scenario.after.locate(key), 1),
+        |total, counts| {
+            for (pair, count) in counts.pairs {
+                *total.pairs.entry(pair).or_default() += count;
+            }
+        },
+    )
+}
+
 /// Builds the report from key counts (empty when no keys were given).
 pub fn report(scenario: &Scenario, keys: &Transitions) -> Result<MovementReport> {
     let nodes = &scenario.nodes;

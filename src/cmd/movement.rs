@@ -20,12 +20,13 @@ pub fn run(scenario: &Scenario, keys: &KeyFlags, flags: &MovementFlags) -> Resul
             let label = |node: Option<u32>| {
                 node.map_or(UNASSIGNED, |n| scenario.nodes[n as usize].label.as_str())
             };
-            movement::count_keys(scenario, &source, format, |key, from, to| {
-                match moves.as_mut() {
-                    Some(file) => file.write(key, label(from), label(to)),
-                    None => Ok(()),
-                }
-            })?
+            match moves.as_mut() {
+                // The moves file lists keys in input order: one thread.
+                Some(file) => movement::count_keys(scenario, &source, format, |key, from, to| {
+                    file.write(key, label(from), label(to))
+                })?,
+                None => movement::count_keys_on(scenario, &source, format, keys.threads())?,
+            }
         }
         None => movement::Transitions::default(),
     };
