@@ -3,21 +3,49 @@
 
 use super::{NodeId, Point};
 
-/// Points kept as two flat arrays (positions, owners) so the binary search touches only the
-/// positions.
+/// Points kept as two flat arrays (positions, owners) so the search touches only the
+/// positions, plus an index of where each range of top bits starts, so a search looks at a
+/// handful of positions instead of the whole ring.
 #[derive(Clone, Debug)]
 pub struct Continuum<P> {
     positions: Vec<P>,
     owners: Vec<NodeId>,
+    /// `starts[b]`: the first point whose top `index_bits` bits are at least `b`.
+    starts: Vec<u32>,
+    index_bits: u32,
 }
 
 impl<P: Copy + Ord + Into<u128>> Continuum<P> {
+    const BITS: u32 = (std::mem::size_of::<P>() * 8) as u32;
+
     /// Sorts points by position with a stable sort, so points at equal positions keep the
     /// order they were generated in: glibc's `qsort` (a merge sort) does the same for ketama.
     pub fn from_points(mut points: Vec<(P, NodeId)>) -> Self {
         points.sort_by_key(|&(position, _)| position);
-        let (positions, owners) = points.into_iter().unzip();
-        Continuum { positions, owners }
+        let (positions, owners): (Vec<P>, Vec<NodeId>) = points.into_iter().unzip();
+        // About one point per index entry, at most 2^16 entries (256 KB).
+        let index_bits = (usize::BITS - positions.len().leading_zeros())
+            .clamp(1, 16)
+            .min(Self::BITS);
+        let mut starts = Vec::with_capacity((1 << index_bits) + 1);
+        let mut next = 0usize;
+        for bucket in 0..=(1usize << index_bits) {
+            while next < positions.len() && Self::bucket_of(positions[next], index_bits) < bucket {
+                next += 1;
+            }
+            starts.push(next as u32);
+        }
+        Continuum {
+            positions,
+            owners,
+            starts,
+            index_bits,
+        }
+    }
+
+    #[inline]
+    fn bucket_of(position: P, index_bits: u32) -> usize {
+        (position.into() >> (Self::BITS - index_bits)) as usize
     }
 
     pub fn len(&self) -> usize {
@@ -31,7 +59,13 @@ impl<P: Copy + Ord + Into<u128>> Continuum<P> {
     /// Owner of the first point with position >= `hash`, wrapping to the first point.
     #[inline]
     pub fn locate(&self, hash: P) -> Option<NodeId> {
-        let index = self.positions.partition_point(|&p| p < hash);
+        // Points of lower buckets are below `hash`, points of higher ones above it.
+        let bucket = Self::bucket_of(hash, self.index_bits);
+        let (low, high) = (
+            self.starts[bucket] as usize,
+            self.starts[bucket + 1] as usize,
+        );
+        let index = low + self.positions[low..high].partition_point(|&p| p < hash);
         let index = if index == self.positions.len() {
             0
         } else {
@@ -163,5 +197,43 @@ mod tests {
             .map(|&c| f64::from(c) / f64::from(range))
             .collect();
         assert_eq!(shares(&ring, 3, u128::from(range)), expected);
+    }
+
+    #[test]
+    fn the_index_finds_what_a_full_search_finds() {
+        // A tiny generator keeps the test free of dependencies and the same on every run.
+        let mut state = 0x9e3779b97f4a7c15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for count in [1usize, 2, 3, 17, 640, 5000] {
+            let mut points: Vec<(u32, NodeId)> = (0..count)
+                .map(|i| ((next() >> 32) as u32, (i % 7) as NodeId))
+                .collect();
+            points.extend([(0, 1), (u32::MAX, 2), (points[0].0, 3)]);
+            let ring = Continuum::from_points(points.clone());
+            let mut sorted = points;
+            sorted.sort_by_key(|&(p, _)| p);
+            let full = |h: u32| {
+                let i = sorted.partition_point(|&(p, _)| p < h);
+                sorted[if i == sorted.len() { 0 } else { i }].1
+            };
+            for h in (0..2000)
+                .map(|_| (next() >> 32) as u32)
+                .chain([0, 1, u32::MAX, u32::MAX - 1])
+            {
+                assert_eq!(ring.locate(h), Some(full(h)), "{count} points, hash {h}");
+            }
+            let wide = Continuum::from_points(
+                sorted
+                    .iter()
+                    .map(|&(p, o)| (u64::from(p) << 32 | 7, o))
+                    .collect(),
+            );
+            assert_eq!(wide.locate(u64::MAX), Some(sorted[0].1));
+        }
     }
 }
