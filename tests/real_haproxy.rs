@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use support::{
     ChildGuard, LOCALHOST, Needed, free_ports, mismatch_report, parse_map_json, require_programs,
-    run_with_timeout, show_key, test_keys, try_run_ringscope, write_keyfile,
+    run_with_timeout, show_key, test_keys, try_map_pool, write_keyfile,
 };
 
 const HAPROXY: Needed = Needed {
@@ -653,17 +653,7 @@ fn haproxy_backends_match_real_haproxy() {
             .collect();
         let placing = t.elapsed();
 
-        let out = match try_run_ringscope(&[
-            OsStr::new("map"),
-            OsStr::new("--nodes"),
-            proxy.conf.as_os_str(),
-            OsStr::new("--pool"),
-            OsStr::new(pool.name),
-            OsStr::new("-0"),
-            OsStr::new("--format"),
-            OsStr::new("json"),
-            keyfile.as_os_str(),
-        ]) {
+        let out = match try_map_pool(&proxy.conf, pool.name, keyfile) {
             Ok(out) => out,
             Err(e) => {
                 failures.push(format!("pool {}: {e}", pool.name));

@@ -43,7 +43,8 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use support::{
     ChildGuard, LOCALHOST, Needed, free_ports, loud, mismatch_report, parse_map_json,
-    require_programs, run_with_timeout, show_key, test_keys, try_run_ringscope, write_keyfile,
+    require_programs, run_with_timeout, show_key, test_keys, try_map_pool, try_run_ringscope,
+    write_keyfile,
 };
 
 const NGINX: Needed = Needed {
@@ -453,18 +454,7 @@ fn os(s: &str) -> &OsStr {
 /// `ringscope map --nodes CONF --pool NAME -0 --format json KEYFILE`: each key's node,
 /// `None` for a key ringscope leaves unassigned (round robin).
 fn run_map(conf: &Path, pool: &str, keyfile: &Path, keys: &[Vec<u8>]) -> Vec<Option<String>> {
-    let out = try_run_ringscope(&[
-        os("map"),
-        os("--nodes"),
-        conf.as_os_str(),
-        os("--pool"),
-        os(pool),
-        os("-0"),
-        os("--format"),
-        os("json"),
-        keyfile.as_os_str(),
-    ])
-    .unwrap_or_else(|e| panic!("{e}"));
+    let out = try_map_pool(conf, pool, keyfile).unwrap_or_else(|e| panic!("{e}"));
     let text = std::str::from_utf8(&out.stdout).expect("map output is UTF-8");
     let mut nodes = Vec::with_capacity(keys.len());
     for (i, line) in text.lines().enumerate() {
@@ -602,18 +592,7 @@ fn nginx_hash_routes_match_ringscope() {
         .collect();
     let predict_time = predict_started.elapsed();
     // parse_map_json's own checks (key forms) on one fully placed upstream.
-    let out = try_run_ringscope(&[
-        os("map"),
-        os("--nodes"),
-        conf.as_os_str(),
-        os("--pool"),
-        os("c_weighted"),
-        os("-0"),
-        os("--format"),
-        os("json"),
-        keyfile.as_os_str(),
-    ])
-    .unwrap_or_else(|e| panic!("{e}"));
+    let out = try_map_pool(&conf, "c_weighted", &keyfile).unwrap_or_else(|e| panic!("{e}"));
     parse_map_json(&out.stdout, &keys).unwrap_or_else(|e| panic!("{e}"));
 
     let request_started = Instant::now();

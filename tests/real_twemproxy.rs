@@ -8,14 +8,13 @@
 
 mod support;
 
-use std::ffi::OsStr;
 use std::fmt::Write as _;
 use std::time::Instant;
 
 use support::{
     NUTCRACKER, REDIS_SERVER, RedisServer, RespConn, forwarding_conn, mismatch_report,
     parse_map_json, read_owners, require_programs, set_all, show_key, start_nutcracker,
-    start_redis_servers, test_keys, try_run_ringscope, write_keyfile,
+    start_redis_servers, test_keys, try_map_pool, write_keyfile,
 };
 
 const BACKENDS: usize = 5;
@@ -235,17 +234,7 @@ fn twemproxy_pools_match_real_nutcracker() {
             ));
         }
 
-        let out = match try_run_ringscope(&[
-            OsStr::new("map"),
-            OsStr::new("--nodes"),
-            proxy.conf.as_os_str(),
-            OsStr::new("--pool"),
-            OsStr::new(p.name),
-            OsStr::new("-0"),
-            OsStr::new("--format"),
-            OsStr::new("json"),
-            keyfile.as_os_str(),
-        ]) {
+        let out = match try_map_pool(&proxy.conf, p.name, &keyfile) {
             Ok(out) => out,
             Err(e) => {
                 failures.push(format!("pool {}: {e}", p.name));

@@ -34,7 +34,7 @@ use std::time::{Duration, Instant};
 use support::{
     LOCALHOST, NUTCRACKER, Nutcracker, REDIS_SERVER, RedisServer, Resp, RespConn, forwarding_conn,
     key_index, mismatch_report, parse_map_json, read_owners, require_programs, set_all, show_key,
-    start_redis_servers, test_keys, try_run_ringscope, wait_for, write_keyfile,
+    start_redis_servers, test_keys, try_map_pool, try_run_ringscope, wait_for, write_keyfile,
 };
 
 const BACKENDS: usize = 5;
@@ -331,17 +331,7 @@ fn run_map(
     keyfile: &Path,
     keys: &[Vec<u8>],
 ) -> Result<Vec<String>, String> {
-    let out = try_run_ringscope(&[
-        os("map"),
-        os("--nodes"),
-        conf.as_os_str(),
-        os("--pool"),
-        os(pool),
-        os("-0"),
-        os("--format"),
-        os("json"),
-        keyfile.as_os_str(),
-    ])?;
+    let out = try_map_pool(conf, pool, keyfile)?;
     Ok(parse_map_json(&out.stdout, keys)?
         .into_iter()
         .map(|r| r.node)

@@ -975,6 +975,22 @@ pub fn try_run_ringscope(args: &[&OsStr]) -> Result<RunOutput, String> {
     Ok(out)
 }
 
+/// `ringscope map --nodes CONF --pool POOL -0 --format json KEYFILE`: what every
+/// real-system test asks of a proxy's own config.
+pub fn try_map_pool(conf: &Path, pool: &str, keyfile: &Path) -> Result<RunOutput, String> {
+    try_run_ringscope(&[
+        OsStr::new("map"),
+        OsStr::new("--nodes"),
+        conf.as_os_str(),
+        OsStr::new("--pool"),
+        OsStr::new(pool),
+        OsStr::new("-0"),
+        OsStr::new("--format"),
+        OsStr::new("json"),
+        keyfile.as_os_str(),
+    ])
+}
+
 /// One NDJSON object of `ringscope map --format json`.
 #[derive(Debug)]
 pub struct MapRow {
