@@ -26,7 +26,7 @@ use std::ffi::OsStr;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
@@ -34,7 +34,7 @@ use std::time::{Duration, Instant};
 
 use support::{
     ChildGuard, LOCALHOST, Needed, free_ports, loud, mismatch_report, parse_map_json,
-    require_programs, show_key, test_keys, try_run_ringscope, write_keyfile,
+    require_programs, run_with_input, show_key, test_keys, try_run_ringscope, write_keyfile,
 };
 
 const CARBON_C_RELAY: Needed = Needed {
@@ -141,60 +141,6 @@ fn relay_cleanse_line(line: &[u8]) -> Option<Vec<u8>> {
 // ---------------------------------------------------------------------------------------
 // Running programs
 // ---------------------------------------------------------------------------------------
-
-struct Run {
-    status: ExitStatus,
-    stdout: Vec<u8>,
-    stderr: Vec<u8>,
-}
-
-/// Runs `program args` with `input` on stdin, bounded by `RUN_TIMEOUT`.
-fn run_with_stdin(program: &Path, args: &[&OsStr], input: Vec<u8>) -> Run {
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
-    let mut stdin = child.stdin.take().expect("stdin");
-    let mut out = child.stdout.take().expect("stdout");
-    let mut err = child.stderr.take().expect("stderr");
-    let writer = thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let out_t = thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = out.read_to_end(&mut v);
-        v
-    });
-    let err_t = thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = err.read_to_end(&mut v);
-        v
-    });
-    let deadline = Instant::now() + RUN_TIMEOUT;
-    let status = loop {
-        if let Some(s) = child.try_wait().expect("try_wait") {
-            break s;
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "{} {args:?} did not finish within {RUN_TIMEOUT:?}",
-                program.display()
-            );
-        }
-        thread::sleep(Duration::from_millis(10));
-    };
-    let _ = writer.join();
-    Run {
-        status,
-        stdout: out_t.join().expect("stdout reader"),
-        stderr: err_t.join().expect("stderr reader"),
-    }
-}
 
 /// `ringscope map` of `cluster` in `conf`: the label of each key's server.
 fn ringscope_owners(
@@ -374,10 +320,11 @@ fn test_mode_routes_match() {
         input.extend_from_slice(k);
         input.push(b'\n');
     }
-    let run = run_with_stdin(
+    let run = run_with_input(
         &bins[0],
         &[OsStr::new("-t"), OsStr::new("-f"), conf.as_os_str()],
-        input,
+        Some(input),
+        RUN_TIMEOUT,
     );
     assert!(
         run.status.success(),
@@ -475,10 +422,11 @@ fn more_than_64_servers_are_refused_by_both() {
     conf += ";\nmatch * send to big stop;\n";
     let path = tmp.path().join("big.conf");
     std::fs::write(&path, &conf).expect("write big.conf");
-    let run = run_with_stdin(
+    let run = run_with_input(
         &bins[0],
         &[OsStr::new("-t"), OsStr::new("-f"), path.as_os_str()],
-        b"foo\n".to_vec(),
+        Some(b"foo\n".to_vec()),
+        RUN_TIMEOUT,
     );
     let output = String::from_utf8_lossy(&[run.stdout, run.stderr].concat()).into_owned();
     assert!(

@@ -907,14 +907,34 @@ pub struct RunOutput {
 
 /// Runs a program with a time limit, reading stdout and stderr concurrently.
 pub fn run_with_timeout(program: &Path, args: &[&OsStr], timeout: Duration) -> RunOutput {
+    run_with_input(program, args, None, timeout)
+}
+
+/// [`run_with_timeout`], writing `input` (if any) to the program's stdin.
+pub fn run_with_input(
+    program: &Path,
+    args: &[&OsStr],
+    input: Option<Vec<u8>>,
+    timeout: Duration,
+) -> RunOutput {
     let started = Instant::now();
     let mut child = Command::new(program)
         .args(args)
-        .stdin(Stdio::null())
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
+    let writer = input.map(|input| {
+        let mut stdin = child.stdin.take().expect("stdin");
+        thread::spawn(move || {
+            let _ = stdin.write_all(&input);
+        })
+    });
     let mut out = child.stdout.take().expect("stdout");
     let mut err = child.stderr.take().expect("stderr");
     let out_t = thread::spawn(move || {
@@ -943,6 +963,9 @@ pub fn run_with_timeout(program: &Path, args: &[&OsStr], timeout: Duration) -> R
         }
         thread::sleep(Duration::from_millis(10));
     };
+    if let Some(writer) = writer {
+        let _ = writer.join();
+    }
     RunOutput {
         status,
         stdout: out_t.join().expect("stdout reader"),
