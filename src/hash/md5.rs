@@ -6,6 +6,15 @@ pub fn md5_digest(data: &[u8]) -> [u8; 16] {
     Md5::digest(data).into()
 }
 
+/// The four little-endian 32-bit words of an MD5 digest: the points ketama and its ports
+/// (libmemcached, uhashring, node hashring, hash_ring) make from one point name.
+pub fn md5_words(data: &[u8]) -> [u32; 4] {
+    let digest = md5_digest(data);
+    std::array::from_fn(|i| {
+        u32::from_le_bytes(digest[4 * i..4 * i + 4].try_into().expect("4 bytes"))
+    })
+}
+
 /// twemproxy's `hash_md5`: the first four digest bytes read little-endian.
 pub fn md5_le32(key: &[u8]) -> u32 {
     let digest = md5_digest(key);

@@ -176,13 +176,6 @@ fn point_name(buf: &mut Vec<u8>, label: &str, separator: &str, j: u64) {
     buf.extend_from_slice(itoa::Buffer::new().format(j).as_bytes());
 }
 
-/// The 32-bit little-endian words of an MD5 digest, as ketama and its ports read them.
-fn le32_words(digest: &[u8; 16]) -> impl Iterator<Item = u32> + '_ {
-    digest
-        .chunks_exact(4)
-        .map(|w| u32::from_le_bytes(w.try_into().expect("4-byte chunk")))
-}
-
 /// A ring searched the Python `bisect.bisect` (= `bisect_right`) way: a key goes to the first
 /// point **strictly greater** than its hash, wrapping to the first point. Points come from a
 /// dict `ring[point] = node`, so at an equal position the **last** point written wins.

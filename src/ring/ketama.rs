@@ -9,7 +9,7 @@
 use super::twemproxy::{key_hash, server_order};
 use super::{Continuum, HashInput, Layout, OwnerMap, Ownership, Placement, Point, RingConfig};
 use crate::error::{Error, Result};
-use crate::hash::{HashFunction, md5_digest};
+use crate::hash::{HashFunction, md5_words};
 use crate::nodes::Node;
 use crate::ring::{HashTag, NodeId};
 
@@ -53,11 +53,7 @@ impl Ketama {
                 name.push(b'-');
                 name.extend_from_slice(itoa::Buffer::new().format(j).as_bytes());
                 name.truncate(MAX_POINT_NAME);
-                let digest = md5_digest(&name);
-                for word in digest.chunks_exact(4) {
-                    let value = u32::from_le_bytes(word.try_into().expect("4-byte chunk"));
-                    points.push((value, index as NodeId));
-                }
+                points.extend(md5_words(&name).map(|word| (word, index as NodeId)));
             }
         }
         Ok(Ketama {

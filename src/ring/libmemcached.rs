@@ -22,7 +22,7 @@ use super::{
     Placement, Point, RingConfig, hashed_part,
 };
 use crate::error::{Error, Result};
-use crate::hash::{HashFunction, md5_digest};
+use crate::hash::{HashFunction, md5_words};
 use crate::nodes::{Address, Node};
 use crate::ring::Algo;
 
@@ -218,11 +218,7 @@ fn build_continuum(
                 ));
             }
             if weighted {
-                let digest = md5_digest(&name);
-                for word in digest.chunks_exact(4) {
-                    let value = u32::from_le_bytes(word.try_into().expect("4-byte chunk"));
-                    points.push((value, index as NodeId));
-                }
+                points.extend(md5_words(&name).map(|word| (word, index as NodeId)));
             } else {
                 points.push((key_hash.hash(&name), index as NodeId));
             }
@@ -512,8 +508,7 @@ mod tests {
     fn spy_names_after_ketama_weighted() {
         let pool = three();
         let p = placement(LibmemcachedMode::KetamaSpy, "md5", &pool);
-        let digest = md5_digest(b"/127.0.0.1:11211-0");
-        let word = u64::from(u32::from_le_bytes(digest[..4].try_into().unwrap()));
+        let word = u64::from(md5_words(b"/127.0.0.1:11211-0")[0]);
         assert!(p.points().unwrap().contains(&Point {
             position: word,
             node: 0

@@ -9,11 +9,9 @@
 //! (`bisect`), wrapping to the first; at an equal position the node written last owns the
 //! point (`self.ring[key] = node`, Doist/hash_ring#15).
 
-use super::{
-    Md5Successor, check_points, le32_words, point_name, py_floor_true_div, refuse_hash_tag,
-};
+use super::{Md5Successor, check_points, point_name, py_floor_true_div, refuse_hash_tag};
 use crate::error::Result;
-use crate::hash::md5_digest;
+use crate::hash::md5_words;
 use crate::nodes::Node;
 use crate::ring::{NodeId, RingConfig};
 
@@ -40,9 +38,9 @@ impl HashRing {
         for (index, (node, &factor)) in nodes.iter().zip(&factors).enumerate() {
             for j in 0..factor as u64 {
                 point_name(&mut name, &node.label, "-", j);
-                let digest = md5_digest(&name);
                 points.extend(
-                    le32_words(&digest)
+                    md5_words(&name)
+                        .into_iter()
                         .take(WORDS)
                         .map(|word| (word, index as NodeId)),
                 );

@@ -30,9 +30,9 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use super::{check_points, le32_words, library_vnodes, point_name, refuse_hash_tag};
+use super::{check_points, library_vnodes, point_name, refuse_hash_tag};
 use crate::error::{Error, Result};
-use crate::hash::md5_digest;
+use crate::hash::{md5_digest, md5_words};
 use crate::nodes::Node;
 use crate::ring::{
     Continuum, HashInput, Layout, NodeId, OwnerMap, Ownership, Placement, Point, RingConfig,
@@ -143,9 +143,9 @@ impl NodeHashring {
             };
             for i in 0..length as u64 {
                 point_name(&mut name, prefix, "-", i);
-                let digest = md5_digest(&name);
                 points.extend(
-                    le32_words(&digest)
+                    md5_words(&name)
+                        .into_iter()
                         .take(REPLICAS)
                         .map(|word| (word, index as NodeId)),
                 );

@@ -14,11 +14,9 @@
 //!
 //! Points are written into a dict, so at an equal position the node written last owns it.
 
-use super::{
-    Md5Successor, Successor, check_points, le32_words, library_vnodes, point_name, refuse_hash_tag,
-};
+use super::{Md5Successor, Successor, check_points, library_vnodes, point_name, refuse_hash_tag};
 use crate::error::Result;
-use crate::hash::md5_digest;
+use crate::hash::{md5_digest, md5_words};
 use crate::nodes::Node;
 use crate::ring::{NodeId, Ownership, Placement, Point, RingConfig, ShareBasis};
 
@@ -130,8 +128,7 @@ impl KetamaRing {
         for (index, (node, &ks)) in nodes.iter().zip(&ks).enumerate() {
             for w in 0..ks as u64 {
                 point_name(&mut name, &node.label, "-", w);
-                let digest = md5_digest(&name);
-                points.extend(le32_words(&digest).map(|word| (word, index as NodeId)));
+                points.extend(md5_words(&name).map(|word| (word, index as NodeId)));
             }
         }
         Ok(Md5Successor::new(points, nodes.len()))
