@@ -21,12 +21,6 @@ pub fn md5_le32(key: &[u8]) -> u32 {
     u32::from_le_bytes([digest[0], digest[1], digest[2], digest[3]])
 }
 
-/// The first eight digest bytes read little-endian, for 64-bit rings.
-pub fn md5_le64(key: &[u8]) -> u64 {
-    let digest = md5_digest(key);
-    u64::from_le_bytes(digest[..8].try_into().expect("digest has 16 bytes"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

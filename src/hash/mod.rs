@@ -25,7 +25,7 @@ pub use crc32::{crc32_15bit, crc32a};
 pub use fnv::{fnv1_32, fnv1_64, fnv1a_32, fnv1a_64};
 pub use hsieh::hsieh;
 pub use jenkins::jenkins;
-pub use md5::{md5_digest, md5_le32, md5_le64, md5_words};
+pub use md5::{md5_digest, md5_le32, md5_words};
 pub use murmur::murmur2;
 pub use murmur3::murmur3_x86_32;
 pub use murmur64a::{JEDIS_SEED, murmur64a};
