@@ -76,6 +76,13 @@ ringscope diff --from samples/nodes.txt --from-algo modula --to samples/nodes.tx
 git show main:pool.yml > /tmp/old.yml && ringscope diff --from /tmp/old.yml --to pool.yml --pool alpha --max-moved 10"
     )]
     Diff(DiffArgs),
+    /// Sum the JSON reports of dist, simulate or diff run on parts of the keys (one per host)
+    #[command(
+        after_help = "Examples:\n  ssh cache1 'redis-cli --scan | ringscope dist --nodes pool.yml --format json' > cache1.json\n  \
+ringscope merge cache1.json cache2.json --max-imbalance 1.10\n  \
+ringscope merge --format csv part-*.json > fleet.csv"
+    )]
+    Merge(MergeArgs),
 }
 
 /// Options that say which ring to build.
@@ -333,6 +340,20 @@ pub struct DiffArgs {
     pub sides: SideFlags,
     #[command(flatten)]
     pub movement: MovementFlags,
+}
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// Reports written by dist, simulate or diff with --format json, all with the same ring
+    /// options ('-' is stdin)
+    #[arg(value_name = "REPORT", required = true)]
+    pub reports: Vec<String>,
+    #[command(flatten)]
+    pub report: ReportFlags,
+    /// Gate for simulate/diff reports: exit 1 when more than PCT percent of the keys (or of
+    /// the hash space) move
+    #[arg(long, value_name = "PCT", value_parser = parse_percent, help_heading = "Report options")]
+    pub max_moved: Option<f64>,
 }
 
 /// Ring options for one side of a diff; each overrides the shared option of the same name.

@@ -8,8 +8,10 @@
 pub mod analysis;
 pub mod config;
 pub mod error;
+pub mod fingerprint;
 pub mod hash;
 pub mod keys;
+pub mod merge;
 pub mod names;
 pub mod nodes;
 pub mod output;

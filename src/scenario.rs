@@ -5,15 +5,16 @@
 //! `--weight`), rebuilding the ring the way the system itself would; `diff` takes two
 //! configurations as they are.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::Ring;
 use crate::error::{Error, Result};
+use crate::fingerprint;
 use crate::nodes::{self, Node};
 use crate::ring::{self, Algo, FailureRule, OwnerMap, Placement, WithFailures};
 
 /// What happened to a node between the two sides.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Unchanged,
@@ -35,7 +36,7 @@ impl Status {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScenarioNode {
     pub label: String,
     /// 0 when the node is not on that side.
@@ -92,6 +93,9 @@ pub struct Scenario {
     pub after: Side,
     /// What was changed, in words, for the report's caption.
     pub summary: String,
+    /// Identifies both sides and the change ([`crate::fingerprint`]), so that `merge` sums
+    /// only reports of the same change.
+    pub fingerprint: String,
 }
 
 /// The changes `simulate` applies: labels for `fail`, `remove` and `weight`, node specs
@@ -218,6 +222,15 @@ impl Scenario {
                 "the change leaves no nodes; keep at least one",
             ));
         }
+        // The rule matters only when something failed; leaving it out otherwise keeps, say,
+        // `--remove` the same change whatever the pool's auto_eject_hosts.
+        let fingerprint = fingerprint::of_simulation(
+            ring,
+            &nodes,
+            (!changes.fail.is_empty()).then_some(rule),
+            &after_nodes,
+            &failed_in_place,
+        );
         let placement: Box<dyn Placement> = match rule {
             _ if !failed_in_place.contains(&true) => ring.rebuild(&after_nodes)?,
             FailureRule::Reroute => {
@@ -241,6 +254,7 @@ impl Scenario {
             before,
             after: Side::new(placement, after_ids),
             summary,
+            fingerprint,
         })
     }
 
@@ -281,12 +295,14 @@ impl Scenario {
             }
         }
         let summary = format!("{} → {}", from.describe(), to.describe());
+        let fingerprint = fingerprint::of_diff(&from, &to);
         let from_ids = (0..from.nodes.len() as u32).collect();
         Scenario {
             nodes,
             before: Side::new(from.placement, from_ids),
             after: Side::new(to.placement, to_ids),
             summary,
+            fingerprint,
         }
     }
 }

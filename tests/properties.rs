@@ -671,7 +671,7 @@ proptest! {
         let report = report(&scenario, &counts).expect("report");
         let space = &report.hash_space;
 
-        prop_assert_eq!(space.basis, "exact");
+        prop_assert_eq!(space.basis.name(), "exact");
         prop_assert_eq!(report.basis, "keys");
         prop_assert_eq!(report.keys, REPORT_KEYS);
 

@@ -1,11 +1,11 @@
 //! `dist`: how real keys spread over the nodes.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Counts, Stats};
-use crate::nodes::Node;
+use crate::fingerprint::RingId;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct NodeLoad {
     pub node: String,
     pub weight: u32,
@@ -21,11 +21,20 @@ pub struct DistReport {
     /// Keys that no node serves.
     pub unassigned: u64,
     pub stats: Stats,
+    /// The ring the keys were placed on.
+    pub ring: RingId,
 }
 
 impl DistReport {
-    /// `expected` is each node's promised share (`Placement::promised_shares`).
-    pub fn new(nodes: &[Node], counts: &Counts, expected: &[f64]) -> DistReport {
+    /// The report from key counts: `nodes` gives each node's label and weight, `expected` its
+    /// promised share (`Placement::promised_shares`). `dist` and `merge` both build it here,
+    /// so a merged report is computed exactly as one over all the keys.
+    pub fn new(
+        ring: RingId,
+        nodes: impl IntoIterator<Item = (String, u32)>,
+        counts: &Counts,
+        expected: &[f64],
+    ) -> DistReport {
         let total = counts.total();
         let share = |keys: u64| {
             if total == 0 {
@@ -38,12 +47,12 @@ impl DistReport {
         DistReport {
             keys: total,
             nodes: nodes
-                .iter()
+                .into_iter()
                 .zip(&counts.per_node)
                 .zip(expected)
-                .map(|((node, &keys), &expected_share)| NodeLoad {
-                    node: node.label.clone(),
-                    weight: node.weight,
+                .map(|(((node, weight), &keys), &expected_share)| NodeLoad {
+                    node,
+                    weight,
                     keys,
                     share: share(keys),
                     expected_share,
@@ -51,6 +60,7 @@ impl DistReport {
                 .collect(),
             unassigned: counts.unassigned,
             stats: Stats::of(&loads, expected),
+            ring,
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::movement::{self, MovementReport, Transitions};
+use super::movement::{self, MovementReport, SpaceBasis, Transitions};
 use crate::error::Result;
 use crate::keys::{KeyFormat, KeySource};
 use crate::scenario::Scenario;
@@ -20,7 +20,7 @@ pub struct FailEachRow {
     /// Share of the hash space that changes node (`hash_space_basis` says how it was found).
     pub hash_space_moved_share: f64,
     pub hash_space_unavailable_share: f64,
-    pub hash_space_basis: &'static str,
+    pub hash_space_basis: SpaceBasis,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -1,11 +1,12 @@
 //! `simulate` and `diff`: which keys change node between two placements, how that compares
 //! with the least any placement must move, and the same figures over the whole hash space.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
+use crate::fingerprint::RingId;
 use crate::keys::{KeyFormat, KeySource, RandomKeys};
 use crate::ring::owner_map::transitions;
 use crate::scenario::{Scenario, ScenarioNode, Status};
@@ -17,7 +18,7 @@ pub const UNAVAILABLE: &str = "(unavailable)";
 pub const UNASSIGNED: &str = "(unassigned)";
 
 /// Per node and side.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SideLoad {
     pub node: String,
     pub status: Status,
@@ -27,14 +28,14 @@ pub struct SideLoad {
     pub expected_share: f64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Flow {
     pub from: String,
     pub to: String,
     pub keys: u64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ShareFlow {
     pub from: String,
     pub to: String,
@@ -43,10 +44,9 @@ pub struct ShareFlow {
 
 /// The movement over every value of the key hash: exact when both placements are
 /// functions of the same hash value, else measured on sampled keys.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HashSpaceMovement {
-    /// `exact`, or `sampled` (`SAMPLED_KEYS` seeded random keys).
-    pub basis: &'static str,
+    pub basis: SpaceBasis,
     pub moved_share: f64,
     pub ideal_moved_share: f64,
     pub excess_moved_share: f64,
@@ -72,12 +72,31 @@ pub struct MovementReport {
     pub after: Vec<SideLoad>,
     pub flows: Vec<Flow>,
     pub hash_space: HashSpaceMovement,
-    #[serde(skip)]
-    pub summary: String,
+    /// The two sides and the change; its description heads the table form.
+    pub ring: RingId,
+}
+
+/// How the hash-space figures were found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SpaceBasis {
+    /// Counted over every value of the key hash.
+    Exact,
+    /// Measured on `SAMPLED_KEYS` seeded random keys.
+    Sampled,
+}
+
+impl SpaceBasis {
+    pub fn name(self) -> &'static str {
+        match self {
+            SpaceBasis::Exact => "exact",
+            SpaceBasis::Sampled => "sampled",
+        }
+    }
 }
 
 /// A key's (or hash value's) node before and after the change; `None` is no node.
-type OwnerPair = (Option<u32>, Option<u32>);
+pub type OwnerPair = (Option<u32>, Option<u32>);
 
 /// Counts of keys per (before, after) owner pair; `None` is no node.
 #[derive(Debug, Default)]
@@ -89,10 +108,6 @@ impl Transitions {
     #[inline]
     pub(crate) fn add(&mut self, before: Option<u32>, after: Option<u32>, count: u64) {
         *self.pairs.entry((before, after)).or_default() += count;
-    }
-
-    fn total(&self) -> u64 {
-        self.pairs.values().sum()
     }
 }
 
@@ -140,15 +155,32 @@ pub fn count_keys_on(
 
 /// Builds the report from key counts (empty when no keys were given).
 pub fn report(scenario: &Scenario, keys: &Transitions) -> Result<MovementReport> {
-    let nodes = &scenario.nodes;
-    let figures = Figures::of(
-        nodes,
-        keys.pairs
-            .iter()
-            .map(|(&pair, &count)| (pair, count as f64)),
+    let figures = KeyFigures::of(
+        &scenario.nodes,
+        keys.pairs.iter().map(|(&pair, &count)| (pair, count)),
     );
-    let hash_space = hash_space(scenario)?;
-    let total = keys.total();
+    let ring = RingId {
+        description: scenario.summary.clone(),
+        fingerprint: scenario.fingerprint.clone(),
+    };
+    Ok(build(
+        &scenario.nodes,
+        &figures,
+        hash_space(scenario)?,
+        ring,
+    ))
+}
+
+/// The report from key figures and the movement over the hash space: every share, the ideal
+/// and the sorted flows are derived here, for one run and for `merge` of many alike, so that
+/// a merged report is computed exactly as one over all the keys.
+pub fn build(
+    nodes: &[ScenarioNode],
+    figures: &KeyFigures,
+    hash_space: HashSpaceMovement,
+    ring: RingId,
+) -> MovementReport {
+    let total = figures.total;
     let with_keys = total > 0;
     let expected = |weights: &dyn Fn(&ScenarioNode) -> u32| {
         let sum: f64 = nodes.iter().map(|n| f64::from(weights(n))).sum();
@@ -162,7 +194,7 @@ pub fn report(scenario: &Scenario, keys: &Transitions) -> Result<MovementReport>
         expected(&|n| n.weight_after),
     );
     let side =
-        |loads: &[f64], shares: &[f64], expected: &[f64], weight: &dyn Fn(&ScenarioNode) -> u32| {
+        |loads: &[u64], shares: &[f64], expected: &[f64], weight: &dyn Fn(&ScenarioNode) -> u32| {
             nodes
                 .iter()
                 .enumerate()
@@ -170,7 +202,7 @@ pub fn report(scenario: &Scenario, keys: &Transitions) -> Result<MovementReport>
                     node: n.label.clone(),
                     status: n.status,
                     weight: weight(n),
-                    keys: loads[i] as u64,
+                    keys: loads[i],
                     share: shares[i],
                     expected_share: expected[i],
                 })
@@ -187,10 +219,10 @@ pub fn report(scenario: &Scenario, keys: &Transitions) -> Result<MovementReport>
     let mut flows: Vec<Flow> = figures
         .flows
         .iter()
-        .map(|&((from, to), count)| Flow {
+        .map(|(&(from, to), &keys)| Flow {
             from: label(nodes, from, UNASSIGNED),
             to: label(nodes, to, UNAVAILABLE),
-            keys: count as u64,
+            keys,
         })
         .collect();
     flows.sort_by(|a, b| {
@@ -198,11 +230,11 @@ pub fn report(scenario: &Scenario, keys: &Transitions) -> Result<MovementReport>
             .cmp(&a.keys)
             .then_with(|| (&a.from, &a.to).cmp(&(&b.from, &b.to)))
     });
-    Ok(MovementReport {
+    MovementReport {
         keys: total,
-        moved: figures.moved as u64,
+        moved: figures.moved,
         moved_share: if with_keys {
-            figures.moved / total as f64
+            figures.moved as f64 / total as f64
         } else {
             hash_space.moved_share
         },
@@ -211,8 +243,8 @@ pub fn report(scenario: &Scenario, keys: &Transitions) -> Result<MovementReport>
         } else {
             hash_space.ideal_moved_share
         },
-        excess_moved: figures.excess as u64,
-        unavailable: figures.unavailable as u64,
+        excess_moved: figures.excess,
+        unavailable: figures.unavailable,
         basis: if with_keys { "keys" } else { "hash-space" },
         before: side(&figures.before, &before_shares, &expected_before, &|n| {
             n.weight_before
@@ -222,32 +254,52 @@ pub fn report(scenario: &Scenario, keys: &Transitions) -> Result<MovementReport>
         }),
         flows,
         hash_space,
-        summary: scenario.summary.clone(),
-    })
+        ring,
+    }
 }
 
-/// Movement figures from `(before, after) → amount` pairs, in keys or in hash-space shares.
-struct Figures {
-    before: Vec<f64>,
-    after: Vec<f64>,
-    moved: f64,
-    excess: f64,
-    unavailable: f64,
-    flows: Vec<(OwnerPair, f64)>,
+/// What movement is counted in: keys (`u64`) or hash values (`u128`). Integers, so that every
+/// sum is exact and the same in any order — over a map's pairs, or over the reports `merge`
+/// adds up — and shares are divided out only at the end.
+pub trait Amount: Copy + Default + std::ops::AddAssign {
+    fn as_f64(self) -> f64;
+}
+
+impl Amount for u64 {
+    fn as_f64(self) -> f64 {
+        self as f64
+    }
+}
+
+impl Amount for u128 {
+    fn as_f64(self) -> f64 {
+        self as f64
+    }
+}
+
+/// Movement figures from `(before, after) → amount` pairs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Figures<T> {
+    pub before: Vec<T>,
+    pub after: Vec<T>,
+    pub moved: T,
+    pub excess: T,
+    pub unavailable: T,
+    /// Every pair whose amount moved to a node, with that amount.
+    pub flows: BTreeMap<OwnerPair, T>,
     /// All keys (or the whole hash space), including those no node serves.
-    total: f64,
+    pub total: T,
 }
 
-impl Figures {
-    fn of(nodes: &[ScenarioNode], pairs: impl Iterator<Item = (OwnerPair, f64)>) -> Figures {
+/// The key figures of one run: they add up across runs over parts of the keys.
+pub type KeyFigures = Figures<u64>;
+
+impl<T: Amount> Figures<T> {
+    pub fn of(nodes: &[ScenarioNode], pairs: impl Iterator<Item = (OwnerPair, T)>) -> Figures<T> {
         let mut figures = Figures {
-            before: vec![0.0; nodes.len()],
-            after: vec![0.0; nodes.len()],
-            moved: 0.0,
-            excess: 0.0,
-            unavailable: 0.0,
-            flows: Vec::new(),
-            total: 0.0,
+            before: vec![T::default(); nodes.len()],
+            after: vec![T::default(); nodes.len()],
+            ..Figures::default()
         };
         let unchanged =
             |n: Option<u32>| n.is_some_and(|n| nodes[n as usize].status == Status::Unchanged);
@@ -265,16 +317,16 @@ impl Figures {
                 if unchanged(before) && unchanged(after) {
                     figures.excess += amount;
                 }
-                figures.flows.push(((before, after), amount));
+                *figures.flows.entry((before, after)).or_default() += amount;
             }
         }
         figures
     }
 
     /// Loads as fractions of all keys (or of the whole hash space).
-    fn shares(&self, loads: &[f64]) -> Vec<f64> {
-        let total = self.total.max(f64::MIN_POSITIVE);
-        loads.iter().map(|l| l / total).collect()
+    fn shares(&self, loads: &[T]) -> Vec<f64> {
+        let total = self.total.as_f64().max(f64::MIN_POSITIVE);
+        loads.iter().map(|l| l.as_f64() / total).collect()
     }
 }
 
@@ -306,12 +358,15 @@ fn hash_space(scenario: &Scenario) -> Result<HashSpaceMovement> {
         (Some(before), Some(after)) => transitions(&before, &after).map(|t| (t, before.range)),
         _ => None,
     };
-    let (figures, basis) = match exact {
+    // Hash values are summed as integers and divided once, so the figures do not depend on
+    // the order pairs come in: every run, on every host, gives the same bits (`merge`
+    // requires them equal).
+    let (figures, values, basis) = match exact {
         Some((transitions, range)) => {
             let pairs = transitions
                 .into_iter()
-                .map(|(b, a, values)| ((b, a), values as f64 / range as f64));
-            (Figures::of(nodes, pairs), "exact")
+                .map(|(b, a, values)| ((b, a), values));
+            (Figures::of(nodes, pairs), range, SpaceBasis::Exact)
         }
         None => {
             let sample = KeySource::Random(RandomKeys {
@@ -323,18 +378,23 @@ fn hash_space(scenario: &Scenario) -> Result<HashSpaceMovement> {
             let pairs = counts
                 .pairs
                 .into_iter()
-                .map(|(pair, count)| (pair, count as f64 / SAMPLED_KEYS as f64));
-            (Figures::of(nodes, pairs), "sampled")
+                .map(|(pair, count)| (pair, u128::from(count)));
+            (
+                Figures::of(nodes, pairs),
+                u128::from(SAMPLED_KEYS),
+                SpaceBasis::Sampled,
+            )
         }
     };
-    let before = figures.shares(&figures.before);
+    let share = |amount: u128| amount as f64 / values as f64;
+    let before: Vec<f64> = figures.before.iter().map(|&v| share(v)).collect();
     let mut flows: Vec<ShareFlow> = figures
         .flows
         .iter()
-        .map(|&((from, to), share)| ShareFlow {
+        .map(|(&(from, to), &amount)| ShareFlow {
             from: label(nodes, from, UNASSIGNED),
             to: label(nodes, to, UNAVAILABLE),
-            share,
+            share: share(amount),
         })
         .collect();
     flows.sort_by(|a, b| {
@@ -344,12 +404,12 @@ fn hash_space(scenario: &Scenario) -> Result<HashSpaceMovement> {
     });
     Ok(HashSpaceMovement {
         basis,
-        moved_share: figures.moved,
-        ideal_moved_share: ideal(nodes, &before),
-        excess_moved_share: figures.excess,
-        unavailable_share: figures.unavailable,
-        after: figures.after.clone(),
-        before: figures.before,
+        moved_share: share(figures.moved),
+        ideal_moved_share: ideal(nodes, &figures.shares(&figures.before)),
+        excess_moved_share: share(figures.excess),
+        unavailable_share: share(figures.unavailable),
+        after: figures.after.iter().map(|&v| share(v)).collect(),
+        before,
         flows,
     })
 }

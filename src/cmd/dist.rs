@@ -2,6 +2,7 @@
 
 use ringscope::analysis::{DistReport, count_keys};
 use ringscope::config::build_ring;
+use ringscope::fingerprint;
 
 use super::{Outcome, print_report};
 use crate::cli::DistArgs;
@@ -17,6 +18,8 @@ pub fn run(args: DistArgs) -> ringscope::Result<Outcome> {
         args.keys.threads(),
     )?;
     let expected = ring.placement.promised_shares(&ring.nodes);
-    let report = DistReport::new(&ring.nodes, &counts, &expected);
-    print_report(&report, &args.report, &ring.describe())
+    let id = fingerprint::of_ring(&ring);
+    let nodes = ring.nodes.iter().map(|n| (n.label.clone(), n.weight));
+    let report = DistReport::new(id, nodes, &counts, &expected);
+    print_report(&report, &args.report, &report.ring.description)
 }

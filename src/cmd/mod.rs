@@ -5,6 +5,7 @@ mod diff;
 mod dist;
 mod lookup;
 mod map;
+mod merge;
 mod movement;
 mod ring;
 mod simulate;
@@ -32,6 +33,7 @@ pub fn run(command: Command) -> Result<Outcome> {
         Command::Dist(args) => dist::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Diff(args) => diff::run(args),
+        Command::Merge(args) => merge::run(args),
     }
 }
 

@@ -3,14 +3,14 @@
 
 use ringscope::Result;
 use ringscope::analysis::gate;
-use ringscope::analysis::movement::{self, UNASSIGNED};
+use ringscope::analysis::movement::{self, MovementReport, UNASSIGNED};
 use ringscope::keys::KeyFormat;
 use ringscope::output;
 use ringscope::output::moves::MovesFile;
 use ringscope::scenario::Scenario;
 
 use super::{Outcome, finish, stdout, written};
-use crate::cli::{KeyFlags, MovementFlags};
+use crate::cli::{KeyFlags, MovementFlags, TableFormat};
 
 pub fn run(scenario: &Scenario, keys: &KeyFlags, flags: &MovementFlags) -> Result<Outcome> {
     let mut moves = flags.moves.as_deref().map(MovesFile::create).transpose()?;
@@ -34,17 +34,26 @@ pub fn run(scenario: &Scenario, keys: &KeyFlags, flags: &MovementFlags) -> Resul
         file.finish()?;
     }
     let report = movement::report(scenario, &counts)?;
+    print_report(&report, flags.format, flags.max_moved)
+}
+
+/// Prints a `simulate` / `diff` report (its own or a merged one) in `format`, then applies
+/// the `--max-moved` gate to it.
+pub fn print_report(
+    report: &MovementReport,
+    format: TableFormat,
+    max_moved: Option<f64>,
+) -> Result<Outcome> {
     let mut out = stdout();
     written(output::render(
-        &report,
-        flags.format.into(),
-        &report.summary,
+        report,
+        format.into(),
+        &report.ring.description,
         &mut out,
     ))?;
     finish(out)?;
     let with_keys = report.keys > 0;
-    let failed_gate = flags
-        .max_moved
-        .and_then(|limit| gate::max_moved(report.moved_share, with_keys, limit, None));
+    let failed_gate =
+        max_moved.and_then(|limit| gate::max_moved(report.moved_share, with_keys, limit, None));
     Ok(Outcome { failed_gate })
 }

@@ -11,7 +11,7 @@ fn percent(share: f64) -> String {
 fn hash_space_line(space: &HashSpaceMovement) -> String {
     let mut line = format!(
         "hash space ({}): moved {} · ideal {} · excess {} between unchanged nodes",
-        space.basis,
+        space.basis.name(),
         percent(space.moved_share),
         percent(space.ideal_moved_share),
         percent(space.excess_moved_share)
@@ -101,7 +101,7 @@ impl Report for MovementReport {
             Tabular {
                 title: Some(format!(
                     "flows of the hash space ({})",
-                    self.hash_space.basis
+                    self.hash_space.basis.name()
                 )),
                 columns: vec!["from", "to", "share"],
                 rows: self
@@ -174,7 +174,10 @@ impl Report for FailEachReport {
             ));
         }
         if let Some(basis) = self.rows.first().map(|r| r.hash_space_basis) {
-            summary.push(format!("space columns: share of the hash space ({basis})"));
+            summary.push(format!(
+                "space columns: share of the hash space ({})",
+                basis.name()
+            ));
         }
         vec![Tabular {
             title: None,

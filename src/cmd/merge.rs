@@ -1,0 +1,55 @@
+//! `ringscope merge REPORT...`: the JSON reports of `dist`, `simulate` or `diff`, each over
+//! part of the keys, summed into the report over all of them, printed and gated as the
+//! command itself prints and gates it.
+
+use ringscope::merge::{self, Kind, Merged, STDIN};
+use ringscope::{Error, Result};
+
+use super::{Outcome, movement, print_report};
+use crate::cli::MergeArgs;
+
+pub fn run(args: MergeArgs) -> Result<Outcome> {
+    if args.reports.iter().filter(|r| *r == STDIN).count() > 1 {
+        return Err(Error::usage(
+            "'-' (stdin) is given twice; stdin holds one report",
+        ));
+    }
+    let parts = args
+        .reports
+        .iter()
+        .map(|name| merge::read(name))
+        .collect::<Result<Vec<_>>>()?;
+    // The gates of the other kind would silently check nothing.
+    let kind = parts[0].part.kind();
+    match (kind, args.report.max_imbalance, args.max_moved) {
+        (Kind::Movement, Some(_), _) => {
+            return Err(wrong_gate("--max-imbalance", "dist", &parts[0].name, kind));
+        }
+        (Kind::Dist, _, Some(_)) => {
+            return Err(wrong_gate(
+                "--max-moved",
+                "simulate/diff",
+                &parts[0].name,
+                kind,
+            ));
+        }
+        _ => {}
+    }
+    match merge::merge(&parts)? {
+        Merged::Dist(report) => print_report(&report, &args.report, &report.ring.description),
+        Merged::Movement(report) => {
+            movement::print_report(&report, args.report.format, args.max_moved)
+        }
+    }
+}
+
+fn wrong_gate(gate: &str, applies_to: &str, name: &str, kind: Kind) -> Error {
+    let other = match kind {
+        Kind::Dist => "--max-imbalance",
+        Kind::Movement => "--max-moved",
+    };
+    Error::usage(format!(
+        "{gate} gates {applies_to} reports, but {name} is a {} report; use {other}",
+        kind.name()
+    ))
+}

@@ -1,0 +1,192 @@
+//! Reading one report for `merge`: the JSON that `dist`, `simulate` or `diff` wrote with
+//! `--format json`, recognised by its fields and read into the parts `merge` sums.
+
+use std::io::Read;
+use std::path::Path;
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use super::{NamedPart, Part};
+use crate::analysis::NodeLoad;
+use crate::analysis::movement::{Flow, HashSpaceMovement, SideLoad};
+use crate::error::{Error, Location, Result};
+use crate::fingerprint::RingId;
+
+/// What `merge` needs of a `dist` report: the counts it sums and what must agree. The derived
+/// figures (shares, stats) are recomputed, so they are not read.
+#[derive(Clone, Debug, Deserialize)]
+pub struct DistPart {
+    pub keys: u64,
+    pub nodes: Vec<NodeLoad>,
+    pub unassigned: u64,
+    pub ring: RingId,
+}
+
+/// What `merge` needs of a `simulate` or `diff` report.
+#[derive(Clone, Debug, Deserialize)]
+pub struct MovementPart {
+    pub keys: u64,
+    pub moved: u64,
+    pub excess_moved: u64,
+    pub unavailable: u64,
+    pub before: Vec<SideLoad>,
+    pub after: Vec<SideLoad>,
+    pub flows: Vec<Flow>,
+    pub hash_space: HashSpaceMovement,
+    pub ring: RingId,
+}
+
+/// The name `-` reads standard input; messages call it `<stdin>`.
+pub const STDIN: &str = "-";
+
+/// Reads the report in file `name` (`-`: standard input).
+pub fn read(name: &str) -> Result<NamedPart> {
+    let (shown, bytes) = if name == STDIN {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::io("<stdin>", "cannot read report", e))?;
+        ("<stdin>".to_string(), bytes)
+    } else {
+        let bytes =
+            std::fs::read(Path::new(name)).map_err(|e| Error::io(name, "cannot read report", e))?;
+        (name.to_string(), bytes)
+    };
+    let part = parse(&shown, &bytes)?;
+    Ok(NamedPart { name: shown, part })
+}
+
+/// Recognises and reads one report; `name` says where it came from in messages.
+pub fn parse(name: &str, bytes: &[u8]) -> Result<Part> {
+    let fail = |message: String| Error::input(Location::new(name, None), message);
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(fail(format!("empty; {WANTED}")));
+    }
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
+        let at = Location::new(name, Some(e.line()));
+        Error::input(at, format!("not JSON ({}); {WANTED}", without_position(&e)))
+    })?;
+    let Value::Object(fields) = &value else {
+        return Err(fail(format!(
+            "not a ringscope report: a JSON {} instead of an object; {WANTED}",
+            kind_of(&value)
+        )));
+    };
+    let kind = detect(fields).map_err(fail)?;
+    if !fields.contains_key("ring") {
+        return Err(fail(format!(
+            "this {} report has no \"ring\" field, which says what ring it was made with \
+             (a ringscope older than merge wrote it); make every report with this version",
+            kind.name()
+        )));
+    }
+    match kind {
+        Kind::Dist => typed(value, kind).map(Part::Dist),
+        Kind::Movement => typed(value, kind).map(Part::Movement),
+    }
+    .map_err(fail)
+}
+
+const WANTED: &str = "merge reads the reports of dist, simulate or diff written with --format json";
+
+/// The kinds of report `merge` sums.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Dist,
+    Movement,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Dist => "dist",
+            Kind::Movement => "simulate/diff",
+        }
+    }
+}
+
+/// Which report this is, from the fields only that report has; the reports `merge` cannot
+/// sum are named, so the message says why.
+fn detect(fields: &Map<String, Value>) -> Result<Kind, String> {
+    let has = |name: &str| fields.contains_key(name);
+    if has("rows") {
+        return Err(
+            "a simulate --fail-each report: its rows keep no per-node key counts, so a merge \
+             could not recompute the ideal; merge one simulate --fail LABEL report per node instead"
+                .into(),
+        );
+    }
+    if has("moved") && has("before") && has("after") {
+        return Ok(Kind::Movement);
+    }
+    if has("nodes") && has("stats") {
+        if has("keys") {
+            return Ok(Kind::Dist);
+        }
+        return Err(
+            "a ring report: it counts no keys and is the same on every host, so there is \
+             nothing to merge; merge dist reports instead"
+                .into(),
+        );
+    }
+    Err(format!(
+        "not a ringscope report (no dist or simulate/diff fields); {WANTED}"
+    ))
+}
+
+fn typed<T: DeserializeOwned>(value: Value, kind: Kind) -> Result<T, String> {
+    serde_json::from_value(value)
+        .map_err(|e| format!("not a complete {} report: {e}; {WANTED}", kind.name()))
+}
+
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// serde_json's message without its trailing `at line L column C`: the line goes into the
+/// location, where every other input error puts it.
+fn without_position(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    match text.rfind(" at line ") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(bytes: &str) -> String {
+        parse("r.json", bytes.as_bytes()).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn bad_input_is_named_not_panicked_on() {
+        assert!(message("").starts_with("r.json: empty;"));
+        assert!(message("{\"keys\": 1,").starts_with("r.json:1: not JSON (EOF while parsing"));
+        assert!(message("[1, 2]").contains("a JSON array instead of an object"));
+        assert!(message("{\"hello\": 1}").contains("not a ringscope report"));
+        assert!(message("{\"rows\": []}").contains("--fail-each"));
+        assert!(message("{\"nodes\": [], \"stats\": {}}").contains("a ring report"));
+        assert!(
+            message("{\"nodes\": [], \"stats\": {}, \"keys\": 3}").contains("no \"ring\" field")
+        );
+        let partial = "{\"nodes\": [], \"stats\": {}, \"keys\": 3, \"ring\": {\"description\": \"x\", \"fingerprint\": \"y\"}}";
+        assert!(
+            message(partial).contains("not a complete dist report: missing field `unassigned`")
+        );
+        let negative = "{\"nodes\": [], \"stats\": {}, \"keys\": -3, \"unassigned\": 0, \"ring\": {\"description\": \"x\", \"fingerprint\": \"y\"}}";
+        assert!(message(negative).contains("not a complete dist report: invalid value"));
+    }
+}
