@@ -171,6 +171,10 @@ pub struct KeyFlags {
     /// Refuse keys longer than this many bytes (a sign of the wrong delimiter)
     #[arg(long, value_name = "BYTES", default_value_t = keys::MAX_KEY_LEN)]
     pub max_key_len: usize,
+    /// Bytes read at a time (for tests: results never depend on it)
+    #[arg(long, hide = true, value_name = "BYTES", default_value_t = keys::BLOCK,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub block_size: usize,
     /// Generate N synthetic keys instead of reading any
     #[arg(long, value_name = "N")]
     pub random: Option<u64>,
@@ -215,6 +219,7 @@ impl KeyFlags {
             delimiter: if self.null { 0 } else { b'\n' },
             keep_cr: self.keep_cr,
             max_key_len: self.max_key_len,
+            block_size: self.block_size,
         }
     }
 }

@@ -67,6 +67,15 @@ impl Side {
             .map(|n| self.to_scenario[n as usize])
     }
 
+    /// [`Side::locate`] for several keys at once.
+    #[inline]
+    pub fn locate_batch(&self, keys: &[&[u8]], owners: &mut [Option<u32>]) {
+        self.placement.locate_batch(keys, owners);
+        for owner in owners {
+            *owner = owner.map(|n| self.to_scenario[n as usize]);
+        }
+    }
+
     /// Each scenario node's share of the hash space on this side.
     pub fn shares(&self, nodes: usize) -> Vec<f64> {
         let mut shares = vec![0.0; nodes];

@@ -10,7 +10,7 @@ use proptest::collection::{btree_set, vec};
 use proptest::prelude::*;
 use proptest::sample::Index;
 
-use ringscope::analysis::movement::{count_keys, report};
+use ringscope::analysis::movement::{NO_MOVES, count_keys, report};
 use ringscope::config::{RingOptions, build_ring};
 use ringscope::hash::{self, HashFunction};
 use ringscope::keys::{KeyFormat, KeySource, RandomKeys};
@@ -666,7 +666,7 @@ proptest! {
             seed,
             pattern: "key:{}".into(),
         });
-        let counts = count_keys(&scenario, &source, KeyFormat::default(), |_, _, _| Ok(()))
+        let counts = count_keys(&scenario, &source, KeyFormat::default(), 1, NO_MOVES)
             .expect("count keys");
         let report = report(&scenario, &counts).expect("report");
         let space = &report.hash_space;

@@ -3,7 +3,7 @@
 
 use super::parallel::fold_keys;
 use crate::error::Result;
-use crate::keys::{KeyFormat, KeySource};
+use crate::keys::{BATCH, KeyFormat, KeySource};
 use crate::ring::Placement;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,10 +26,15 @@ impl Counts {
     }
 
     #[inline]
-    fn add(&mut self, placement: &dyn Placement, key: &[u8]) {
-        match placement.locate(key) {
-            Some(node) => self.per_node[node as usize] += 1,
-            None => self.unassigned += 1,
+    fn add(&mut self, placement: &dyn Placement, keys: &[&[u8]]) {
+        let mut owners = [None; BATCH];
+        let owners = &mut owners[..keys.len()];
+        placement.locate_batch(keys, owners);
+        for owner in owners {
+            match owner {
+                Some(node) => self.per_node[*node as usize] += 1,
+                None => self.unassigned += 1,
+            }
         }
     }
 
@@ -54,7 +59,10 @@ pub fn count_keys(
         format,
         threads,
         || Counts::new(nodes),
-        |counts, key| counts.add(placement, key),
+        |counts, keys| {
+            counts.add(placement, keys);
+            Ok(())
+        },
         |total, counts| total.merge(&counts),
     )
 }

@@ -4,8 +4,9 @@
 use serde::Serialize;
 
 use super::movement::{self, MovementReport, SpaceBasis, Transitions};
+use super::parallel::fold_keys;
 use crate::error::Result;
-use crate::keys::{KeyFormat, KeySource};
+use crate::keys::{BATCH, KeyFormat, KeySource};
 use crate::scenario::Scenario;
 
 #[derive(Clone, Debug, Serialize)]
@@ -41,25 +42,43 @@ impl FailEachReport {
     }
 }
 
-/// Counts every scenario in one pass over the keys (stdin can be read only once). All the
-/// scenarios share their before side.
+/// Counts every scenario in one pass over the keys (stdin can be read only once), on
+/// `threads` threads. All the scenarios share their before side.
 pub fn count(
     scenarios: &[Scenario],
     source: Option<&KeySource>,
     format: KeyFormat,
+    threads: usize,
 ) -> Result<Vec<Transitions>> {
-    let mut counts: Vec<Transitions> = scenarios.iter().map(|_| Transitions::default()).collect();
+    let start =
+        || -> Vec<Transitions> { scenarios.iter().map(|_| Transitions::default()).collect() };
     let (Some(source), Some(first)) = (source, scenarios.first()) else {
-        return Ok(counts);
+        return Ok(start());
     };
-    source.for_each(format, |key| {
-        let before = first.before.locate(key);
-        for (scenario, count) in scenarios.iter().zip(counts.iter_mut()) {
-            count.add(before, scenario.after.locate(key), 1);
-        }
-        Ok(())
-    })?;
-    Ok(counts)
+    fold_keys(
+        source,
+        format,
+        threads,
+        start,
+        |counts, keys| {
+            let mut before = [None; BATCH];
+            let mut after = [None; BATCH];
+            let (before, after) = (&mut before[..keys.len()], &mut after[..keys.len()]);
+            first.before.locate_batch(keys, before);
+            for (scenario, count) in scenarios.iter().zip(counts.iter_mut()) {
+                scenario.after.locate_batch(keys, after);
+                for (&before, &after) in before.iter().zip(&*after) {
+                    count.add(before, after, 1);
+                }
+            }
+            Ok(())
+        },
+        |total, counts| {
+            for (total, counts) in total.iter_mut().zip(counts) {
+                total.merge(counts);
+            }
+        },
+    )
 }
 
 pub fn report(

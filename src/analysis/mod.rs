@@ -8,9 +8,11 @@ pub mod movement;
 mod parallel;
 mod ring;
 mod stats;
+mod transitions;
 
 pub use count::{Counts, count_keys};
 pub use dist::{DistReport, NodeLoad};
+pub use parallel::{fold_keys, fold_keys_in_order};
 pub use ring::{RingReport, RingRow};
 pub use stats::Stats;
 

@@ -1,15 +1,23 @@
 //! `simulate` and `diff`: which keys change node between two placements, how that compares
 //! with the least any placement must move, and the same figures over the whole hash space.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::parallel::{fold_keys, fold_keys_in_order};
+pub use super::transitions::{OwnerPair, Transitions};
 use crate::error::Result;
 use crate::fingerprint::RingId;
-use crate::keys::{KeyFormat, KeySource, RandomKeys};
+use crate::keys::{BATCH, KeyFormat, KeySource, RandomKeys};
 use crate::ring::owner_map::transitions;
 use crate::scenario::{Scenario, ScenarioNode, Status};
+
+/// What [`count_keys`] calls with a moved key, its old node and its new node.
+pub type OnMove = fn(&[u8], Option<u32>, Option<u32>) -> Result<()>;
+
+/// `on_move` for [`count_keys`] when nobody needs the moved keys.
+pub const NO_MOVES: Option<OnMove> = None;
 
 /// Keys sampled when the two placements cannot be compared value by value.
 pub const SAMPLED_KEYS: u64 = 1_000_000;
@@ -95,70 +103,83 @@ impl SpaceBasis {
     }
 }
 
-/// A key's (or hash value's) node before and after the change; `None` is no node.
-pub type OwnerPair = (Option<u32>, Option<u32>);
-
-/// Counts of keys per (before, after) owner pair; `None` is no node.
-#[derive(Debug, Default)]
-pub struct Transitions {
-    pairs: HashMap<OwnerPair, u64>,
-}
-
-impl Transitions {
-    #[inline]
-    pub(crate) fn add(&mut self, before: Option<u32>, after: Option<u32>, count: u64) {
-        *self.pairs.entry((before, after)).or_default() += count;
-    }
-}
-
-/// Streams the keys through both sides. `on_move` sees every key that changes node (for
-/// `--moves`), with its old and new node.
-pub fn count_keys(
-    scenario: &Scenario,
-    source: &KeySource,
-    format: KeyFormat,
-    mut on_move: impl FnMut(&[u8], Option<u32>, Option<u32>) -> Result<()>,
-) -> Result<Transitions> {
-    let mut counts = Transitions::default();
-    source.for_each(format, |key| {
-        let (before, after) = (scenario.before.locate(key), scenario.after.locate(key));
-        counts.add(before, after, 1);
-        if before != after && after.is_some() {
-            on_move(key, before, after)?;
-        }
-        Ok(())
-    })?;
-    Ok(counts)
-}
-
-/// Streams the keys through both sides on `threads` threads, when no key needs to be seen in
-/// order (no `--moves`).
-pub fn count_keys_on(
+/// Streams the keys through both sides on `threads` threads. `on_move`, when given, sees
+/// every key that changes node (for `--moves`), with its old and new node, in input order.
+pub fn count_keys<M>(
     scenario: &Scenario,
     source: &KeySource,
     format: KeyFormat,
     threads: usize,
-) -> Result<Transitions> {
-    super::parallel::fold_keys(
-        source,
-        format,
-        threads,
-        Transitions::default,
-        |counts, key| counts.add(scenario.before.locate(key), scenario.after.locate(key), 1),
-        |total, counts| {
-            for (pair, count) in counts.pairs {
-                *total.pairs.entry(pair).or_default() += count;
+    on_move: Option<M>,
+) -> Result<Transitions>
+where
+    M: FnMut(&[u8], Option<u32>, Option<u32>) -> Result<()> + Send,
+{
+    let track_moves = on_move.is_some();
+    let start = || (Transitions::default(), MovedKeys::default());
+    let each = |(counts, moved): &mut (Transitions, MovedKeys), keys: &[&[u8]]| {
+        let mut before = [None; BATCH];
+        let mut after = [None; BATCH];
+        let (before, after) = (&mut before[..keys.len()], &mut after[..keys.len()]);
+        scenario.before.locate_batch(keys, before);
+        scenario.after.locate_batch(keys, after);
+        for ((key, &before), &after) in keys.iter().zip(&*before).zip(&*after) {
+            counts.add(before, after, 1);
+            if track_moves && before != after && after.is_some() {
+                moved.push(key, before, after);
             }
-        },
-    )
+        }
+        Ok(())
+    };
+    let merge = |total: &mut (Transitions, MovedKeys), (counts, _): (Transitions, MovedKeys)| {
+        total.0.merge(counts)
+    };
+    let (counts, _) = match on_move {
+        None => fold_keys(source, format, threads, start, each, merge)?,
+        Some(mut on_move) => fold_keys_in_order(
+            source,
+            format,
+            threads,
+            start,
+            each,
+            |(_, moved)| moved.drain(&mut on_move),
+            merge,
+        )?,
+    };
+    Ok(counts)
+}
+
+/// The moved keys of a block, held until it is the block's turn to be written.
+#[derive(Default)]
+struct MovedKeys {
+    bytes: Vec<u8>,
+    keys: Vec<(usize, Option<u32>, Option<u32>)>,
+}
+
+impl MovedKeys {
+    fn push(&mut self, key: &[u8], before: Option<u32>, after: Option<u32>) {
+        self.bytes.extend_from_slice(key);
+        self.keys.push((self.bytes.len(), before, after));
+    }
+
+    fn drain(
+        &mut self,
+        on_move: &mut impl FnMut(&[u8], Option<u32>, Option<u32>) -> Result<()>,
+    ) -> Result<()> {
+        let mut start = 0;
+        for &(end, before, after) in &self.keys {
+            on_move(&self.bytes[start..end], before, after)?;
+            start = end;
+        }
+        self.bytes.clear();
+        self.keys.clear();
+        Ok(())
+    }
 }
 
 /// Builds the report from key counts (empty when no keys were given).
 pub fn report(scenario: &Scenario, keys: &Transitions) -> Result<MovementReport> {
-    let figures = KeyFigures::of(
-        &scenario.nodes,
-        keys.pairs.iter().map(|(&pair, &count)| (pair, count)),
-    );
+    let figures = KeyFigures::of(&scenario.nodes, keys.pairs().into_iter());
     let ring = RingId {
         description: scenario.summary.clone(),
         fingerprint: scenario.fingerprint.clone(),
@@ -374,9 +395,9 @@ fn hash_space(scenario: &Scenario) -> Result<HashSpaceMovement> {
                 seed: 0,
                 pattern: "{}".into(),
             });
-            let counts = count_keys(scenario, &sample, KeyFormat::default(), |_, _, _| Ok(()))?;
+            let counts = count_keys(scenario, &sample, KeyFormat::default(), 1, NO_MOVES)?;
             let pairs = counts
-                .pairs
+                .pairs()
                 .into_iter()
                 .map(|(pair, count)| (pair, u128::from(count)));
             (

@@ -1,77 +1,234 @@
-//! Spreading per-key work over threads: the reader hands blocks of whole keys to workers,
-//! each folds its keys into its own accumulator, and the accumulators are merged at the end.
-//! Merging is a sum, so results do not depend on the thread count or on block boundaries.
+//! Spreading per-key work over threads. Each worker takes the next block of whole keys from
+//! the shared reader (read straight into the worker's own buffer), folds its keys into its
+//! own accumulator in batches, and the accumulators are merged at the end. Merging is a sum,
+//! so results do not depend on the thread count or on block boundaries.
+//!
+//! Output that must keep the input's order (`map`, `--moves`) is buffered per block and
+//! flushed in block order: a worker that finishes a block early waits for its turn, so at
+//! most one block's output per worker is held.
 
-use std::path::PathBuf;
-use std::sync::mpsc::{Receiver, sync_channel};
-use std::sync::{Arc, Mutex};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Condvar, Mutex};
 
-use crate::error::Result;
-use crate::keys::{KeyFormat, KeySource, split_block};
+use crate::error::{Error, Result};
+use crate::keys::{Blocks, KeyFormat, KeySource, split_batches};
 
-type Blocks = Mutex<Receiver<(Vec<u8>, Arc<PathBuf>)>>;
+/// Generated keys between two flushes, on the path without blocks.
+const GENERATED_PER_FLUSH: u64 = 4096;
 
-/// Folds every key of `source` into an accumulator made by `start`, on `threads` threads
-/// (1, or synthetic keys: on this one), merging the workers' accumulators with `merge`.
+/// Folds every key of `source`, in batches, into accumulators made by `start`, on `threads`
+/// threads (synthetic keys: on this one), merging them with `merge`.
 pub fn fold_keys<T: Send>(
     source: &KeySource,
     format: KeyFormat,
     threads: usize,
     start: impl Fn() -> T + Sync,
-    each: impl Fn(&mut T, &[u8]) + Sync,
+    each: impl Fn(&mut T, &[&[u8]]) -> Result<()> + Sync,
     merge: impl Fn(&mut T, T),
 ) -> Result<T> {
-    if threads <= 1 || !source.is_streamed() {
-        let mut acc = start();
-        source.for_each(format, |key| {
-            each(&mut acc, key);
-            Ok(())
-        })?;
-        return Ok(acc);
-    }
-    // Blocks in flight are bounded, so memory stays flat however large the input.
-    let (blocks, queue) = sync_channel::<(Vec<u8>, Arc<PathBuf>)>(threads * 2);
-    let queue: Blocks = Mutex::new(queue);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| scope.spawn(|| fold_blocks(format, &queue, &start, &each)))
-            .collect();
-        let mut name = Arc::new(PathBuf::new());
-        let read = source.for_each_block(format, |block, input| {
-            if name.as_path() != input {
-                name = Arc::new(input.to_path_buf());
-            }
-            // A closed queue means a worker stopped on an error, which joining reports.
-            let _ = blocks.send((block.to_vec(), Arc::clone(&name)));
-            Ok(())
-        });
-        drop(blocks);
-        let mut total = start();
-        for worker in workers {
-            merge(&mut total, worker.join().expect("a worker does not panic")?);
-        }
-        read.map(|()| total)
-    })
+    run(
+        source,
+        format,
+        threads,
+        &start,
+        &each,
+        None::<fn(&mut T) -> Result<()>>,
+        merge,
+    )
 }
 
-fn fold_blocks<T>(
+/// [`fold_keys`], and after each block `flush` is called on the accumulator that folded it,
+/// in input order: the accumulator buffers the block's output and `flush` writes it out.
+pub fn fold_keys_in_order<T: Send>(
+    source: &KeySource,
     format: KeyFormat,
-    queue: &Blocks,
+    threads: usize,
+    start: impl Fn() -> T + Sync,
+    each: impl Fn(&mut T, &[&[u8]]) -> Result<()> + Sync,
+    flush: impl FnMut(&mut T) -> Result<()> + Send,
+    merge: impl Fn(&mut T, T),
+) -> Result<T> {
+    run(source, format, threads, &start, &each, Some(flush), merge)
+}
+
+fn run<T: Send, F: FnMut(&mut T) -> Result<()> + Send>(
+    source: &KeySource,
+    format: KeyFormat,
+    threads: usize,
+    start: &(impl Fn() -> T + Sync),
+    each: &(impl Fn(&mut T, &[&[u8]]) -> Result<()> + Sync),
+    flush: Option<F>,
+    merge: impl Fn(&mut T, T),
+) -> Result<T> {
+    let Some(blocks) = source.blocks(format) else {
+        return fold_generated(source, format, start, each, flush);
+    };
+    let shared = Shared {
+        blocks: Mutex::new(blocks),
+        stop: AtomicBool::new(false),
+        turn: Mutex::new(Turn {
+            next: 0,
+            failed_at: None,
+            flush,
+        }),
+        turned: Condvar::new(),
+    };
+    let results: Vec<std::result::Result<T, (u64, Error)>> = if threads <= 1 {
+        vec![shared.work(format, start, each)]
+    } else {
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| scope.spawn(|| shared.work(format, start, each)))
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().expect("a worker does not panic"))
+                .collect()
+        })
+    };
+    let mut total = start();
+    let mut first_error: Option<(u64, Error)> = None;
+    for result in results {
+        match result {
+            Ok(acc) => merge(&mut total, acc),
+            // Several workers can fail; report what the input met first.
+            Err((at, e)) if first_error.as_ref().is_none_or(|(first, _)| at < *first) => {
+                first_error = Some((at, e));
+            }
+            Err(_) => {}
+        }
+    }
+    match first_error {
+        Some((_, e)) => Err(e),
+        None => Ok(total),
+    }
+}
+
+struct Shared<'a, F> {
+    blocks: Mutex<Blocks<'a>>,
+    /// Set on the first error: no more blocks are handed out.
+    stop: AtomicBool,
+    turn: Mutex<Turn<F>>,
+    turned: Condvar,
+}
+
+/// Whose block's output goes next.
+struct Turn<F> {
+    next: u64,
+    /// The earliest block that failed: blocks before it are still written, later ones not.
+    failed_at: Option<u64>,
+    flush: Option<F>,
+}
+
+impl<F> Turn<F> {
+    fn fail(&mut self, at: u64) {
+        self.failed_at = Some(self.failed_at.map_or(at, |f| f.min(at)));
+    }
+}
+
+impl<'a, F> Shared<'a, F> {
+    fn work<T>(
+        &self,
+        format: KeyFormat,
+        start: &impl Fn() -> T,
+        each: &impl Fn(&mut T, &[&[u8]]) -> Result<()>,
+    ) -> std::result::Result<T, (u64, Error)>
+    where
+        F: FnMut(&mut T) -> Result<()>,
+    {
+        let mut acc = start();
+        let mut buffer = self.lock_blocks().buffer();
+        loop {
+            if self.stop.load(Ordering::Relaxed) {
+                return Ok(acc);
+            }
+            let (sequence, block) = {
+                let mut blocks = self.lock_blocks();
+                let sequence = blocks.sequence();
+                (sequence, blocks.next_block(&mut buffer))
+            };
+            let block = match block {
+                Ok(Some(block)) => block,
+                Ok(None) => return Ok(acc),
+                Err(e) => return Err(self.fail(sequence, e)),
+            };
+            let input: &Path = &block.input;
+            if let Err(e) = split_batches(&buffer[..block.len], format, input, &mut |batch| {
+                each(&mut acc, batch)
+            }) {
+                return Err(self.fail(sequence, e));
+            }
+            self.flush_in_turn(sequence, &mut acc)?;
+        }
+    }
+
+    /// Waits for block `sequence`'s turn and flushes its output (when output is ordered).
+    fn flush_in_turn<T>(&self, sequence: u64, acc: &mut T) -> std::result::Result<(), (u64, Error)>
+    where
+        F: FnMut(&mut T) -> Result<()>,
+    {
+        let mut turn = self.turn.lock().expect("no worker panics holding the turn");
+        if turn.flush.is_none() {
+            return Ok(());
+        }
+        while turn.next != sequence {
+            if turn.failed_at.is_some_and(|failed| failed < sequence) {
+                return Ok(());
+            }
+            turn = self
+                .turned
+                .wait(turn)
+                .expect("no worker panics holding the turn");
+        }
+        let flushed = turn.flush.as_mut().map_or(Ok(()), |flush| flush(acc));
+        turn.next += 1;
+        if flushed.is_err() {
+            turn.fail(sequence);
+            self.stop.store(true, Ordering::Relaxed);
+        }
+        self.turned.notify_all();
+        flushed.map_err(|e| (sequence, e))
+    }
+
+    fn fail(&self, sequence: u64, error: Error) -> (u64, Error) {
+        self.stop.store(true, Ordering::Relaxed);
+        let mut turn = self.turn.lock().expect("no worker panics holding the turn");
+        turn.fail(sequence);
+        self.turned.notify_all();
+        (sequence, error)
+    }
+
+    fn lock_blocks(&self) -> std::sync::MutexGuard<'_, Blocks<'a>> {
+        self.blocks
+            .lock()
+            .expect("no worker panics holding the reader")
+    }
+}
+
+/// Synthetic keys are made one at a time on this thread.
+fn fold_generated<T>(
+    source: &KeySource,
+    format: KeyFormat,
     start: &impl Fn() -> T,
-    each: &impl Fn(&mut T, &[u8]),
+    each: &impl Fn(&mut T, &[&[u8]]) -> Result<()>,
+    mut flush: Option<impl FnMut(&mut T) -> Result<()>>,
 ) -> Result<T> {
     let mut acc = start();
-    loop {
-        let next = queue
-            .lock()
-            .expect("no worker panics holding the queue")
-            .recv();
-        let Ok((block, name)) = next else {
-            return Ok(acc);
-        };
-        split_block(&block, format, &name, &mut |key: &[u8]| {
-            each(&mut acc, key);
-            Ok(())
-        })?;
+    let mut since_flush = 0;
+    source.for_each_batch(format, |batch| {
+        each(&mut acc, batch)?;
+        since_flush += 1;
+        match flush.as_mut() {
+            Some(flush) if since_flush == GENERATED_PER_FLUSH => {
+                since_flush = 0;
+                flush(&mut acc)
+            }
+            _ => Ok(()),
+        }
+    })?;
+    match flush.as_mut() {
+        Some(flush) => flush(&mut acc).map(|()| acc),
+        None => Ok(acc),
     }
 }

@@ -1,14 +1,16 @@
 //! `ringscope map [FILE...]`: `KEY<TAB>NODE` per key, in input order; `--only LABEL` keeps
 //! one node's keys.
 
-use std::io::Write;
+use std::io::{self, BufWriter};
 
+use ringscope::analysis::fold_keys_in_order;
 use ringscope::config::build_ring;
-use ringscope::output::keys::KeyWriter;
+use ringscope::keys::BATCH;
+use ringscope::output::keys::{KeyOutputFormat, KeyWriter};
 use ringscope::ring::Algo;
 use ringscope::{Error, Result};
 
-use super::{Outcome, finish, stdout, written};
+use super::{OUTPUT_BUFFER, Outcome, finish, written};
 use crate::cli::{MapArgs, MapFormat};
 
 pub fn run(args: MapArgs) -> Result<Outcome> {
@@ -30,36 +32,41 @@ pub fn run(args: MapArgs) -> Result<Outcome> {
     };
     let source = args.keys.source()?;
     let format = args.keys.format();
-    if only.is_some() && matches!(args.format, MapFormat::Tsv) {
+    let output = match args.format {
         // Bare keys, ended as the input ends them, so `| xargs` or `| xargs -0` takes them as
         // they are.
-        let mut out = stdout();
-        source.for_each(format, |key| {
-            if ring.placement.locate(key) == only {
-                written(
-                    out.write_all(key)
-                        .and_then(|()| out.write_all(&[format.delimiter])),
-                )?;
-            }
-            Ok(())
-        })?;
-        return finish(out).map(|()| Outcome::default());
-    }
+        MapFormat::Tsv if only.is_some() => KeyOutputFormat::BareKeys(format.delimiter),
+        other => other.into(),
+    };
     let labels: Vec<&str> = ring.nodes.iter().map(|n| n.label.as_str()).collect();
     let with_slot = ring.config.algo == Algo::Slots;
-    let mut writer = written(KeyWriter::new(stdout(), args.format.into(), with_slot))?;
-    source.for_each(format, |key| {
-        let node = ring.placement.locate(key);
-        if only.is_some() && node != only {
-            return Ok(());
-        }
-        let slot = if with_slot {
-            ring.placement.slot(key)
-        } else {
-            None
-        };
-        written(writer.write(key, node.map(|n| labels[n as usize]), slot))
-    })?;
-    written(writer.flush())?;
-    Ok(Outcome::default())
+    // Workers take turns to write: the plain (Send) handle, not this thread's lock.
+    let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout());
+    {
+        let mut header = KeyWriter::new(&mut out, output, with_slot);
+        written(header.write_header().and_then(|()| header.flush()))?;
+    }
+    // Workers format blocks of records; the blocks are written out in input order.
+    fold_keys_in_order(
+        &source,
+        format,
+        args.keys.threads(),
+        || KeyWriter::new(Vec::new(), output, with_slot),
+        |writer, keys| {
+            let mut owners = [None; BATCH];
+            let owners = &mut owners[..keys.len()];
+            ring.placement.locate_batch(keys, owners);
+            for (key, &node) in keys.iter().zip(&*owners) {
+                if only.is_some() && node != only {
+                    continue;
+                }
+                let slot = with_slot.then(|| ring.placement.slot(key)).flatten();
+                written(writer.write(key, node.map(|n| labels[n as usize]), slot))?;
+            }
+            Ok(())
+        },
+        |writer| written(writer.drain_to(&mut out)),
+        |_, _| {},
+    )?;
+    finish(out).map(|()| Outcome::default())
 }

@@ -37,9 +37,11 @@ pub fn run(command: Command) -> Result<Outcome> {
     }
 }
 
-/// Standard output, buffered: results can be millions of lines.
+/// Standard output is buffered: results can be millions of lines.
+const OUTPUT_BUFFER: usize = 64 * 1024;
+
 fn stdout() -> BufWriter<StdoutLock<'static>> {
-    BufWriter::with_capacity(64 * 1024, io::stdout().lock())
+    BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout().lock())
 }
 
 /// Maps a write error on stdout to an engine error (a closed pipe is recognised upstream).

@@ -20,13 +20,10 @@ pub fn run(scenario: &Scenario, keys: &KeyFlags, flags: &MovementFlags) -> Resul
             let label = |node: Option<u32>| {
                 node.map_or(UNASSIGNED, |n| scenario.nodes[n as usize].label.as_str())
             };
-            match moves.as_mut() {
-                // The moves file lists keys in input order: one thread.
-                Some(file) => movement::count_keys(scenario, &source, format, |key, from, to| {
-                    file.write(key, label(from), label(to))
-                })?,
-                None => movement::count_keys_on(scenario, &source, format, keys.threads())?,
-            }
+            let on_move = moves
+                .as_mut()
+                .map(|file| |key: &[u8], from, to| file.write(key, label(from), label(to)));
+            movement::count_keys(scenario, &source, format, keys.threads(), on_move)?
         }
         None => movement::Transitions::default(),
     };

@@ -42,7 +42,12 @@ fn run_fail_each(
         })
         .collect::<ringscope::Result<Vec<_>>>()?;
     let source = args.keys.optional_source()?;
-    let counts = fail_each::count(&scenarios, source.as_ref(), args.keys.format())?;
+    let counts = fail_each::count(
+        &scenarios,
+        source.as_ref(),
+        args.keys.format(),
+        args.keys.threads(),
+    )?;
     let rule = ring.failure_rule(args.changes.auto_eject);
     let caption = format!(
         "{}\nfail each node in turn ({})",

@@ -12,6 +12,7 @@ mod fnv;
 mod hsieh;
 mod jenkins;
 mod md5;
+mod md5_lanes;
 mod murmur;
 mod murmur3;
 mod murmur64a;
@@ -23,9 +24,12 @@ mod xxhash;
 pub use crc16::{crc16_twemproxy, crc16_xmodem};
 pub use crc32::{crc32_15bit, crc32a};
 pub use fnv::{fnv1_32, fnv1_64, fnv1a_32, fnv1a_64};
+use fnv::{fnv1_32_batch, fnv1_64_batch, fnv1a_32_batch, fnv1a_64_batch};
 pub use hsieh::hsieh;
 pub use jenkins::jenkins;
 pub use md5::{md5_digest, md5_le32, md5_words};
+use md5_lanes::md5_le32_batch;
+pub use md5_lanes::{Md5Names, md5_words_batch};
 pub use murmur::murmur2;
 pub use murmur3::murmur3_x86_32;
 pub use murmur64a::{JEDIS_SEED, murmur64a};
@@ -51,8 +55,12 @@ pub struct HashFunction {
     /// Width in bits of the values it produces (15, 32 or 64).
     pub bits: u32,
     native: Native,
+    /// The same function over several keys at once, where that is faster than one by one.
+    batch32: Option<Batch32>,
     pub summary: &'static str,
 }
+
+type Batch32 = fn(&[&[u8]], &mut [u32]);
 
 impl HashFunction {
     #[inline]
@@ -68,6 +76,26 @@ impl HashFunction {
         match self.native {
             Native::Narrow(f) => u64::from(f(key)),
             Native::Wide(f) => f(key),
+        }
+    }
+
+    /// `hash32` of every key: `out[i]` for `keys[i]`.
+    #[inline]
+    pub fn hash32_batch(&self, keys: &[&[u8]], out: &mut [u32]) {
+        match self.batch32 {
+            Some(batch) => batch(keys, out),
+            None => {
+                for (key, out) in keys.iter().zip(out) {
+                    *out = self.hash32(key);
+                }
+            }
+        }
+    }
+
+    const fn with_batch(self, batch: Batch32) -> HashFunction {
+        HashFunction {
+            batch32: Some(batch),
+            ..self
         }
     }
 
@@ -92,6 +120,7 @@ const fn narrow(
         name,
         bits,
         native: Native::Narrow(f),
+        batch32: None,
         summary,
     }
 }
@@ -101,6 +130,7 @@ const fn wide(name: &'static str, f: fn(&[u8]) -> u64, summary: &'static str) ->
         name,
         bits: 64,
         native: Native::Wide(f),
+        batch32: None,
         summary,
     }
 }
@@ -113,7 +143,7 @@ pub static REGISTRY: &[HashFunction] = &[
         one_at_a_time,
         "Jenkins one-at-a-time over signed chars (twemproxy, libmemcached default)",
     ),
-    narrow("md5", 32, md5_le32, "first 4 bytes of MD5, little-endian"),
+    narrow("md5", 32, md5_le32, "first 4 bytes of MD5, little-endian").with_batch(md5_le32_batch),
     narrow(
         "crc16",
         32,
@@ -132,15 +162,17 @@ pub static REGISTRY: &[HashFunction] = &[
         32,
         fnv1_64,
         "FNV-1 64-bit over signed chars, low 32 bits",
-    ),
+    )
+    .with_batch(fnv1_64_batch),
     narrow(
         "fnv1a_64",
         32,
         fnv1a_64,
         "FNV-1a 64-bit over signed chars, low 32 bits (twemproxy default)",
-    ),
-    narrow("fnv1_32", 32, fnv1_32, "FNV-1 32-bit over signed chars"),
-    narrow("fnv1a_32", 32, fnv1a_32, "FNV-1a 32-bit over signed chars"),
+    )
+    .with_batch(fnv1a_64_batch),
+    narrow("fnv1_32", 32, fnv1_32, "FNV-1 32-bit over signed chars").with_batch(fnv1_32_batch),
+    narrow("fnv1a_32", 32, fnv1a_32, "FNV-1a 32-bit over signed chars").with_batch(fnv1a_32_batch),
     narrow(
         "hsieh",
         32,

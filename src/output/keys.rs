@@ -8,17 +8,22 @@
 //!
 //! With Redis Cluster slots every format gains a `slot` column/field. Keys no node serves get
 //! node `(unassigned)` (JSON: `null`).
+//!
+//! `BareKeys` writes only the keys, each ended by the given delimiter (`map --only`, for
+//! `xargs` and `xargs -0`).
 
 use std::io::{self, Write};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use wide::u8x16;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeyOutputFormat {
     Tsv,
     Csv,
     Json,
+    BareKeys(u8),
 }
 
 pub const UNASSIGNED: &str = "(unassigned)";
@@ -37,25 +42,29 @@ pub struct KeyWriter<W: Write> {
 }
 
 impl<W: Write> KeyWriter<W> {
-    pub fn new(out: W, format: KeyOutputFormat, with_slot: bool) -> io::Result<Self> {
+    /// A writer of records; the header (CSV's) is written apart, by [`KeyWriter::write_header`],
+    /// so that blocks of records can be formatted on several threads.
+    pub fn new(out: W, format: KeyOutputFormat, with_slot: bool) -> Self {
         let sink = if format == KeyOutputFormat::Csv {
-            let mut writer = csv::Writer::from_writer(out);
-            let header: &[&str] = if with_slot {
-                &["key", "node", "slot"]
-            } else {
-                &["key", "node"]
-            };
-            writer.write_record(header)?;
-            Sink::Csv(Box::new(writer))
+            Sink::Csv(Box::new(csv::Writer::from_writer(out)))
         } else {
             Sink::Raw(out)
         };
-        Ok(KeyWriter {
+        KeyWriter {
             sink,
             format,
             with_slot,
             scratch: Vec::new(),
-        })
+        }
+    }
+
+    pub fn write_header(&mut self) -> io::Result<()> {
+        match &mut self.sink {
+            Sink::Csv(writer) if self.with_slot => writer.write_record(["key", "node", "slot"]),
+            Sink::Csv(writer) => writer.write_record(["key", "node"]),
+            Sink::Raw(_) => Ok(()),
+        }
+        .map_err(io::Error::from)
     }
 
     /// Writes one record; `node` is `None` for a key no node serves.
@@ -75,6 +84,10 @@ impl<W: Write> KeyWriter<W> {
                 Ok(())
             }
             Sink::Raw(out) => match self.format {
+                KeyOutputFormat::BareKeys(delimiter) => {
+                    out.write_all(key)?;
+                    out.write_all(&[delimiter])
+                }
                 KeyOutputFormat::Json => write_json(
                     out,
                     &mut self.scratch,
@@ -104,9 +117,52 @@ impl<W: Write> KeyWriter<W> {
     }
 }
 
+impl KeyWriter<Vec<u8>> {
+    /// Moves what was written so far to `out`.
+    pub fn drain_to(&mut self, out: &mut impl Write) -> io::Result<()> {
+        match &mut self.sink {
+            Sink::Csv(writer) => {
+                // The CSV writer keeps its own buffer and lends out none: take it apart and
+                // make a new one around the emptied bytes.
+                let spent = std::mem::replace(&mut **writer, csv::Writer::from_writer(Vec::new()));
+                let mut buffer = spent.into_inner().map_err(|e| e.into_error())?;
+                out.write_all(&buffer)?;
+                buffer.clear();
+                **writer = csv::Writer::from_writer(buffer);
+                Ok(())
+            }
+            Sink::Raw(buffer) => {
+                out.write_all(buffer)?;
+                buffer.clear();
+                Ok(())
+            }
+        }
+    }
+}
+
+fn is_tsv_special(byte: u8) -> bool {
+    matches!(byte, b'\\' | b'\t' | b'\n' | b'\r')
+}
+
+/// Whether a field holds a byte TSV escapes, 16 bytes per compare (the last 16 overlapping
+/// the ones before): most keys hold none, and this runs on every key `map` prints.
+fn needs_tsv_escape(field: &[u8]) -> bool {
+    if field.len() < 16 {
+        return field.iter().any(|&b| is_tsv_special(b));
+    }
+    let special = |lanes: &[u8]| {
+        let lanes = u8x16::new(lanes.try_into().expect("16 bytes"));
+        let found = lanes.simd_eq(u8x16::splat(b'\\'))
+            | lanes.simd_eq(u8x16::splat(b'\t'))
+            | lanes.simd_eq(u8x16::splat(b'\n'))
+            | lanes.simd_eq(u8x16::splat(b'\r'));
+        found.to_bitmask() != 0
+    };
+    field.chunks_exact(16).any(special) || special(&field[field.len() - 16..])
+}
+
 fn write_tsv_field(out: &mut impl Write, field: &[u8]) -> io::Result<()> {
-    let needs_escape = |b: &u8| matches!(b, b'\\' | b'\t' | b'\n' | b'\r');
-    if !field.iter().any(needs_escape) {
+    if !needs_tsv_escape(field) {
         return out.write_all(field);
     }
     let mut start = 0;
@@ -168,7 +224,8 @@ mod tests {
         records: &[(&[u8], Option<&str>, Option<u16>)],
     ) -> Vec<u8> {
         let mut out = Vec::new();
-        let mut writer = KeyWriter::new(&mut out, format, with_slot).unwrap();
+        let mut writer = KeyWriter::new(&mut out, format, with_slot);
+        writer.write_header().unwrap();
         for (key, node, slot) in records {
             writer.write(key, *node, *slot).unwrap();
         }
@@ -185,6 +242,21 @@ mod tests {
             &[(b"a\tb\\c\xff d\r", Some("n1"), None), (b"k", None, None)],
         );
         assert_eq!(out, b"a\\tb\\\\c\xff d\\r\tn1\nk\t(unassigned)\n");
+    }
+
+    #[test]
+    fn the_escape_check_sees_every_position() {
+        for len in 0..40 {
+            let plain = vec![b'a'; len];
+            assert!(!needs_tsv_escape(&plain));
+            for at in 0..len {
+                for special in [b'\\', b'\t', b'\n', b'\r'] {
+                    let mut field = plain.clone();
+                    field[at] = special;
+                    assert!(needs_tsv_escape(&field), "{len} {at} {special}");
+                }
+            }
+        }
     }
 
     #[test]

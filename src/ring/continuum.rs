@@ -3,9 +3,29 @@
 
 use super::{NodeId, Point};
 
+/// A point's position: an unsigned integer with a largest value.
+pub trait Position: Copy + Ord + Into<u128> {
+    const MAX: Self;
+}
+
+impl Position for u16 {
+    const MAX: Self = u16::MAX;
+}
+
+impl Position for u32 {
+    const MAX: Self = u32::MAX;
+}
+
+impl Position for u64 {
+    const MAX: Self = u64::MAX;
+}
+
 /// Points kept as two flat arrays (positions, owners) so the search touches only the
-/// positions, plus an index of where each range of top bits starts, so a search looks at a
-/// handful of positions instead of the whole ring.
+/// positions, plus an index of where each range of top bits starts. The index has about
+/// four entries per point, so most keys fall in a range holding no point or one, found with
+/// one comparison and no loop. Both arrays carry one more entry past the last point (the
+/// largest position, the first point's owner), so a search that runs off the end wraps to
+/// the first point without a branch.
 #[derive(Clone, Debug)]
 pub struct Continuum<P> {
     positions: Vec<P>,
@@ -15,25 +35,56 @@ pub struct Continuum<P> {
     index_bits: u32,
 }
 
-impl<P: Copy + Ord + Into<u128>> Continuum<P> {
+impl<P: Position> Continuum<P> {
     const BITS: u32 = (std::mem::size_of::<P>() * 8) as u32;
 
     /// Sorts points by position with a stable sort, so points at equal positions keep the
     /// order they were generated in: glibc's `qsort` (a merge sort) does the same for ketama.
-    pub fn from_points(mut points: Vec<(P, NodeId)>) -> Self {
-        points.sort_by_key(|&(position, _)| position);
-        let (positions, owners): (Vec<P>, Vec<NodeId>) = points.into_iter().unzip();
-        // About one point per index entry, at most 2^16 entries (256 KB).
-        let index_bits = (usize::BITS - positions.len().leading_zeros())
+    /// The sort is the index's own: points are dealt into their buckets in order (a counting
+    /// sort on the top bits), then each bucket, a few points, is sorted on its own. A large
+    /// ring (10,000 servers, 1.6M points) sorts several times faster than with one big sort.
+    pub fn from_points(points: Vec<(P, NodeId)>) -> Self {
+        let len = points.len();
+        // About four index entries per point, at most 2^16 entries (256 KB).
+        let index_bits = (usize::BITS - len.leading_zeros() + 2)
             .clamp(1, 16)
             .min(Self::BITS);
-        let mut starts = Vec::with_capacity((1 << index_bits) + 1);
-        let mut next = 0usize;
-        for bucket in 0..=(1usize << index_bits) {
-            while next < positions.len() && Self::bucket_of(positions[next], index_bits) < bucket {
-                next += 1;
+        let mut starts = vec![0u32; (1 << index_bits) + 1];
+        for &(position, _) in &points {
+            starts[Self::bucket_of(position, index_bits) + 1] += 1;
+        }
+        for bucket in 1..starts.len() {
+            starts[bucket] += starts[bucket - 1];
+        }
+        // Deal the points into their buckets, then sort each bucket (stable) through a
+        // small scratch buffer.
+        let mut positions = Vec::with_capacity(len + 1);
+        let mut owners = Vec::with_capacity(len + 1);
+        positions.resize(len, P::MAX);
+        owners.resize(len, 0);
+        let mut next = starts.clone();
+        for (position, owner) in points {
+            let slot = &mut next[Self::bucket_of(position, index_bits)];
+            positions[*slot as usize] = position;
+            owners[*slot as usize] = owner;
+            *slot += 1;
+        }
+        let mut scratch = Vec::new();
+        for bucket in starts.windows(2) {
+            let range = bucket[0] as usize..bucket[1] as usize;
+            if range.len() > 1 {
+                scratch.clear();
+                scratch.extend(range.clone().map(|i| (positions[i], owners[i])));
+                scratch.sort_by_key(|&(position, _)| position);
+                for (i, &(position, owner)) in range.zip(&scratch) {
+                    positions[i] = position;
+                    owners[i] = owner;
+                }
             }
-            starts.push(next as u32);
+        }
+        if let Some(&first) = owners.first() {
+            positions.push(P::MAX);
+            owners.push(first);
         }
         Continuum {
             positions,
@@ -48,8 +99,14 @@ impl<P: Copy + Ord + Into<u128>> Continuum<P> {
         (position.into() >> (Self::BITS - index_bits)) as usize
     }
 
+    /// The points without the wrap-around entry.
+    fn sorted(&self) -> (&[P], &[NodeId]) {
+        let len = self.len();
+        (&self.positions[..len], &self.owners[..len])
+    }
+
     pub fn len(&self) -> usize {
-        self.positions.len()
+        self.positions.len().saturating_sub(1)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -65,13 +122,14 @@ impl<P: Copy + Ord + Into<u128>> Continuum<P> {
             self.starts[bucket] as usize,
             self.starts[bucket + 1] as usize,
         );
-        let index = low + self.positions[low..high].partition_point(|&p| p < hash);
-        let index = if index == self.positions.len() {
-            0
+        let index = if high - low <= 1 {
+            // Past the last point, `positions[low]` is the extra largest position: never
+            // below `hash`, so `index` stays on the wrap-around entry.
+            low + usize::from(self.positions.get(low)? < &hash)
         } else {
-            index
+            low + self.positions[low..high].partition_point(|&p| p < hash)
         };
-        self.owners.get(index).copied()
+        Some(self.owners[index])
     }
 
     /// Who owns the hash values `0..range`, as runs: the values between a point and the one
@@ -80,7 +138,8 @@ impl<P: Copy + Ord + Into<u128>> Continuum<P> {
     pub fn intervals(&self, range: u128) -> Vec<(u128, Option<NodeId>)> {
         let top = range - 1;
         let mut runs = Vec::with_capacity(self.len() + 1);
-        for (&position, &owner) in self.positions.iter().zip(&self.owners) {
+        let (positions, owners) = self.sorted();
+        for (&position, &owner) in positions.iter().zip(owners) {
             let position: u128 = position.into();
             extend_runs(&mut runs, position.min(top), owner);
             if position >= top {
@@ -89,7 +148,7 @@ impl<P: Copy + Ord + Into<u128>> Continuum<P> {
         }
         match (
             runs.last().map(|r: &(u128, Option<NodeId>)| r.0),
-            self.owners.first(),
+            owners.first(),
         ) {
             (Some(last), Some(&first)) if last < top => extend_runs(&mut runs, top, first),
             (None, _) => runs.push((top, None)),
@@ -101,16 +160,17 @@ impl<P: Copy + Ord + Into<u128>> Continuum<P> {
     /// How many points each node holds.
     pub fn point_counts(&self, nodes: usize) -> Vec<Option<u64>> {
         let mut counts = vec![0u64; nodes];
-        for &owner in &self.owners {
+        for &owner in self.sorted().1 {
             counts[owner as usize] += 1;
         }
         counts.into_iter().map(Some).collect()
     }
 
     pub fn points(&self) -> Vec<Point> {
-        self.positions
+        let (positions, owners) = self.sorted();
+        positions
             .iter()
-            .zip(&self.owners)
+            .zip(owners)
             .map(|(&position, &node)| Point {
                 position: position.into() as u64,
                 node,
@@ -133,11 +193,7 @@ mod tests {
     use super::*;
     use crate::ring::owner_map::{HashInput, Layout, OwnerMap};
 
-    fn shares<P: Copy + Ord + Into<u128>>(
-        ring: &Continuum<P>,
-        nodes: usize,
-        range: u128,
-    ) -> Vec<f64> {
+    fn shares<P: Position>(ring: &Continuum<P>, nodes: usize, range: u128) -> Vec<f64> {
         let input = HashInput {
             hash: "test",
             bits: 32,

@@ -6,10 +6,11 @@
 //! names are `label-j`; each MD5 digest gives four little-endian words. A stable sort keeps
 //! equal points in generation order, as glibc's merge-sort `qsort` does.
 
-use super::twemproxy::{key_hash, server_order};
+use super::twemproxy::{key_hash, key_hashes, server_order};
 use super::{Continuum, HashInput, Layout, OwnerMap, Ownership, Placement, Point, RingConfig};
 use crate::error::{Error, Result};
-use crate::hash::{HashFunction, md5_words};
+use crate::hash::{HashFunction, Md5Names};
+use crate::keys::BATCH;
 use crate::nodes::Node;
 use crate::ring::{HashTag, NodeId};
 
@@ -41,21 +42,28 @@ impl Ketama {
             Error::usage("ketama: the total weight exceeds 2^32 - 1, twemproxy's limit")
         })?;
         let live = nodes.len() as u32;
-        let mut points = Vec::new();
-        let mut name = Vec::with_capacity(MAX_POINT_NAME + 12);
+        let counts: Vec<u32> = nodes
+            .iter()
+            .map(|node| twemproxy_points(node.weight, total, live))
+            .collect();
+        let mut points = Vec::with_capacity(counts.iter().map(|&c| c as usize).sum());
+        let mut names = Md5Names::new();
+        let mut add = |owner: NodeId, words: [u32; 4]| {
+            points.extend(words.map(|word| (word, owner)));
+        };
         for index in server_order(nodes)? {
-            let node = &nodes[index];
-            let label = node.continuum_name();
-            let count = twemproxy_points(node.weight, total, live);
-            for j in 0..count / POINTS_PER_HASH {
-                name.clear();
-                name.extend_from_slice(label.as_bytes());
-                name.push(b'-');
-                name.extend_from_slice(itoa::Buffer::new().format(j).as_bytes());
-                name.truncate(MAX_POINT_NAME);
-                points.extend(md5_words(&name).map(|word| (word, index as NodeId)));
+            let label = nodes[index].continuum_name();
+            for j in 0..counts[index] / POINTS_PER_HASH {
+                let name = |name: &mut Vec<u8>| {
+                    name.extend_from_slice(label.as_bytes());
+                    name.push(b'-');
+                    name.extend_from_slice(itoa::Buffer::new().format(j).as_bytes());
+                    name.truncate(MAX_POINT_NAME);
+                };
+                names.push(index as NodeId, name, &mut add);
             }
         }
+        names.flush(&mut add);
         Ok(Ketama {
             continuum: Continuum::from_points(points),
             nodes: nodes.len(),
@@ -85,6 +93,20 @@ impl Placement for Ketama {
         }
         let hash = key_hash(self.hash, self.hash_tag.as_ref(), key);
         self.continuum.locate(hash)
+    }
+
+    #[inline]
+    fn locate_batch(&self, keys: &[&[u8]], owners: &mut [Option<NodeId>]) {
+        if self.nodes == 1 {
+            owners.fill(Some(0));
+            return;
+        }
+        let mut hashes = [0; BATCH];
+        let hashes = &mut hashes[..keys.len()];
+        key_hashes(self.hash, self.hash_tag.as_ref(), keys, hashes);
+        for (hash, owner) in hashes.iter().zip(owners) {
+            *owner = self.continuum.locate(*hash);
+        }
     }
 
     fn ownership(&self) -> Ownership {

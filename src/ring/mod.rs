@@ -44,6 +44,15 @@ pub trait Placement: Send + Sync {
     /// slot).
     fn locate(&self, key: &[u8]) -> Option<NodeId>;
 
+    /// [`Placement::locate`] for several keys at once: `owners[i]` for `keys[i]`. Rings
+    /// override it to hash the keys side by side, which keeps the CPU busy where one key's
+    /// hash is a chain of dependent steps.
+    fn locate_batch(&self, keys: &[&[u8]], owners: &mut [Option<NodeId>]) {
+        for (key, owner) in keys.iter().zip(owners) {
+            *owner = self.locate(key);
+        }
+    }
+
     /// Each node's share of the key-hash space, computed from the structure itself (arc
     /// lengths, table entries, slots), and how many points it holds.
     fn ownership(&self) -> Ownership;

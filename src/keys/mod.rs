@@ -1,0 +1,176 @@
+//! Key sources: files and stdin streamed as raw bytes, or seeded synthetic keys.
+//!
+//! A key is any byte string without the delimiter (`\n`, or NUL with `-0`). With `\n` a
+//! trailing `\r` is dropped unless `keep_cr` is set; empty keys are skipped; a last key
+//! without a delimiter counts. Keys are handed out as slices of one reusable buffer: nothing
+//! is allocated per key.
+
+mod random;
+mod reader;
+mod split;
+
+use std::fs::File;
+use std::io::{self, IsTerminal};
+use std::path::{Path, PathBuf};
+
+pub use random::{DEFAULT_PATTERN, RandomKeys};
+use random::{check_pattern, generate};
+pub use reader::{BlockInfo, Blocks};
+pub use split::{BATCH, split_batches, split_block};
+
+use crate::error::{Error, Result};
+
+/// Bytes read at a time: a few hundred kilobytes keep a block in the CPU's cache while it is
+/// hashed, and locks and syscalls rare.
+pub const BLOCK: usize = 256 * 1024;
+/// The default longest key: Redis's limit for a key (and any string), 512 MiB.
+pub const MAX_KEY_LEN: usize = 512 << 20;
+
+/// How keys are delimited.
+#[derive(Clone, Copy, Debug)]
+pub struct KeyFormat {
+    pub delimiter: u8,
+    pub keep_cr: bool,
+    /// A longer key is refused: it usually means the wrong delimiter.
+    pub max_key_len: usize,
+    /// Bytes read at a time ([`BLOCK`]); results never depend on it.
+    pub block_size: usize,
+}
+
+impl Default for KeyFormat {
+    fn default() -> Self {
+        KeyFormat {
+            delimiter: b'\n',
+            keep_cr: false,
+            max_key_len: MAX_KEY_LEN,
+            block_size: BLOCK,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    Stdin,
+    File(PathBuf),
+}
+
+impl Input {
+    pub fn from_arg(arg: &str) -> Input {
+        if arg == "-" {
+            Input::Stdin
+        } else {
+            Input::File(PathBuf::from(arg))
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum KeySource {
+    Inputs(Vec<Input>),
+    Random(RandomKeys),
+}
+
+impl KeySource {
+    /// Keys from the given files; none means stdin, refused when stdin is a terminal (nobody
+    /// is going to type a million keys).
+    pub fn from_files(files: &[String], random: Option<RandomKeys>) -> Result<KeySource> {
+        match random {
+            Some(_) if !files.is_empty() => Err(Error::usage(
+                "--random generates keys; it cannot be combined with key files",
+            )),
+            Some(random) => {
+                check_pattern(&random.pattern)?;
+                Ok(KeySource::Random(random))
+            }
+            None if files.is_empty() => {
+                if io::stdin().is_terminal() {
+                    return Err(Error::usage(
+                        "no keys: give key files, pipe keys into stdin, or generate some with --random N",
+                    ));
+                }
+                Ok(KeySource::Inputs(vec![Input::Stdin]))
+            }
+            None => {
+                let inputs: Vec<Input> = files.iter().map(|f| Input::from_arg(f)).collect();
+                // Refuse a bad file before any output is written for the good ones.
+                for input in &inputs {
+                    if let Input::File(path) = input {
+                        open_key_file(path)?;
+                    }
+                }
+                Ok(KeySource::Inputs(inputs))
+            }
+        }
+    }
+
+    /// Calls `each` with every key in order. An error from `each` stops the stream.
+    pub fn for_each(
+        &self,
+        format: KeyFormat,
+        mut each: impl FnMut(&[u8]) -> Result<()>,
+    ) -> Result<()> {
+        match self.blocks(format) {
+            Some(mut blocks) => {
+                let mut buffer = blocks.buffer();
+                while let Some(block) = blocks.next_block(&mut buffer)? {
+                    split_block(&buffer[..block.len], format, &block.input, &mut each)?;
+                }
+                Ok(())
+            }
+            None => self.for_each_generated(&mut each),
+        }
+    }
+
+    /// Calls `each` with the keys in order, up to [`BATCH`] at a time.
+    pub fn for_each_batch(
+        &self,
+        format: KeyFormat,
+        mut each: impl FnMut(&[&[u8]]) -> Result<()>,
+    ) -> Result<()> {
+        match self.blocks(format) {
+            Some(mut blocks) => {
+                let mut buffer = blocks.buffer();
+                while let Some(block) = blocks.next_block(&mut buffer)? {
+                    split_batches(&buffer[..block.len], format, &block.input, &mut each)?;
+                }
+                Ok(())
+            }
+            // Generated keys live in one buffer rewritten per key: batches of one.
+            None => self.for_each_generated(&mut |key| each(&[key])),
+        }
+    }
+
+    /// The files or stdin as blocks of whole keys, which workers can split on their own
+    /// threads; `None` for synthetic keys, which come one by one.
+    pub fn blocks(&self, format: KeyFormat) -> Option<Blocks<'_>> {
+        match self {
+            KeySource::Inputs(inputs) => Some(Blocks::new(inputs, format)),
+            KeySource::Random(_) => None,
+        }
+    }
+
+    fn for_each_generated(&self, each: &mut impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
+        match self {
+            KeySource::Random(random) => generate(random, each),
+            KeySource::Inputs(_) => Ok(()),
+        }
+    }
+}
+
+fn open_key_file(path: &Path) -> Result<File> {
+    if path.is_dir() {
+        return Err(Error::usage(format!(
+            "{} is a directory, not a key file",
+            path.display()
+        )));
+    }
+    File::open(path).map_err(|e| Error::io(path, "cannot open key file", e))
+}
+
+pub(crate) fn too_long(name: &Path, format: KeyFormat) -> Error {
+    Error::usage(format!(
+        "{}: a key longer than {} bytes (--max-key-len); is the delimiter right? (-0 for NUL-separated keys)",
+        name.display(),
+        format.max_key_len
+    ))
+}

@@ -1,0 +1,240 @@
+//! Reading inputs in blocks of whole keys, straight into the buffer of whoever asks: one
+//! reader can feed several workers (behind a lock) without copying blocks around.
+
+use std::io::{self, Read};
+use std::path::Path;
+use std::sync::Arc;
+
+use super::{Input, KeyFormat, open_key_file, too_long};
+use crate::error::{Error, Result};
+
+/// Where a block came from: its place in the stream (for writing results in input order)
+/// and the input's name (for messages).
+#[derive(Clone, Debug)]
+pub struct BlockInfo {
+    pub sequence: u64,
+    pub input: Arc<Path>,
+    /// Bytes of the caller's buffer that hold the block.
+    pub len: usize,
+}
+
+/// The inputs, one after the other, cut into blocks that end at a delimiter or at the end of
+/// an input. The bytes after a block's last delimiter wait in `carry` for the next block.
+pub struct Blocks<'a> {
+    inputs: std::slice::Iter<'a, Input>,
+    current: Option<(Box<dyn Read + Send>, Arc<Path>)>,
+    carry: Vec<u8>,
+    format: KeyFormat,
+    sequence: u64,
+}
+
+impl<'a> Blocks<'a> {
+    pub fn new(inputs: &'a [Input], format: KeyFormat) -> Self {
+        Blocks {
+            inputs: inputs.iter(),
+            current: None,
+            carry: Vec::new(),
+            format,
+            sequence: 0,
+        }
+    }
+
+    #[cfg(test)]
+    fn from_reader(reader: Box<dyn Read + Send>, format: KeyFormat) -> Self {
+        Blocks {
+            inputs: [].iter(),
+            current: Some((reader, Arc::from(Path::new("t")))),
+            carry: Vec::new(),
+            format,
+            sequence: 0,
+        }
+    }
+
+    /// The sequence number the next block will get.
+    pub fn sequence(&self) -> u64 {
+        self.sequence
+    }
+
+    /// A buffer of the size blocks are read in.
+    pub fn buffer(&self) -> Vec<u8> {
+        vec![0; self.format.block_size.max(1)]
+    }
+
+    /// Reads the next block into `buffer` (grown for a key longer than it, shrunk back
+    /// after); `None` after the last input.
+    pub fn next_block(&mut self, buffer: &mut Vec<u8>) -> Result<Option<BlockInfo>> {
+        let size = self.format.block_size.max(1);
+        loop {
+            let Some((reader, name)) = &mut self.current else {
+                let Some(input) = self.inputs.next() else {
+                    return Ok(None);
+                };
+                self.current = Some(open(input)?);
+                continue;
+            };
+            let mut filled = self.carry.len();
+            if buffer.len() > 4 * size && filled < size {
+                // Give back the memory of an unusually long key.
+                *buffer = vec![0; size];
+            }
+            if buffer.len() <= filled + size / 2 {
+                buffer.resize(filled + size, 0);
+            }
+            buffer[..filled].copy_from_slice(&self.carry);
+            self.carry.clear();
+            self.carry.shrink_to(size);
+            loop {
+                if filled == buffer.len() {
+                    // One key longer than the buffer: grow it to hold the whole key.
+                    buffer.resize(buffer.len() * 2, 0);
+                }
+                let read = match reader.read(&mut buffer[filled..]) {
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(Error::io(&**name, "cannot read keys", e)),
+                };
+                if read == 0 {
+                    let input = Arc::clone(name);
+                    self.current = None;
+                    if filled == 0 {
+                        break;
+                    }
+                    return Ok(Some(self.block(input, filled)));
+                }
+                let scanned_to = filled;
+                filled += read;
+                // Only the bytes just read can hold the block's new end.
+                if let Some(offset) =
+                    memchr::memrchr(self.format.delimiter, &buffer[scanned_to..filled])
+                {
+                    let end = scanned_to + offset;
+                    let input = Arc::clone(name);
+                    self.carry.extend_from_slice(&buffer[end + 1..filled]);
+                    return Ok(Some(self.block(input, end)));
+                }
+                if filled > self.format.max_key_len {
+                    return Err(too_long(name, self.format));
+                }
+            }
+        }
+    }
+
+    fn block(&mut self, input: Arc<Path>, len: usize) -> BlockInfo {
+        self.sequence += 1;
+        BlockInfo {
+            sequence: self.sequence - 1,
+            input,
+            len,
+        }
+    }
+}
+
+fn open(input: &Input) -> Result<(Box<dyn Read + Send>, Arc<Path>)> {
+    Ok(match input {
+        Input::Stdin => (Box::new(io::stdin()), Arc::from(Path::new("<stdin>"))),
+        Input::File(path) => (Box::new(open_key_file(path)?), Arc::from(path.as_path())),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::split_block;
+
+    /// The keys of `input` read `block` bytes at a time, or the first error.
+    fn keys(input: &[u8], format: KeyFormat, block: usize) -> Result<Vec<Vec<u8>>> {
+        let format = KeyFormat {
+            block_size: block,
+            ..format
+        };
+        let mut blocks = Blocks::from_reader(Box::new(io::Cursor::new(input.to_vec())), format);
+        let mut buffer = blocks.buffer();
+        let mut keys = Vec::new();
+        let mut sequence = 0;
+        while let Some(block) = blocks.next_block(&mut buffer)? {
+            assert_eq!(block.sequence, sequence);
+            sequence += 1;
+            split_block(&buffer[..block.len], format, &block.input, &mut |k| {
+                keys.push(k.to_vec());
+                Ok(())
+            })?;
+        }
+        Ok(keys)
+    }
+
+    fn split(input: &[u8], format: KeyFormat, block: usize) -> Vec<Vec<u8>> {
+        keys(input, format, block).unwrap()
+    }
+
+    #[test]
+    fn lines_cr_empty_and_last_line() {
+        let keys = split(b"a\r\nb\n\n\xff\x00c\nlast", KeyFormat::default(), 4);
+        assert_eq!(keys, [&b"a"[..], b"b", b"\xff\x00c", b"last"]);
+        let kept = split(
+            b"a\r\nb\r",
+            KeyFormat {
+                keep_cr: true,
+                ..KeyFormat::default()
+            },
+            3,
+        );
+        assert_eq!(kept, [&b"a\r"[..], b"b\r"]);
+    }
+
+    #[test]
+    fn nul_delimited_keys_keep_newlines_and_cr() {
+        let format = KeyFormat {
+            delimiter: 0,
+            ..KeyFormat::default()
+        };
+        assert_eq!(split(b"a\nb\r\0c\0", format, 2), [&b"a\nb\r"[..], b"c"]);
+    }
+
+    #[test]
+    fn keys_past_the_limit_are_refused() {
+        let format = KeyFormat {
+            max_key_len: 8,
+            ..KeyFormat::default()
+        };
+        // Exactly at the limit passes; one byte more, terminated or not, is refused.
+        assert_eq!(split(b"12345678\nabc", format, 4).len(), 2);
+        for input in [&b"123456789\n"[..], b"x\n123456789", b"1234567890123456789"] {
+            for block in [4, 64] {
+                let err = keys(input, format, block).unwrap_err().to_string();
+                assert!(err.starts_with("t: a key longer than 8 bytes"), "{err}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_long_key_grows_the_buffer_and_gives_the_memory_back() {
+        let mut input = vec![b'x'; 100_000];
+        input.extend_from_slice(b"\na\nb\n");
+        let format = KeyFormat {
+            block_size: 16,
+            ..KeyFormat::default()
+        };
+        let mut blocks = Blocks::from_reader(Box::new(io::Cursor::new(input)), format);
+        let mut buffer = blocks.buffer();
+        let first = blocks.next_block(&mut buffer).unwrap().unwrap();
+        assert!(first.len >= 100_000 && buffer.len() >= 100_000);
+        while blocks.next_block(&mut buffer).unwrap().is_some() {}
+        assert!(buffer.len() <= 64, "{}", buffer.len());
+    }
+
+    #[test]
+    fn buffer_size_does_not_change_keys() {
+        let input: Vec<u8> = (0..5000u32)
+            .flat_map(|i| format!("key:{}\n", i * 7919).into_bytes())
+            .collect();
+        let reference = split(&input, KeyFormat::default(), super::super::BLOCK);
+        for block in [1, 2, 3, 7, 64, 1000] {
+            assert_eq!(
+                split(&input, KeyFormat::default(), block),
+                reference,
+                "block {block}"
+            );
+        }
+        assert_eq!(reference.len(), 5000);
+    }
+}
