@@ -28,7 +28,7 @@ use fnv::{fnv1_32_batch, fnv1_64_batch, fnv1a_32_batch, fnv1a_64_batch};
 pub use hsieh::hsieh;
 pub use jenkins::jenkins;
 pub use md5::{md5_digest, md5_le32, md5_words};
-use md5_lanes::md5_le32_batch;
+pub use md5_lanes::md5_le32_batch;
 pub use md5_lanes::{Md5Names, md5_words_batch};
 pub use murmur::murmur2;
 pub use murmur3::murmur3_x86_32;
@@ -87,6 +87,28 @@ impl HashFunction {
             None => {
                 for (key, out) in keys.iter().zip(out) {
                     *out = self.hash32(key);
+                }
+            }
+        }
+    }
+
+    /// `hash64` of every key: `out[i]` for `keys[i]`.
+    #[inline]
+    pub fn hash64_batch(&self, keys: &[&[u8]], out: &mut [u64]) {
+        match (self.native, self.batch32) {
+            (Native::Narrow(_), Some(batch)) => {
+                let mut narrow = [0; crate::keys::BATCH];
+                for (keys, out) in keys.chunks(narrow.len()).zip(out.chunks_mut(narrow.len())) {
+                    let narrow = &mut narrow[..keys.len()];
+                    batch(keys, narrow);
+                    for (out, &hash) in out.iter_mut().zip(&*narrow) {
+                        *out = u64::from(hash);
+                    }
+                }
+            }
+            _ => {
+                for (key, out) in keys.iter().zip(out) {
+                    *out = self.hash64(key);
                 }
             }
         }
@@ -235,6 +257,24 @@ mod tests {
         let fnv = by_name("fnv1a_64").unwrap();
         assert_eq!(fnv.hash64(b"foo"), u64::from(fnv1a_64(b"foo")));
         assert_eq!(by_name("crc32").unwrap().range32(), 1 << 15);
+    }
+
+    #[test]
+    fn batches_hash_as_one_key_at_a_time() {
+        let keys: Vec<Vec<u8>> = (0..150u32)
+            .map(|i| (0..i % 70).map(|j| (i * 37 + j * 11) as u8).collect())
+            .collect();
+        let keys: Vec<&[u8]> = keys.iter().map(Vec::as_slice).collect();
+        for function in REGISTRY {
+            let mut narrow = vec![0; keys.len()];
+            let mut wide = vec![0; keys.len()];
+            function.hash32_batch(&keys, &mut narrow);
+            function.hash64_batch(&keys, &mut wide);
+            for (i, key) in keys.iter().enumerate() {
+                assert_eq!(narrow[i], function.hash32(key), "{} key {i}", function.name);
+                assert_eq!(wide[i], function.hash64(key), "{} key {i}", function.name);
+            }
+        }
     }
 
     #[test]

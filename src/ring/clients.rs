@@ -40,6 +40,7 @@ mod uhashring;
 use super::{Algo, HashInput, Layout, NodeId, OwnerMap, Ownership, Placement, Point, RingConfig};
 use crate::error::{Error, Result};
 use crate::hash;
+use crate::keys::BATCH;
 use crate::nodes::Node;
 
 /// Keys hashed as ketama does (first little-endian word of the MD5 of the key's bytes): the
@@ -79,6 +80,15 @@ impl Placement for Md5Successor {
     #[inline]
     fn locate(&self, key: &[u8]) -> Option<NodeId> {
         self.ring.locate(crate::hash::md5_le32(key))
+    }
+
+    fn locate_batch(&self, keys: &[&[u8]], owners: &mut [Option<NodeId>]) {
+        let mut hashes = [0; BATCH];
+        let hashes = &mut hashes[..keys.len()];
+        crate::hash::md5_le32_batch(keys, hashes);
+        for (&hash, owner) in hashes.iter().zip(owners) {
+            *owner = self.ring.locate(hash);
+        }
     }
 
     fn ownership(&self) -> Ownership {

@@ -33,6 +33,7 @@ pub use owner_map::{HashInput, Layout, OwnerMap};
 
 use crate::error::{Error, Result};
 use crate::hash::HashFunction;
+use crate::keys::BATCH;
 use crate::nodes::Node;
 
 /// Index of a node in the node list a placement was built from.
@@ -369,4 +370,14 @@ pub(crate) fn hashed_part<'k>(tag: Option<&HashTag>, key: &'k [u8]) -> &'k [u8] 
         Some(tag) => tag.apply(key),
         None => key,
     }
+}
+
+/// [`hashed_part`] of every key of a batch (at most [`BATCH`] keys).
+#[inline]
+pub(crate) fn hashed_parts<'k>(tag: Option<&HashTag>, keys: &[&'k [u8]]) -> [&'k [u8]; BATCH] {
+    let mut parts: [&[u8]; BATCH] = [&[]; BATCH];
+    for (part, key) in parts.iter_mut().zip(keys) {
+        *part = hashed_part(tag, key);
+    }
+    parts
 }

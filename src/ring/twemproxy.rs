@@ -3,10 +3,9 @@
 
 use std::borrow::Cow;
 
-use super::{HashTag, hashed_part};
+use super::{HashTag, hashed_part, hashed_parts};
 use crate::error::{Error, Result};
 use crate::hash::HashFunction;
-use crate::keys::BATCH;
 use crate::nodes::Node;
 
 /// The order twemproxy keeps servers in (`conf_server_name_cmp`): by continuum name length,
@@ -49,11 +48,8 @@ pub fn key_hash(hash: &HashFunction, tag: Option<&HashTag>, key: &[u8]) -> u32 {
 /// [`key_hash`] of every key: `hashes[i]` for `keys[i]`.
 #[inline]
 pub fn key_hashes(hash: &HashFunction, tag: Option<&HashTag>, keys: &[&[u8]], hashes: &mut [u32]) {
-    let mut parts: [&[u8]; BATCH] = [&[]; BATCH];
-    let parts = &mut parts[..keys.len()];
-    for (part, key) in parts.iter_mut().zip(keys) {
-        *part = hashed_part(tag, key);
-    }
+    let parts = hashed_parts(tag, keys);
+    let parts = &parts[..keys.len()];
     hash.hash32_batch(parts, hashes);
     for (part, hash) in parts.iter().zip(hashes) {
         if part.is_empty() {

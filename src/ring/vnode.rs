@@ -5,10 +5,11 @@
 
 use super::{
     Continuum, DEFAULT_VNODES, HashInput, HashTag, Layout, MAX_POINTS, NodeId, OwnerMap, Ownership,
-    Placement, Point, RingConfig, hashed_part,
+    Placement, Point, RingConfig, hashed_part, hashed_parts,
 };
 use crate::error::{Error, Result};
 use crate::hash::HashFunction;
+use crate::keys::BATCH;
 use crate::nodes::Node;
 
 pub struct Vnode {
@@ -72,6 +73,16 @@ impl Placement for Vnode {
     fn locate(&self, key: &[u8]) -> Option<NodeId> {
         self.continuum
             .locate(self.hash.hash64(hashed_part(self.hash_tag.as_ref(), key)))
+    }
+
+    fn locate_batch(&self, keys: &[&[u8]], owners: &mut [Option<NodeId>]) {
+        let parts = hashed_parts(self.hash_tag.as_ref(), keys);
+        let mut hashes = [0; BATCH];
+        let hashes = &mut hashes[..keys.len()];
+        self.hash.hash64_batch(&parts[..keys.len()], hashes);
+        for (&hash, owner) in hashes.iter().zip(owners) {
+            *owner = self.continuum.locate(hash);
+        }
     }
 
     fn ownership(&self) -> Ownership {
