@@ -171,7 +171,7 @@ pub struct KeyFlags {
     /// Refuse keys longer than this many bytes (a sign of the wrong delimiter)
     #[arg(long, value_name = "BYTES", default_value_t = keys::MAX_KEY_LEN)]
     pub max_key_len: usize,
-    /// Bytes read at a time (for tests: results never depend on it)
+    /// Bytes read at a time (for tests: the results of a run that succeeds never depend on it)
     #[arg(long, hide = true, value_name = "BYTES", default_value_t = keys::BLOCK,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub block_size: usize,

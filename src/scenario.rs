@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::Ring;
 use crate::error::{Error, Result};
 use crate::fingerprint;
+use crate::keys::BATCH;
 use crate::nodes::{self, Node};
 use crate::ring::{self, Algo, FailureRule, OwnerMap, Placement, WithFailures};
 
@@ -71,6 +72,18 @@ impl Side {
     #[inline]
     pub fn locate_batch(&self, keys: &[&[u8]], owners: &mut [Option<u32>]) {
         self.placement.locate_batch(keys, owners);
+        self.rename(owners);
+    }
+
+    /// [`Side::locate_batch`] of keys hashed once for both sides (see [`Scenario::locate_batch`]).
+    #[inline]
+    fn locate_hashes(&self, hashes: &[u32], owners: &mut [Option<u32>]) {
+        self.placement.locate_hashes(hashes, owners);
+        self.rename(owners);
+    }
+
+    #[inline]
+    fn rename(&self, owners: &mut [Option<u32>]) {
         for owner in owners {
             *owner = owner.map(|n| self.to_scenario[n as usize]);
         }
@@ -130,6 +143,31 @@ impl Changes {
 }
 
 impl Scenario {
+    /// Each key's node before and after the change. When both sides hash keys the same way
+    /// (the usual case: one system, other nodes), each key is hashed once.
+    #[inline]
+    pub fn locate_batch(
+        &self,
+        keys: &[&[u8]],
+        before: &mut [Option<u32>],
+        after: &mut [Option<u32>],
+    ) {
+        let hashing = self.before.placement.key_hashing();
+        match hashing.filter(|&h| self.after.placement.key_hashing() == Some(h)) {
+            Some(hashing) => {
+                let mut hashes = [0; BATCH];
+                let hashes = &mut hashes[..keys.len()];
+                hashing.hash_batch(keys, hashes);
+                self.before.locate_hashes(hashes, before);
+                self.after.locate_hashes(hashes, after);
+            }
+            None => {
+                self.before.locate_batch(keys, before);
+                self.after.locate_batch(keys, after);
+            }
+        }
+    }
+
     /// Applies `changes` to `ring` the way its system would.
     pub fn simulate(ring: &Ring, changes: &Changes) -> Result<Scenario> {
         if changes.is_empty() {

@@ -121,8 +121,7 @@ where
         let mut before = [None; BATCH];
         let mut after = [None; BATCH];
         let (before, after) = (&mut before[..keys.len()], &mut after[..keys.len()]);
-        scenario.before.locate_batch(keys, before);
-        scenario.after.locate_batch(keys, after);
+        scenario.locate_batch(keys, before, after);
         for ((key, &before), &after) in keys.iter().zip(&*before).zip(&*after) {
             counts.add(before, after, 1);
             if track_moves && before != after && after.is_some() {

@@ -33,7 +33,7 @@ pub struct KeyFormat {
     pub keep_cr: bool,
     /// A longer key is refused: it usually means the wrong delimiter.
     pub max_key_len: usize,
-    /// Bytes read at a time ([`BLOCK`]); results never depend on it.
+    /// Bytes read at a time ([`BLOCK`]); the results of a run that succeeds never depend on it.
     pub block_size: usize,
 }
 

@@ -26,6 +26,9 @@ pub struct Blocks<'a> {
     carry: Vec<u8>,
     format: KeyFormat,
     sequence: u64,
+    /// Set by an error: the stream is then over, for every worker that asks after it (the
+    /// rest of a refused key must not come out as a block of its own).
+    failed: bool,
 }
 
 impl<'a> Blocks<'a> {
@@ -36,6 +39,7 @@ impl<'a> Blocks<'a> {
             carry: Vec::new(),
             format,
             sequence: 0,
+            failed: false,
         }
     }
 
@@ -47,6 +51,7 @@ impl<'a> Blocks<'a> {
             carry: Vec::new(),
             format,
             sequence: 0,
+            failed: false,
         }
     }
 
@@ -61,8 +66,17 @@ impl<'a> Blocks<'a> {
     }
 
     /// Reads the next block into `buffer` (grown for a key longer than it, shrunk back
-    /// after); `None` after the last input.
+    /// after); `None` after the last input, and after an error.
     pub fn next_block(&mut self, buffer: &mut Vec<u8>) -> Result<Option<BlockInfo>> {
+        if self.failed {
+            return Ok(None);
+        }
+        let block = self.read_block(buffer);
+        self.failed = block.is_err();
+        block
+    }
+
+    fn read_block(&mut self, buffer: &mut Vec<u8>) -> Result<Option<BlockInfo>> {
         let size = self.format.block_size.max(1);
         loop {
             let Some((reader, name)) = &mut self.current else {
@@ -204,6 +218,21 @@ mod tests {
                 assert!(err.starts_with("t: a key longer than 8 bytes"), "{err}");
             }
         }
+    }
+
+    #[test]
+    fn nothing_comes_after_an_error() {
+        let format = KeyFormat {
+            max_key_len: 8,
+            block_size: 4,
+            ..KeyFormat::default()
+        };
+        let input = b"a\n1234567890123\nb\n".to_vec();
+        let mut blocks = Blocks::from_reader(Box::new(io::Cursor::new(input)), format);
+        let mut buffer = blocks.buffer();
+        assert_eq!(blocks.next_block(&mut buffer).unwrap().unwrap().len, 1);
+        assert!(blocks.next_block(&mut buffer).is_err());
+        assert!(blocks.next_block(&mut buffer).unwrap().is_none());
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::hash::{HashFunction, Md5Names};
 use crate::keys::BATCH;
 use crate::nodes::Node;
-use crate::ring::{HashTag, NodeId};
+use crate::ring::{HashTag, KeyHashing, NodeId};
 
 const POINTS_PER_SERVER: f32 = 160.0;
 const POINTS_PER_HASH: u32 = 4;
@@ -97,13 +97,25 @@ impl Placement for Ketama {
 
     #[inline]
     fn locate_batch(&self, keys: &[&[u8]], owners: &mut [Option<NodeId>]) {
+        let mut hashes = [0; BATCH];
+        let hashes = &mut hashes[..keys.len()];
+        key_hashes(self.hash, self.hash_tag.as_ref(), keys, hashes);
+        self.locate_hashes(hashes, owners);
+    }
+
+    fn key_hashing(&self) -> Option<KeyHashing> {
+        Some(KeyHashing {
+            hash: self.hash,
+            tag: self.hash_tag,
+        })
+    }
+
+    #[inline]
+    fn locate_hashes(&self, hashes: &[u32], owners: &mut [Option<NodeId>]) {
         if self.nodes == 1 {
             owners.fill(Some(0));
             return;
         }
-        let mut hashes = [0; BATCH];
-        let hashes = &mut hashes[..keys.len()];
-        key_hashes(self.hash, self.hash_tag.as_ref(), keys, hashes);
         for (hash, owner) in hashes.iter().zip(owners) {
             *owner = self.continuum.locate(*hash);
         }

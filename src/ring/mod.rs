@@ -12,6 +12,7 @@ mod haproxy;
 mod hash_tag;
 mod jump;
 mod ketama;
+mod key_hashing;
 mod libmemcached;
 mod maglev;
 mod modula;
@@ -29,6 +30,7 @@ pub use continuum::Continuum;
 pub use failure::{FailureRule, WithFailures};
 pub use haproxy::assign_ids as haproxy_ids;
 pub use hash_tag::HashTag;
+pub use key_hashing::KeyHashing;
 pub use owner_map::{HashInput, Layout, OwnerMap};
 
 use crate::error::{Error, Result};
@@ -52,6 +54,18 @@ pub trait Placement: Send + Sync {
         for (key, owner) in keys.iter().zip(owners) {
             *owner = self.locate(key);
         }
+    }
+
+    /// How the placement hashes keys, when it searches with a plain hash of the key that
+    /// another placement may share ([`Placement::locate_hashes`]).
+    fn key_hashing(&self) -> Option<KeyHashing> {
+        None
+    }
+
+    /// The owners of keys already hashed by [`Placement::key_hashing`]; only called when
+    /// that is `Some`.
+    fn locate_hashes(&self, hashes: &[u32], owners: &mut [Option<NodeId>]) {
+        owners[..hashes.len()].fill(None);
     }
 
     /// Each node's share of the key-hash space, computed from the structure itself (arc
