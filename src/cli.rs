@@ -173,7 +173,7 @@ pub struct KeyFlags {
     pub max_key_len: usize,
     /// Bytes read at a time (for tests: the results of a run that succeeds never depend on it)
     #[arg(long, hide = true, value_name = "BYTES", default_value_t = keys::BLOCK,
-          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1 << 30))]
     pub block_size: usize,
     /// Generate N synthetic keys instead of reading any
     #[arg(long, value_name = "N")]

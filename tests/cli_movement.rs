@@ -1460,6 +1460,24 @@ fn moves_file_into_a_missing_directory_is_refused_and_leaves_nothing() {
 }
 
 #[test]
+fn moves_file_that_is_not_a_regular_file_is_refused() {
+    // Written beside and renamed into place, the file would replace a device or a directory.
+    let dir = Scratch::new();
+    let list = dir.file("nodes.txt", plain(&FIVE, true));
+    let keys = dir.file("keys.txt", key_file_bytes(&sample_keys(100), b'\n'));
+    for target in ["/dev/null".to_string(), dir.path()] {
+        let message = error(
+            [
+                "simulate", "--nodes", &list, "--remove", "n2", &keys, "--moves", &target,
+            ],
+            b"",
+        );
+        assert!(message.contains("not a regular file"), "{message}");
+    }
+    assert_eq!(dir.entries(), vec!["keys.txt", "nodes.txt"]);
+}
+
+#[test]
 fn moves_file_replaces_an_old_one_and_leaves_no_temporary_files() {
     let dir = Scratch::new();
     let list = dir.file("nodes.txt", plain(&FIVE, true));

@@ -148,6 +148,9 @@ where
     Ok(counts)
 }
 
+/// Moved keys' bytes a worker keeps room for between blocks.
+const KEPT_BYTES: usize = 1 << 20;
+
 /// The moved keys of a block, held until it is the block's turn to be written.
 #[derive(Default)]
 struct MovedKeys {
@@ -172,6 +175,8 @@ impl MovedKeys {
         }
         self.bytes.clear();
         self.keys.clear();
+        // Give back what long keys took.
+        self.bytes.shrink_to(KEPT_BYTES);
         Ok(())
     }
 }

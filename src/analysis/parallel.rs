@@ -9,13 +9,13 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use crate::error::{Error, Result};
-use crate::keys::{Blocks, KeyFormat, KeySource, split_batches};
+use crate::keys::{Blocks, KeyFormat, KeySource, RandomKeys, generate_batches, split_batches};
 
-/// Generated keys between two flushes, on the path without blocks.
-const GENERATED_PER_FLUSH: u64 = 4096;
+/// Batches of generated keys between two flushes (generated keys come without blocks).
+const GENERATED_BATCHES_PER_FLUSH: u64 = 64;
 
 /// Folds every key of `source`, in batches, into accumulators made by `start`, on `threads`
 /// threads (synthetic keys: on this one), merging them with `merge`.
@@ -61,8 +61,9 @@ fn run<T: Send, F: FnMut(&mut T) -> Result<()> + Send>(
     flush: Option<F>,
     merge: impl Fn(&mut T, T),
 ) -> Result<T> {
-    let Some(blocks) = source.blocks(format) else {
-        return fold_generated(source, format, start, each, flush);
+    let blocks = match source {
+        KeySource::Inputs(inputs) => Blocks::new(inputs, format),
+        KeySource::Random(random) => return fold_generated(random, start, each, flush),
     };
     let shared = Shared {
         blocks: Mutex::new(blocks),
@@ -137,14 +138,16 @@ impl<'a, F> Shared<'a, F> {
     where
         F: FnMut(&mut T) -> Result<()>,
     {
+        // A worker that panics must not leave the others waiting for its turn forever.
+        let _unwinding = FailOnPanic(self);
         let mut acc = start();
         let mut buffer = self.lock_blocks().buffer();
         loop {
-            if self.stop.load(Ordering::Relaxed) {
-                return Ok(acc);
-            }
             let (sequence, block) = {
                 let mut blocks = self.lock_blocks();
+                if self.stop.load(Ordering::Relaxed) {
+                    return Ok(acc);
+                }
                 let sequence = blocks.sequence();
                 (sequence, blocks.next_block(&mut buffer))
             };
@@ -154,36 +157,46 @@ impl<'a, F> Shared<'a, F> {
                 Err(e) => return Err(self.fail(sequence, e)),
             };
             let input: &Path = &block.input;
-            if let Err(e) = split_batches(&buffer[..block.len], format, input, &mut |batch| {
+            let split = split_batches(&buffer[..block.len], format, input, &mut |batch| {
                 each(&mut acc, batch)
-            }) {
+            });
+            // The keys before a bad one are written, as they would be by one thread.
+            self.flush_in_turn(sequence, &mut acc, split.is_err())?;
+            if let Err(e) = split {
                 return Err(self.fail(sequence, e));
             }
-            self.flush_in_turn(sequence, &mut acc)?;
         }
     }
 
-    /// Waits for block `sequence`'s turn and flushes its output (when output is ordered).
-    fn flush_in_turn<T>(&self, sequence: u64, acc: &mut T) -> std::result::Result<(), (u64, Error)>
+    /// Waits for block `sequence`'s turn and flushes its output (when output is ordered);
+    /// nothing is written once an earlier block has failed. A block that `failed` is marked
+    /// so under the same lock, before any later block can take its turn.
+    fn flush_in_turn<T>(
+        &self,
+        sequence: u64,
+        acc: &mut T,
+        failed: bool,
+    ) -> std::result::Result<(), (u64, Error)>
     where
         F: FnMut(&mut T) -> Result<()>,
     {
-        let mut turn = self.turn.lock().expect("no worker panics holding the turn");
+        let mut turn = self.lock_turn();
         if turn.flush.is_none() {
             return Ok(());
         }
-        while turn.next != sequence {
-            if turn.failed_at.is_some_and(|failed| failed < sequence) {
-                return Ok(());
-            }
+        let failed_before = |turn: &Turn<F>| turn.failed_at.is_some_and(|f| f < sequence);
+        while turn.next != sequence && !failed_before(&turn) {
             turn = self
                 .turned
                 .wait(turn)
-                .expect("no worker panics holding the turn");
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        if failed_before(&turn) {
+            return Ok(());
         }
         let flushed = turn.flush.as_mut().map_or(Ok(()), |flush| flush(acc));
         turn.next += 1;
-        if flushed.is_err() {
+        if failed || flushed.is_err() {
             turn.fail(sequence);
             self.stop.store(true, Ordering::Relaxed);
         }
@@ -193,34 +206,48 @@ impl<'a, F> Shared<'a, F> {
 
     fn fail(&self, sequence: u64, error: Error) -> (u64, Error) {
         self.stop.store(true, Ordering::Relaxed);
-        let mut turn = self.turn.lock().expect("no worker panics holding the turn");
-        turn.fail(sequence);
+        self.lock_turn().fail(sequence);
         self.turned.notify_all();
         (sequence, error)
     }
 
-    fn lock_blocks(&self) -> std::sync::MutexGuard<'_, Blocks<'a>> {
-        self.blocks
-            .lock()
-            .expect("no worker panics holding the reader")
+    fn lock_blocks(&self) -> MutexGuard<'_, Blocks<'a>> {
+        self.blocks.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn lock_turn(&self) -> MutexGuard<'_, Turn<F>> {
+        self.turn.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
-/// Synthetic keys are made one at a time on this thread.
+/// Stops every worker when the one holding it unwinds from a panic (the panic itself then
+/// surfaces when the worker is joined).
+struct FailOnPanic<'s, 'a, F>(&'s Shared<'a, F>);
+
+impl<F> Drop for FailOnPanic<'_, '_, F> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.stop.store(true, Ordering::Relaxed);
+            self.0.lock_turn().fail(0);
+            self.0.turned.notify_all();
+        }
+    }
+}
+
+/// Synthetic keys are made on this thread, a batch at a time.
 fn fold_generated<T>(
-    source: &KeySource,
-    format: KeyFormat,
+    random: &RandomKeys,
     start: &impl Fn() -> T,
     each: &impl Fn(&mut T, &[&[u8]]) -> Result<()>,
     mut flush: Option<impl FnMut(&mut T) -> Result<()>>,
 ) -> Result<T> {
     let mut acc = start();
     let mut since_flush = 0;
-    source.for_each_batch(format, |batch| {
+    generate_batches(random, &mut |batch| {
         each(&mut acc, batch)?;
         since_flush += 1;
         match flush.as_mut() {
-            Some(flush) if since_flush == GENERATED_PER_FLUSH => {
+            Some(flush) if since_flush == GENERATED_BATCHES_PER_FLUSH => {
                 since_flush = 0;
                 flush(&mut acc)
             }
@@ -230,5 +257,106 @@ fn fold_generated<T>(
     match flush.as_mut() {
         Some(flush) => flush(&mut acc).map(|()| acc),
         None => Ok(acc),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::keys::Input;
+
+    fn key_file(keys: &[String]) -> tempfile::NamedTempFile {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        std::io::Write::write_all(&mut file, keys.join("\n").as_bytes()).unwrap();
+        file
+    }
+
+    /// Writes every key in order and fails on the key "bad".
+    fn write_until_bad(
+        source: &KeySource,
+        format: KeyFormat,
+        threads: usize,
+    ) -> (Result<()>, Vec<String>) {
+        let mut written = Vec::new();
+        let result = fold_keys_in_order(
+            source,
+            format,
+            threads,
+            Vec::<String>::new,
+            |out, keys| {
+                for key in keys {
+                    if *key == b"bad" {
+                        return Err(Error::usage("bad key"));
+                    }
+                    out.push(String::from_utf8(key.to_vec()).unwrap());
+                }
+                Ok(())
+            },
+            |out| {
+                written.append(out);
+                Ok(())
+            },
+            |_, _| {},
+        );
+        (result.map(|_| ()), written)
+    }
+
+    #[test]
+    fn the_keys_before_a_failure_are_written_and_nothing_after() {
+        let mut keys: Vec<String> = (0..3000).map(|i| format!("key:{i}")).collect();
+        keys[2000] = "bad".into();
+        let file = key_file(&keys);
+        let source = KeySource::Inputs(vec![Input::File(file.path().to_path_buf())]);
+        for block_size in [1, 7, 100, 4096, 1 << 20] {
+            let format = KeyFormat {
+                block_size,
+                ..KeyFormat::default()
+            };
+            for threads in [1, 2, 3, 5] {
+                let (result, written) = write_until_bad(&source, format, threads);
+                assert!(result.is_err(), "{block_size} {threads}");
+                assert_eq!(
+                    written,
+                    keys[..2000],
+                    "block {block_size}, {threads} threads"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_worker_that_panics_does_not_leave_the_others_waiting() {
+        let keys: Vec<String> = (0..50_000).map(|i| format!("key:{i}")).collect();
+        let file = key_file(&keys);
+        let (done, finished) = mpsc::channel();
+        std::thread::spawn(move || {
+            let source = KeySource::Inputs(vec![Input::File(file.path().to_path_buf())]);
+            let format = KeyFormat {
+                block_size: 64,
+                ..KeyFormat::default()
+            };
+            let outcome = std::panic::catch_unwind(|| {
+                fold_keys_in_order(
+                    &source,
+                    format,
+                    4,
+                    || (),
+                    |_, keys| {
+                        assert!(!keys.contains(&&b"key:30000"[..]), "a bug");
+                        Ok(())
+                    },
+                    |_| Ok(()),
+                    |_, _| {},
+                )
+            });
+            done.send(outcome.is_err()).unwrap();
+        });
+        let panicked = finished
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the run ends");
+        assert!(panicked);
     }
 }

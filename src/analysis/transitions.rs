@@ -29,8 +29,14 @@ impl Transitions {
     }
 
     pub fn merge(&mut self, other: Transitions) {
-        for (pair, count) in other.pairs() {
-            self.add(pair.0, pair.1, count);
+        if self.stayed.len() < other.stayed.len() {
+            self.stayed.resize(other.stayed.len(), 0);
+        }
+        for (mine, theirs) in self.stayed.iter_mut().zip(other.stayed) {
+            *mine += theirs;
+        }
+        for ((before, after), count) in other.moved {
+            self.add(before, after, count);
         }
     }
 

@@ -13,8 +13,9 @@ use std::fs::File;
 use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
 
+use random::check_pattern;
+pub use random::generate_batches;
 pub use random::{DEFAULT_PATTERN, RandomKeys};
-use random::{check_pattern, generate};
 pub use reader::{BlockInfo, Blocks};
 pub use split::{BATCH, split_batches, split_block};
 
@@ -109,50 +110,18 @@ impl KeySource {
         format: KeyFormat,
         mut each: impl FnMut(&[u8]) -> Result<()>,
     ) -> Result<()> {
-        match self.blocks(format) {
-            Some(mut blocks) => {
+        match self {
+            KeySource::Inputs(inputs) => {
+                let mut blocks = Blocks::new(inputs, format);
                 let mut buffer = blocks.buffer();
                 while let Some(block) = blocks.next_block(&mut buffer)? {
                     split_block(&buffer[..block.len], format, &block.input, &mut each)?;
                 }
                 Ok(())
             }
-            None => self.for_each_generated(&mut each),
-        }
-    }
-
-    /// Calls `each` with the keys in order, up to [`BATCH`] at a time.
-    pub fn for_each_batch(
-        &self,
-        format: KeyFormat,
-        mut each: impl FnMut(&[&[u8]]) -> Result<()>,
-    ) -> Result<()> {
-        match self.blocks(format) {
-            Some(mut blocks) => {
-                let mut buffer = blocks.buffer();
-                while let Some(block) = blocks.next_block(&mut buffer)? {
-                    split_batches(&buffer[..block.len], format, &block.input, &mut each)?;
-                }
-                Ok(())
-            }
-            // Generated keys live in one buffer rewritten per key: batches of one.
-            None => self.for_each_generated(&mut |key| each(&[key])),
-        }
-    }
-
-    /// The files or stdin as blocks of whole keys, which workers can split on their own
-    /// threads; `None` for synthetic keys, which come one by one.
-    pub fn blocks(&self, format: KeyFormat) -> Option<Blocks<'_>> {
-        match self {
-            KeySource::Inputs(inputs) => Some(Blocks::new(inputs, format)),
-            KeySource::Random(_) => None,
-        }
-    }
-
-    fn for_each_generated(&self, each: &mut impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
-        match self {
-            KeySource::Random(random) => generate(random, each),
-            KeySource::Inputs(_) => Ok(()),
+            KeySource::Random(random) => generate_batches(random, &mut |keys| {
+                keys.iter().try_for_each(|key| each(key))
+            }),
         }
     }
 }

@@ -4,6 +4,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
 
 use crate::error::{Error, Result};
+use crate::keys::BATCH;
 
 /// Synthetic keys: `pattern` with every `{}` replaced by a random 64-bit number and every
 /// `{n}` by the key's sequence number, from ChaCha8 seeded with `seed` (the same keys on
@@ -26,30 +27,44 @@ pub(super) fn check_pattern(pattern: &str) -> Result<()> {
     Ok(())
 }
 
-pub(super) fn generate(
+/// Calls `each` with the keys in order, [`BATCH`] at a time (the last batch may be shorter).
+pub fn generate_batches(
     random: &RandomKeys,
-    each: &mut impl FnMut(&[u8]) -> Result<()>,
+    each: &mut impl FnMut(&[&[u8]]) -> Result<()>,
 ) -> Result<()> {
     let mut rng = ChaCha8Rng::seed_from_u64(random.seed);
     let pieces: Vec<&str> = random.pattern.split('{').collect();
-    let mut key = Vec::with_capacity(random.pattern.len() + 40);
+    let mut bytes = Vec::with_capacity(BATCH * (random.pattern.len() + 40));
+    let mut ends = [0usize; BATCH];
     let mut digits = itoa::Buffer::new();
-    for n in 0..random.count {
-        key.clear();
-        key.extend_from_slice(pieces[0].as_bytes());
-        for piece in &pieces[1..] {
-            if let Some(rest) = piece.strip_prefix('}') {
-                key.extend_from_slice(digits.format(rng.next_u64()).as_bytes());
-                key.extend_from_slice(rest.as_bytes());
-            } else if let Some(rest) = piece.strip_prefix("n}") {
-                key.extend_from_slice(digits.format(n).as_bytes());
-                key.extend_from_slice(rest.as_bytes());
-            } else {
-                key.push(b'{');
-                key.extend_from_slice(piece.as_bytes());
+    let mut n = 0;
+    while n < random.count {
+        bytes.clear();
+        let in_batch = (random.count - n).min(BATCH as u64) as usize;
+        for end in &mut ends[..in_batch] {
+            bytes.extend_from_slice(pieces[0].as_bytes());
+            for piece in &pieces[1..] {
+                if let Some(rest) = piece.strip_prefix('}') {
+                    bytes.extend_from_slice(digits.format(rng.next_u64()).as_bytes());
+                    bytes.extend_from_slice(rest.as_bytes());
+                } else if let Some(rest) = piece.strip_prefix("n}") {
+                    bytes.extend_from_slice(digits.format(n).as_bytes());
+                    bytes.extend_from_slice(rest.as_bytes());
+                } else {
+                    bytes.push(b'{');
+                    bytes.extend_from_slice(piece.as_bytes());
+                }
             }
+            *end = bytes.len();
+            n += 1;
         }
-        each(&key)?;
+        let mut keys: [&[u8]; BATCH] = [&[]; BATCH];
+        let mut start = 0;
+        for (key, &end) in keys.iter_mut().zip(&ends[..in_batch]) {
+            *key = &bytes[start..end];
+            start = end;
+        }
+        each(&keys[..in_batch])?;
     }
     Ok(())
 }

@@ -12,7 +12,7 @@ use crate::error::Result;
 /// Keys handed on together, so hashing and ring search can work on several keys at once.
 pub const BATCH: usize = 64;
 
-/// Calls `each` with every key of `block` in order (see [`super::KeySource::for_each_block`]).
+/// Calls `each` with every key of `block` (a block from [`super::Blocks`]) in order.
 pub fn split_block<'a>(
     block: &'a [u8],
     format: KeyFormat,

@@ -117,6 +117,9 @@ impl<W: Write> KeyWriter<W> {
     }
 }
 
+/// A block's output rarely needs more; a buffer grown past it by long keys is given back.
+const KEPT_CAPACITY: usize = 1 << 20;
+
 impl KeyWriter<Vec<u8>> {
     /// Moves what was written so far to `out`.
     pub fn drain_to(&mut self, out: &mut impl Write) -> io::Result<()> {
@@ -128,12 +131,14 @@ impl KeyWriter<Vec<u8>> {
                 let mut buffer = spent.into_inner().map_err(|e| e.into_error())?;
                 out.write_all(&buffer)?;
                 buffer.clear();
+                buffer.shrink_to(KEPT_CAPACITY);
                 **writer = csv::Writer::from_writer(buffer);
                 Ok(())
             }
             Sink::Raw(buffer) => {
                 out.write_all(buffer)?;
                 buffer.clear();
+                buffer.shrink_to(KEPT_CAPACITY);
                 Ok(())
             }
         }

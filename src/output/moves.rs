@@ -24,6 +24,14 @@ impl MovesFile {
             Some(dir) if !dir.as_os_str().is_empty() => dir,
             _ => Path::new("."),
         };
+        if destination.exists() && !destination.is_file() {
+            // The file is written beside and renamed into place: that would replace a device
+            // or a pipe, not write into it.
+            return Err(Error::usage(format!(
+                "--moves {}: not a regular file; give a file path (an existing file is replaced when the run ends)",
+                destination.display()
+            )));
+        }
         if !directory.is_dir() {
             return Err(Error::usage(format!(
                 "--moves {}: directory {} does not exist; create it first",

@@ -47,9 +47,9 @@ pub trait Placement: Send + Sync {
     /// slot).
     fn locate(&self, key: &[u8]) -> Option<NodeId>;
 
-    /// [`Placement::locate`] for several keys at once: `owners[i]` for `keys[i]`. Rings
-    /// override it to hash the keys side by side, which keeps the CPU busy where one key's
-    /// hash is a chain of dependent steps.
+    /// [`Placement::locate`] for a batch of keys (at most [`BATCH`]): `owners[i]` for
+    /// `keys[i]`. Rings override it to hash the keys side by side, which keeps the CPU busy
+    /// where one key's hash is a chain of dependent steps.
     fn locate_batch(&self, keys: &[&[u8]], owners: &mut [Option<NodeId>]) {
         for (key, owner) in keys.iter().zip(owners) {
             *owner = self.locate(key);
@@ -62,8 +62,8 @@ pub trait Placement: Send + Sync {
         None
     }
 
-    /// The owners of keys already hashed by [`Placement::key_hashing`]; only called when
-    /// that is `Some`.
+    /// The owners of a batch of keys already hashed by [`Placement::key_hashing`]; only
+    /// called when that is `Some`.
     fn locate_hashes(&self, hashes: &[u32], owners: &mut [Option<NodeId>]) {
         owners[..hashes.len()].fill(None);
     }
