@@ -43,7 +43,7 @@ pub fn run(args: MapArgs) -> Result<Outcome> {
     // Workers take turns to write: the plain (Send) handle, not this thread's lock.
     let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout());
     {
-        let mut header = KeyWriter::new(&mut out, output, with_slot);
+        let mut header = KeyWriter::new(&mut out, output, with_slot, &labels);
         written(header.write_header().and_then(|()| header.flush()))?;
     }
     // Workers format blocks of records; the blocks are written out in input order.
@@ -51,7 +51,7 @@ pub fn run(args: MapArgs) -> Result<Outcome> {
         &source,
         format,
         args.keys.threads(),
-        || KeyWriter::new(Vec::new(), output, with_slot),
+        || KeyWriter::new(Vec::new(), output, with_slot, &labels),
         |writer, keys| {
             let mut owners = [None; BATCH];
             let owners = &mut owners[..keys.len()];
@@ -61,7 +61,7 @@ pub fn run(args: MapArgs) -> Result<Outcome> {
                     continue;
                 }
                 let slot = with_slot.then(|| ring.placement.slot(key)).flatten();
-                written(writer.write(key, node.map(|n| labels[n as usize]), slot))?;
+                written(writer.write(key, node, slot))?;
             }
             Ok(())
         },

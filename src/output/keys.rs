@@ -38,22 +38,42 @@ pub struct KeyWriter<W: Write> {
     sink: Sink<W>,
     format: KeyOutputFormat,
     with_slot: bool,
+    /// Node labels by node id, then the label of keys no node serves.
+    labels: Vec<String>,
+    /// Each label as TSV writes it (escaped, after its tab): done once, not per key.
+    tsv_labels: Vec<Vec<u8>>,
     scratch: Vec<u8>,
 }
 
 impl<W: Write> KeyWriter<W> {
-    /// A writer of records; the header (CSV's) is written apart, by [`KeyWriter::write_header`],
-    /// so that blocks of records can be formatted on several threads.
-    pub fn new(out: W, format: KeyOutputFormat, with_slot: bool) -> Self {
+    /// A writer of records whose node is one of `labels` (by node id). The header (CSV's)
+    /// is written apart, by [`KeyWriter::write_header`], so that blocks of records can be
+    /// formatted on several threads.
+    pub fn new(out: W, format: KeyOutputFormat, with_slot: bool, labels: &[&str]) -> Self {
         let sink = if format == KeyOutputFormat::Csv {
             Sink::Csv(Box::new(csv::Writer::from_writer(out)))
         } else {
             Sink::Raw(out)
         };
+        let labels: Vec<String> = labels
+            .iter()
+            .chain([&UNASSIGNED])
+            .map(|label| label.to_string())
+            .collect();
+        let tsv_labels = labels
+            .iter()
+            .map(|label| {
+                let mut field = b"\t".to_vec();
+                write_tsv_field(&mut field, label.as_bytes()).expect("writing to memory");
+                field
+            })
+            .collect();
         KeyWriter {
             sink,
             format,
             with_slot,
+            labels,
+            tsv_labels,
             scratch: Vec::new(),
         }
     }
@@ -68,14 +88,16 @@ impl<W: Write> KeyWriter<W> {
     }
 
     /// Writes one record; `node` is `None` for a key no node serves.
-    pub fn write(&mut self, key: &[u8], node: Option<&str>, slot: Option<u16>) -> io::Result<()> {
+    #[inline]
+    pub fn write(&mut self, key: &[u8], node: Option<u32>, slot: Option<u16>) -> io::Result<()> {
         let mut digits = itoa::Buffer::new();
         let slot_text = slot
             .map(|s| digits.format(s).as_bytes())
             .unwrap_or_default();
+        let index = node.map_or(self.labels.len() - 1, |n| n as usize);
         match &mut self.sink {
             Sink::Csv(writer) => {
-                let node = node.unwrap_or(UNASSIGNED).as_bytes();
+                let node = self.labels[index].as_bytes();
                 if self.with_slot {
                     writer.write_record([key, node, slot_text])?;
                 } else {
@@ -92,13 +114,12 @@ impl<W: Write> KeyWriter<W> {
                     out,
                     &mut self.scratch,
                     key,
-                    node,
+                    node.map(|_| self.labels[index].as_str()),
                     slot.filter(|_| self.with_slot),
                 ),
                 _ => {
                     write_tsv_field(out, key)?;
-                    out.write_all(b"\t")?;
-                    write_tsv_field(out, node.unwrap_or(UNASSIGNED).as_bytes())?;
+                    out.write_all(&self.tsv_labels[index])?;
                     if self.with_slot {
                         out.write_all(b"\t")?;
                         out.write_all(slot_text)?;
@@ -145,15 +166,20 @@ impl KeyWriter<Vec<u8>> {
     }
 }
 
+#[inline]
 fn is_tsv_special(byte: u8) -> bool {
     matches!(byte, b'\\' | b'\t' | b'\n' | b'\r')
 }
 
 /// Whether a field holds a byte TSV escapes, 16 bytes per compare (the last 16 overlapping
 /// the ones before): most keys hold none, and this runs on every key `map` prints.
+#[inline]
 fn needs_tsv_escape(field: &[u8]) -> bool {
     if field.len() < 16 {
-        return field.iter().any(|&b| is_tsv_special(b));
+        // No early exit: a short loop of ORs beats a branch per byte.
+        return field
+            .iter()
+            .fold(false, |found, &b| found | is_tsv_special(b));
     }
     let special = |lanes: &[u8]| {
         let lanes = u8x16::new(lanes.try_into().expect("16 bytes"));
@@ -166,6 +192,7 @@ fn needs_tsv_escape(field: &[u8]) -> bool {
     field.chunks_exact(16).any(special) || special(&field[field.len() - 16..])
 }
 
+#[inline]
 fn write_tsv_field(out: &mut impl Write, field: &[u8]) -> io::Result<()> {
     if !needs_tsv_escape(field) {
         return out.write_all(field);
@@ -228,11 +255,14 @@ mod tests {
         with_slot: bool,
         records: &[(&[u8], Option<&str>, Option<u16>)],
     ) -> Vec<u8> {
+        let mut labels: Vec<&str> = records.iter().filter_map(|r| r.1).collect();
+        labels.dedup();
         let mut out = Vec::new();
-        let mut writer = KeyWriter::new(&mut out, format, with_slot);
+        let mut writer = KeyWriter::new(&mut out, format, with_slot, &labels);
         writer.write_header().unwrap();
         for (key, node, slot) in records {
-            writer.write(key, *node, *slot).unwrap();
+            let node = node.map(|n| labels.iter().position(|l| *l == n).unwrap() as u32);
+            writer.write(key, node, *slot).unwrap();
         }
         writer.flush().unwrap();
         drop(writer);
