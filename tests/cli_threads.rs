@@ -20,6 +20,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use support::SplitMix;
 use support::cli::{Scratch, ok, run, u64_of};
 
 const NODES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/nodes.txt");
@@ -38,42 +39,6 @@ const SMALL_KEYS: usize = 2_500;
 // ---------------------------------------------------------------------------------------
 // Key files
 // ---------------------------------------------------------------------------------------
-
-/// SplitMix64: the same keys on every run.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    /// Any byte but NUL and `\n`; never `\r` at the end.
-    fn bytes(&mut self, len: usize) -> Vec<u8> {
-        let mut v = Vec::with_capacity(len);
-        while v.len() < len {
-            let b = self.next() as u8;
-            if b != 0 && b != b'\n' && !(b == b'\r' && v.len() + 1 == len) {
-                v.push(b);
-            }
-        }
-        v
-    }
-
-    fn ascii(&mut self, len: usize) -> Vec<u8> {
-        const A: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:_-.";
-        (0..len)
-            .map(|_| A[self.below(A.len() as u64) as usize])
-            .collect()
-    }
-}
 
 /// `count` keys that cycle through every shape: short, one byte, ~20 bytes, Redis hash tags,
 /// UTF-8 beyond ASCII, invalid UTF-8, tabs, backslashes, commas, quotes, CR inside, spaces,

@@ -29,7 +29,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use support::{
-    REQUIRE_REAL_ENV, find_program, loud, mismatch_report, parse_map_json, run_ringscope,
+    REQUIRE_REAL_ENV, SplitMix, find_program, loud, mismatch_report, parse_map_json, run_ringscope,
     run_with_timeout, show_key, test_keys, write_keyfile,
 };
 
@@ -69,23 +69,6 @@ fn program(test: &str, name: &str, package: &str) -> Option<PathBuf> {
 // ---------------------------------------------------------------------------------------
 // Keys
 // ---------------------------------------------------------------------------------------
-
-/// SplitMix64, for generated keys that are the same on every run.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 /// A character for a generated Unicode key: ASCII, Latin-1, Cyrillic, CJK, emoji, combining
 /// marks, and the odd ones (line and paragraph separators, NEL, BOM, U+FFFD, tab, CR).

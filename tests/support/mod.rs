@@ -687,11 +687,11 @@ pub fn read_owners<'a>(
 // Keys
 // ---------------------------------------------------------------------------------------
 
-/// SplitMix64: a tiny deterministic generator, so the key set is the same on every run.
-struct SplitMix(u64);
+/// SplitMix64: a tiny deterministic generator, so generated keys are the same on every run.
+pub struct SplitMix(pub u64);
 
 impl SplitMix {
-    fn next(&mut self) -> u64 {
+    pub fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -699,7 +699,7 @@ impl SplitMix {
         z ^ (z >> 31)
     }
 
-    fn below(&mut self, n: u64) -> u64 {
+    pub fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
 
@@ -714,7 +714,7 @@ impl SplitMix {
     }
 
     /// Random key bytes; never ends with `\r`.
-    fn bytes(&mut self, len: usize) -> Vec<u8> {
+    pub fn bytes(&mut self, len: usize) -> Vec<u8> {
         let mut v: Vec<u8> = (0..len).map(|_| self.key_byte()).collect();
         while v.last() == Some(&b'\r') {
             *v.last_mut().expect("non-empty") = self.key_byte();
@@ -722,7 +722,7 @@ impl SplitMix {
         v
     }
 
-    fn ascii(&mut self, len: usize) -> Vec<u8> {
+    pub fn ascii(&mut self, len: usize) -> Vec<u8> {
         const A: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:_-.";
         (0..len)
             .map(|_| A[self.below(A.len() as u64) as usize])
