@@ -15,6 +15,10 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return usage_error(error),
     };
+    if let Err(error) = ringscope::output::interrupt::remove_pending_files_on_signal() {
+        say(&format!("ringscope: error: cannot watch for signals: {error}"));
+        return ExitCode::from(2);
+    }
     match cmd::run(cli.command) {
         Ok(cmd::Outcome { failed_gate: None }) => ExitCode::SUCCESS,
         Ok(cmd::Outcome {

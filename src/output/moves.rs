@@ -1,6 +1,7 @@
 //! `--moves FILE`: every moved key with its old and new node, as CSV `key,from,to`, streamed
 //! into a temporary file beside the destination and renamed into place only when complete,
-//! so an interrupted run never leaves a partial file under the real name.
+//! so an interrupted run never leaves a partial file under the real name (and a signal
+//! removes the temporary: [`super::interrupt`]).
 //!
 //! Keys are written byte for byte (RFC 4180 quoting where needed): keys that are not UTF-8
 //! stay exact, to be read back as bytes (e.g. Python `open(..., encoding="latin-1")` or
@@ -11,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use tempfile::NamedTempFile;
 
+use super::interrupt;
 use crate::error::{Error, Result};
 
 pub struct MovesFile {
@@ -43,6 +45,7 @@ impl MovesFile {
             .prefix(".ringscope-moves-")
             .tempfile_in(directory)
             .map_err(|e| Error::io(destination, "cannot create the moves file", e))?;
+        interrupt::pending(temp.path());
         let mut writer = csv::Writer::from_writer(BufWriter::with_capacity(256 * 1024, temp));
         writer
             .write_record(["key", "from", "to"])
@@ -72,6 +75,7 @@ impl MovesFile {
         temp.as_file()
             .sync_all()
             .map_err(|e| Error::io(&destination, "cannot write the moves file", e))?;
+        let temp_path = temp.path().to_path_buf();
         temp.persist(&destination).map_err(|e| {
             Error::io(
                 &destination,
@@ -79,6 +83,7 @@ impl MovesFile {
                 e.error,
             )
         })?;
+        interrupt::done(&temp_path);
         Ok(())
     }
 }
