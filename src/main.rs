@@ -16,7 +16,9 @@ fn main() -> ExitCode {
         Err(error) => return usage_error(error),
     };
     if let Err(error) = ringscope::output::interrupt::remove_pending_files_on_signal() {
-        say(&format!("ringscope: error: cannot watch for signals: {error}"));
+        say(&format!(
+            "ringscope: error: cannot watch for signals: {error}"
+        ));
         return ExitCode::from(2);
     }
     match cmd::run(cli.command) {
