@@ -1,5 +1,7 @@
 //! Property tests of the placement algorithms, through the library API only.
 //!
+//! Section 7 feeds every preset and algorithm whatever node list the parser takes.
+//!
 //! Each property states what an algorithm promises (ALGORITHMS.md §1.4 and §7) and checks it
 //! on generated node sets: arbitrary unique labels, weights 1..=5, at most 12 nodes, at most
 //! 2,000 keys per case (20,000 for the statistical movement check), 32 cases per property, so
@@ -945,5 +947,89 @@ proptest! {
             }
         }
         assert_round_trip(&specs, &text)?;
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 7. Every preset and algorithm on any node list the parser accepts
+// ---------------------------------------------------------------------------------------
+
+/// A node-list line: mostly `host:port[:weight] [name]` with awkward hosts, names and
+/// weights, sometimes arbitrary printable text.
+fn node_line() -> impl Strategy<Value = String> {
+    let host = prop_oneof![
+        (1u8..=254).prop_map(|n| format!("10.0.0.{n}")),
+        "[a-z][a-z0-9-]{0,12}(\\.[a-z]{2,5})?",
+        (1u16..=0xffff).prop_map(|n| format!("[2001:db8::{n:x}]")),
+        Just("127.0.0.1".to_string()),
+    ];
+    // Mostly lines a parser takes, so that most lists build; now and then one it refuses.
+    let port = prop_oneof![
+        10 => Just(6379u32),
+        10 => 1u32..=65_535,
+        1 => 65_536u32..=70_000,
+    ];
+    let weight = prop_oneof![
+        10 => Just(String::new()),
+        10 => (1u64..=1_000).prop_map(|w| format!(":{w}")),
+        1 => Just(":0".to_string()),
+        1 => Just(":4294967295".to_string()),
+        1 => Just(":-1".to_string()),
+    ];
+    let name = prop_oneof![Just(String::new()), LABEL.prop_map(|l| format!(" {l}"))];
+    prop_oneof![
+        40 => (host, port, weight, name).prop_map(|(h, p, w, n)| format!("{h}:{p}{w}{n}")),
+        1 => "[ -~]{0,40}",
+    ]
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Whatever the plain-list parser accepts, every preset and algorithm either builds a
+    /// ring or refuses with a message; a built ring places every key on a listed node, the
+    /// same one by one as in a batch, and its shares are fractions.
+    #[test]
+    fn every_preset_and_algorithm_takes_what_the_parser_accepts(
+        lines in vec(node_line(), 1..=MAX_NODES),
+        keys in vec(vec(any::<u8>(), 0..80), 1..=70),
+    ) {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let file = dir.path().join("nodes.txt");
+        std::fs::write(&file, lines.join("\n")).expect("write the node list");
+        let keys: Vec<&[u8]> = keys.iter().map(Vec::as_slice).collect();
+        let presets = ringscope::preset::Preset::ALL.iter().map(|&(_, p)| (Some(p), None));
+        let algos = ["ketama", "modula", "vnode", "jump", "rendezvous", "maglev", "slots"]
+            .iter()
+            .map(|a| (None, Some(a.to_string())));
+        for (preset, algo) in presets.chain(algos) {
+            let options = RingOptions {
+                nodes_file: Some(file.clone()),
+                preset,
+                algo: algo.clone(),
+                ..RingOptions::default()
+            };
+            let ring = match build_ring(&options) {
+                Ok(ring) => ring,
+                Err(e) => {
+                    prop_assert!(!e.to_string().is_empty());
+                    continue;
+                }
+            };
+            let mut batch = vec![None; keys.len()];
+            for (keys, owners) in keys.chunks(ringscope::keys::BATCH).zip(batch.chunks_mut(ringscope::keys::BATCH)) {
+                ring.placement.locate_batch(keys, owners);
+            }
+            for (key, batched) in keys.iter().zip(&batch) {
+                let one = ring.placement.locate(key);
+                prop_assert_eq!(one, *batched, "{:?} {:?}: key {:?}", preset, algo, key);
+                prop_assert!(one.is_none_or(|n| (n as usize) < ring.nodes.len()));
+            }
+            let ownership = ring.placement.ownership();
+            prop_assert!(
+                ownership.shares.iter().all(|s| (0.0..=1.0).contains(s)),
+                "{:?} {:?}: {:?}", preset, algo, ownership
+            );
+        }
     }
 }
