@@ -39,7 +39,11 @@ fn start(dir: &Scratch, moves: &str) -> Child {
 /// Waits (bounded) until the temporary moves file exists beside the destination.
 fn wait_for_temporary(dir: &Scratch) {
     let started = Instant::now();
-    while !dir.entries().iter().any(|e| e.starts_with(".ringscope-moves-")) {
+    while !dir
+        .entries()
+        .iter()
+        .any(|e| e.starts_with(".ringscope-moves-"))
+    {
         assert!(started.elapsed() < LIMIT, "no temporary file appeared");
         sleep(Duration::from_millis(10));
     }
