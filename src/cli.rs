@@ -83,6 +83,14 @@ ringscope merge cache1.json cache2.json --max-imbalance 1.10\n  \
 ringscope merge --format csv part-*.json > fleet.csv"
     )]
     Merge(MergeArgs),
+    /// Known traps in a node list or config (a 15-bit hash on a 32-bit ring, servers with no
+    /// points, colliding points, a failure that moves everything...); exit 1 when any is found
+    #[command(
+        after_help = "Examples:\n  ringscope lint --nodes samples/nutcracker.yml --pool cache\n  \
+ringscope lint --nodes pool.yml --pool alpha --format json   # a CI gate: exit 1 on a finding\n  \
+ringscope lint --nodes samples/nodes.txt --algo modula"
+    )]
+    Lint(LintArgs),
 }
 
 /// Options that say which ring to build.
@@ -345,6 +353,15 @@ pub struct DiffArgs {
     pub sides: SideFlags,
     #[command(flatten)]
     pub movement: MovementFlags,
+}
+
+#[derive(Args, Debug)]
+pub struct LintArgs {
+    #[command(flatten)]
+    pub ring: RingFlags,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
 }
 
 #[derive(Args, Debug)]

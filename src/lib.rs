@@ -11,6 +11,7 @@ pub mod error;
 pub mod fingerprint;
 pub mod hash;
 pub mod keys;
+pub mod lint;
 pub mod merge;
 pub mod names;
 pub mod nodes;

@@ -3,6 +3,7 @@
 
 mod diff;
 mod dist;
+mod lint;
 mod lookup;
 mod map;
 mod merge;
@@ -34,6 +35,7 @@ pub fn run(command: Command) -> Result<Outcome> {
         Command::Simulate(args) => simulate::run(args),
         Command::Diff(args) => diff::run(args),
         Command::Merge(args) => merge::run(args),
+        Command::Lint(args) => lint::run(args),
     }
 }
 

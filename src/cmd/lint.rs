@@ -1,0 +1,36 @@
+//! `ringscope lint`: known traps in a node list or config; a finding fails the run (exit 1),
+//! so it can gate a pull request that edits the pool.
+
+use ringscope::Result;
+use ringscope::config::build_ring;
+use ringscope::lint::lint;
+use ringscope::output;
+
+use super::{Outcome, finish, stdout, written};
+use crate::cli::LintArgs;
+
+pub fn run(args: LintArgs) -> Result<Outcome> {
+    let ring = build_ring(&args.ring.options())?;
+    let report = lint(&ring)?;
+    let mut out = stdout();
+    written(output::render(
+        &report,
+        args.format.into(),
+        &ring.describe(),
+        &mut out,
+    ))?;
+    finish(out)?;
+    let failed_gate = match report.findings.len() {
+        0 => None,
+        n => Some(format!(
+            "lint: {n} finding(s): {}",
+            report
+                .findings
+                .iter()
+                .map(|f| f.check)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    };
+    Ok(Outcome { failed_gate })
+}
