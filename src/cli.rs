@@ -91,6 +91,25 @@ ringscope lint --nodes pool.yml --pool alpha --format json   # a CI gate: exit 1
 ringscope lint --nodes samples/nodes.txt --algo modula"
     )]
     Lint(LintArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    #[command(
+        after_help = "Examples:\n  ringscope completions bash > /etc/bash_completion.d/ringscope\n  \
+ringscope completions zsh > \"${fpath[1]}/_ringscope\"\n  \
+ringscope completions fish > ~/.config/fish/completions/ringscope.fish"
+    )]
+    Completions {
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print a manual page (roff): ringscope(1), or ringscope-SUBCOMMAND(1) for one
+    /// subcommand; generated from these definitions
+    #[command(after_help = "Examples:\n  ringscope man | man -l -\n  \
+ringscope man simulate | man -l -\n  \
+for c in '' lookup map ring dist simulate diff merge lint; do ringscope man $c > ringscope${c:+-$c}.1; done")]
+    Man {
+        #[arg(value_name = "SUBCOMMAND")]
+        subcommand: Option<String>,
+    },
 }
 
 /// Options that say which ring to build.

@@ -9,6 +9,7 @@ mod map;
 mod merge;
 mod movement;
 mod ring;
+mod shell;
 mod simulate;
 
 use std::io::{self, BufWriter, StdoutLock, Write};
@@ -36,6 +37,8 @@ pub fn run(command: Command) -> Result<Outcome> {
         Command::Diff(args) => diff::run(args),
         Command::Merge(args) => merge::run(args),
         Command::Lint(args) => lint::run(args),
+        Command::Completions { shell } => shell::completions(shell),
+        Command::Man { subcommand } => shell::man(subcommand.as_deref()),
     }
 }
 
