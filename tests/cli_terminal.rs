@@ -1,0 +1,88 @@
+//! Tables for people: a bar column drawn to scale with the expected share marked; colour only
+//! on a terminal (run under `script`, which gives the program a pseudo-terminal) and never
+//! with `NO_COLOR`.
+
+mod support;
+
+use std::process::Command;
+
+use assert_cmd::Command as Cli;
+use support::cli::Scratch;
+
+const RED: &str = "\u{1b}[38;5;9m";
+
+fn nodes(dir: &Scratch) -> String {
+    dir.file("nodes.txt", "10.0.0.1:6379\n10.0.0.2:6379\n")
+}
+
+/// `dist` of two nodes where a 15-bit hash sends every key to one of them.
+fn args(nodes: &str) -> Vec<String> {
+    [
+        "dist", "--nodes", nodes, "--random", "2000", "--hash", "crc32",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+#[test]
+fn tables_draw_bars_without_colour_into_a_pipe() {
+    let dir = Scratch::new();
+    let output = Cli::cargo_bin("ringscope")
+        .unwrap()
+        .args(args(&nodes(&dir)))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    let rows: Vec<&str> = text.lines().skip(3).take(2).collect();
+    // The idle node: an empty bar with the expected share marked half way; the loaded one:
+    // a full bar.
+    assert!(
+        rows[0]
+            .trim_end()
+            .ends_with(&format!("{}|", " ".repeat(12))),
+        "{text}"
+    );
+    assert!(rows[1].trim_end().ends_with(&"█".repeat(24)), "{text}");
+    assert!(
+        !text.contains('\u{1b}'),
+        "no escape codes into a pipe: {text:?}"
+    );
+    // CSV and JSON carry no bar.
+    let csv = Cli::cargo_bin("ringscope")
+        .unwrap()
+        .args(args(&nodes(&dir)))
+        .args(["--format", "csv"])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8(csv.stdout).unwrap().contains('█'));
+}
+
+#[test]
+fn colour_on_a_terminal_unless_no_color() {
+    let dir = Scratch::new();
+    let command = format!(
+        "{} {}",
+        env!("CARGO_BIN_EXE_ringscope"),
+        args(&nodes(&dir)).join(" ")
+    );
+    let on_terminal = |no_color: Option<&str>| {
+        let mut script = Command::new("script");
+        script.args(["-qec", &command, "/dev/null"]);
+        match no_color {
+            Some(value) => script.env("NO_COLOR", value),
+            None => script.env_remove("NO_COLOR"),
+        };
+        script.output()
+    };
+    let Ok(colour) = on_terminal(None) else {
+        eprintln!("SKIPPED: no `script` (util-linux) to run ringscope on a pseudo-terminal");
+        return;
+    };
+    assert!(String::from_utf8_lossy(&colour.stdout).contains(RED));
+    let plain = on_terminal(Some("1")).expect("script");
+    let plain = String::from_utf8_lossy(&plain.stdout);
+    assert!(
+        !plain.contains('\u{1b}') && plain.contains('█'),
+        "{plain:?}"
+    );
+}
