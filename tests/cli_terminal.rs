@@ -86,3 +86,37 @@ fn colour_on_a_terminal_unless_no_color() {
         "{plain:?}"
     );
 }
+
+/// Keys fed for about 1.5 s, so the run outlasts the second before a progress bar shows.
+const SLOW_KEYS: &str = "for i in $(seq 15); do seq $i 1000 $((i * 1000)); sleep 0.1; done";
+
+#[test]
+fn progress_shows_on_a_terminal_after_a_second_and_never_into_a_pipe() {
+    let dir = Scratch::new();
+    let nodes = nodes(&dir);
+    let run = format!(
+        "({SLOW_KEYS}) | {} dist --nodes {nodes} --format csv -",
+        env!("CARGO_BIN_EXE_ringscope")
+    );
+    // stderr into a pipe: nothing but the report on stdout.
+    let piped = Command::new("sh").args(["-c", &run]).output().expect("sh");
+    assert!(piped.status.success());
+    assert!(
+        piped.stderr.is_empty(),
+        "{:?}",
+        String::from_utf8_lossy(&piped.stderr)
+    );
+    let Ok(on_terminal) = Command::new("script")
+        .args(["-qec", &run, "/dev/null"])
+        .output()
+    else {
+        eprintln!("SKIPPED: no `script` (util-linux) to run ringscope on a pseudo-terminal");
+        return;
+    };
+    let shown = String::from_utf8_lossy(&on_terminal.stdout);
+    assert!(
+        shown.contains("B/s"),
+        "a bytes-per-second progress line: {shown:?}"
+    );
+    assert!(shown.contains("node,weight,keys"), "{shown:?}");
+}

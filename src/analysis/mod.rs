@@ -6,6 +6,7 @@ pub mod fail_each;
 pub mod gate;
 pub mod movement;
 mod parallel;
+mod progress;
 mod ring;
 mod stats;
 mod transitions;

@@ -11,8 +11,11 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
+use super::progress::{Progress, Unit};
 use crate::error::{Error, Result};
-use crate::keys::{Blocks, KeyFormat, KeySource, RandomKeys, generate_batches, split_batches};
+use crate::keys::{
+    Blocks, Input, KeyFormat, KeySource, RandomKeys, generate_batches, split_batches,
+};
 
 /// Batches of generated keys between two flushes (generated keys come without blocks).
 const GENERATED_BATCHES_PER_FLUSH: u64 = 64;
@@ -61,12 +64,16 @@ fn run<T: Send, F: FnMut(&mut T) -> Result<()> + Send>(
     flush: Option<F>,
     merge: impl Fn(&mut T, T),
 ) -> Result<T> {
-    let blocks = match source {
-        KeySource::Inputs(inputs) => Blocks::new(inputs, format),
+    let (blocks, progress) = match source {
+        KeySource::Inputs(inputs) => (
+            Blocks::new(inputs, format),
+            Progress::start(total_bytes(inputs), Unit::Bytes),
+        ),
         KeySource::Random(random) => return fold_generated(random, start, each, flush),
     };
     let shared = Shared {
         blocks: Mutex::new(blocks),
+        progress,
         stop: AtomicBool::new(false),
         turn: Mutex::new(Turn {
             next: 0,
@@ -108,6 +115,7 @@ fn run<T: Send, F: FnMut(&mut T) -> Result<()> + Send>(
 
 struct Shared<'a, F> {
     blocks: Mutex<Blocks<'a>>,
+    progress: Progress,
     /// Set on the first error: no more blocks are handed out.
     stop: AtomicBool,
     turn: Mutex<Turn<F>>,
@@ -152,7 +160,10 @@ impl<'a, F> Shared<'a, F> {
                 (sequence, blocks.next_block(&mut buffer))
             };
             let block = match block {
-                Ok(Some(block)) => block,
+                Ok(Some(block)) => {
+                    self.progress.add(block.len as u64);
+                    block
+                }
                 Ok(None) => return Ok(acc),
                 Err(e) => return Err(self.fail(sequence, e)),
             };
@@ -234,6 +245,17 @@ impl<F> Drop for FailOnPanic<'_, '_, F> {
     }
 }
 
+/// The size of the inputs, when every one is a file.
+fn total_bytes(inputs: &[Input]) -> Option<u64> {
+    inputs
+        .iter()
+        .map(|input| match input {
+            Input::File(path) => std::fs::metadata(path).ok().map(|m| m.len()),
+            Input::Stdin => None,
+        })
+        .sum()
+}
+
 /// Synthetic keys are made on this thread, a batch at a time.
 fn fold_generated<T>(
     random: &RandomKeys,
@@ -243,7 +265,9 @@ fn fold_generated<T>(
 ) -> Result<T> {
     let mut acc = start();
     let mut since_flush = 0;
+    let progress = Progress::start(Some(random.count), Unit::Keys);
     generate_batches(random, &mut |batch| {
+        progress.add(batch.len() as u64);
         each(&mut acc, batch)?;
         since_flush += 1;
         match flush.as_mut() {
