@@ -143,16 +143,19 @@ pub struct RingFlags {
     #[arg(long, value_name = "NAME", value_parser = parse_hash, long_help = hash_help())]
     pub hash: Option<&'static HashFunction>,
     /// Points per unit of weight for --algo vnode [default: 160]
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true,
+          value_parser = |s: &str| whole(s, 1, u32::MAX))]
     pub vnodes: Option<u32>,
     /// Hash only the part of a key between the first A and the next B, e.g. '{}'
     #[arg(long, value_name = "AB", value_parser = parse_hash_tag)]
     pub hash_tag: Option<HashTag>,
     /// Lookup table size for maglev and envoy-maglev, a prime [default: 65537]
-    #[arg(long, value_name = "PRIME")]
+    #[arg(long, value_name = "PRIME", allow_negative_numbers = true,
+          value_parser = |s: &str| whole(s, 0, u64::MAX))]
     pub table_size: Option<u64>,
     /// node-hashring: servers on this port are named without it ('default port')
-    #[arg(long, value_name = "PORT")]
+    #[arg(long, value_name = "PORT", allow_negative_numbers = true,
+          value_parser = |s: &str| whole(s, 1, u16::MAX))]
     pub default_port: Option<u16>,
     /// carbon-c-relay: hash metric names as typed, as `carbon-c-relay -t` does, instead of
     /// cleansed as a running relay does
@@ -193,20 +196,25 @@ pub struct KeyFlags {
     #[arg(long)]
     pub keep_cr: bool,
     /// Threads that hash keys [default: the number of cores]; results do not depend on it
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(long, value_name = "N", allow_negative_numbers = true,
+          value_parser = |s: &str| whole(s, 1, u16::MAX))]
     pub threads: Option<u16>,
-    /// Refuse keys longer than this many bytes (a sign of the wrong delimiter)
-    #[arg(long, value_name = "BYTES", default_value_t = keys::MAX_KEY_LEN)]
+    /// Refuse keys longer than this many bytes (a sign of the wrong delimiter); at most
+    /// 536870912, Redis's limit
+    #[arg(long, value_name = "BYTES", default_value_t = keys::MAX_KEY_LEN, allow_negative_numbers = true,
+          value_parser = |s: &str| whole(s, 1, keys::MAX_KEY_LEN_LIMIT))]
     pub max_key_len: usize,
     /// Bytes read at a time (for tests: the results of a run that succeeds never depend on it)
-    #[arg(long, hide = true, value_name = "BYTES", default_value_t = keys::BLOCK,
-          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1 << 30))]
+    #[arg(long, hide = true, value_name = "BYTES", default_value_t = keys::BLOCK, allow_negative_numbers = true,
+          value_parser = |s: &str| whole::<usize>(s, 1, 1 << 30))]
     pub block_size: usize,
     /// Generate N synthetic keys instead of reading any
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true,
+          value_parser = |s: &str| whole(s, 1, u64::MAX))]
     pub random: Option<u64>,
     /// Seed for --random (the same keys on every platform)
-    #[arg(long, value_name = "S", default_value_t = 0, requires = "random")]
+    #[arg(long, value_name = "S", default_value_t = 0, requires = "random", allow_negative_numbers = true,
+          value_parser = |s: &str| whole(s, 0, u64::MAX))]
     pub seed: u64,
     // Clap prints a literal `{n}` in help as a line break, so the help spells it out.
     /// Shape of --random keys: '{}' becomes a random number, and n in braces the key's
@@ -349,7 +357,7 @@ pub struct MovementFlags {
     #[arg(long, value_enum, default_value_t = TableFormat::Table)]
     pub format: TableFormat,
     /// Gate: exit 1 when more than PCT percent of the keys (or of the hash space) move
-    #[arg(long, value_name = "PCT", value_parser = parse_percent)]
+    #[arg(long, value_name = "PCT", value_parser = parse_percent, allow_negative_numbers = true)]
     pub max_moved: Option<f64>,
     /// Write every moved key with its old and new node to FILE (CSV key,from,to)
     #[arg(long, value_name = "FILE")]
@@ -393,7 +401,8 @@ pub struct MergeArgs {
     pub report: ReportFlags,
     /// Gate for simulate/diff reports: exit 1 when more than PCT percent of the keys (or of
     /// the hash space) move
-    #[arg(long, value_name = "PCT", value_parser = parse_percent, help_heading = "Report options")]
+    #[arg(long, value_name = "PCT", value_parser = parse_percent, allow_negative_numbers = true,
+          help_heading = "Report options")]
     pub max_moved: Option<f64>,
 }
 
@@ -426,7 +435,7 @@ pub struct ReportFlags {
     #[arg(long, value_enum, default_value_t = TableFormat::Table)]
     pub format: TableFormat,
     /// Gate: exit 1 when a node's load exceeds RATIO times what its weight promises
-    #[arg(long, value_name = "RATIO", value_parser = parse_ratio)]
+    #[arg(long, value_name = "RATIO", value_parser = parse_ratio, allow_negative_numbers = true)]
     pub max_imbalance: Option<f64>,
 }
 
@@ -491,17 +500,79 @@ fn parse_hash_tag(text: &str) -> Result<HashTag, String> {
 fn parse_percent(text: &str) -> Result<f64, String> {
     match text.trim_end_matches('%').parse::<f64>() {
         Ok(pct) if (0.0..=100.0).contains(&pct) => Ok(pct),
-        _ => Err(format!(
-            "'{text}' is not a percentage from 0 to 100 (e.g. 10)"
-        )),
+        _ => Err("not a percentage from 0 to 100 (e.g. 10)".to_string()),
     }
 }
 
 fn parse_ratio(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(ratio) if ratio >= 1.0 && ratio.is_finite() => Ok(ratio),
-        _ => Err(format!(
-            "'{text}' is not a ratio of at least 1.0 (max/mean, e.g. 1.10)"
-        )),
+        _ => Err("not a ratio of at least 1.0 (max/mean, e.g. 1.10)".to_string()),
+    }
+}
+
+/// A whole number from `min` to `max`: what every count and size option takes.
+fn whole<T>(text: &str, min: T, max: T) -> Result<T, String>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
+{
+    match text.parse::<T>() {
+        Ok(n) if n >= min && n <= max => Ok(n),
+        _ => Err(format!("not a whole number from {min} to {max}")),
+    }
+}
+
+/// Clap's errors about one value, option or subcommand in ringscope's words, with the
+/// suggestion every other unknown name gets (`--format jsn: unknown format 'jsn'; did you
+/// mean 'json'? (valid: table, csv, json)`); `None` for the kinds clap words well itself.
+pub fn usage_message(error: &clap::Error) -> Option<String> {
+    use clap::CommandFactory;
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+
+    let text = |kind| match error.get(kind)? {
+        ContextValue::String(s) => Some(s.clone()),
+        ContextValue::StyledStr(s) => Some(s.to_string()),
+        _ => None,
+    };
+    // `--format <FORMAT>` → `--format`
+    let option = || {
+        text(ContextKind::InvalidArg)
+            .map(|a| a.split([' ', '=']).next().unwrap_or_default().to_string())
+    };
+    match error.kind() {
+        ErrorKind::InvalidValue => {
+            let Some(ContextValue::Strings(valid)) = error.get(ContextKind::ValidValue) else {
+                return None;
+            };
+            let (option, value) = (option()?, text(ContextKind::InvalidValue)?);
+            if value.is_empty() {
+                return None; // "a value is required for '--format <FORMAT>'"
+            }
+            let valid: Vec<&str> = valid.iter().map(String::as_str).collect();
+            let what = option.trim_start_matches('-');
+            Some(format!(
+                "{option} {value}: {}",
+                ringscope::names::unknown(what, &value, &valid)
+            ))
+        }
+        ErrorKind::ValueValidation => {
+            let (option, value) = (option()?, text(ContextKind::InvalidValue)?);
+            let reason = std::error::Error::source(error)?;
+            Some(format!("{option} {value}: {reason}"))
+        }
+        ErrorKind::InvalidSubcommand => {
+            let wanted = text(ContextKind::InvalidSubcommand)?;
+            let command = Cli::command();
+            let valid: Vec<&str> = command.get_subcommands().map(|c| c.get_name()).collect();
+            Some(ringscope::names::unknown("subcommand", &wanted, &valid))
+        }
+        ErrorKind::UnknownArgument => {
+            let wanted = text(ContextKind::InvalidArg)?;
+            Some(match text(ContextKind::SuggestedArg) {
+                Some(near) => format!("unexpected argument '{wanted}' (did you mean '{near}'?)"),
+                None => format!("unexpected argument '{wanted}'"),
+            })
+        }
+        _ => None,
     }
 }

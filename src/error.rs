@@ -43,13 +43,41 @@ pub enum Error {
     /// Content of a node list, config or key source that cannot be used.
     #[error("{location}: {message}")]
     Input { location: Location, message: String },
-    /// A file that cannot be opened, read or written.
-    #[error("{}: {action}: {source}", path.display())]
+    /// A file that cannot be opened, read or written: the system's reason in words, and for
+    /// the common reasons what to do.
+    #[error("{}: {action}: {}", path.display(), describe_io(source))]
     Io {
         path: PathBuf,
         action: &'static str,
         source: std::io::Error,
     },
+}
+
+/// An I/O error as one clause: the system's reason without the `(os error N)` code, in lower
+/// case after the colon, then what to do when the reason says it.
+pub fn describe_io(error: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    let text = error.to_string();
+    let text = match text.rfind(" (os error ") {
+        Some(at) if text.ends_with(')') => &text[..at],
+        _ => text.as_str(),
+    };
+    let mut chars = text.chars();
+    let mut reason: String = match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    };
+    let hint = match error.kind() {
+        ErrorKind::NotFound => Some("check the path"),
+        ErrorKind::PermissionDenied => Some("check the file's permissions"),
+        ErrorKind::IsADirectory => Some("give a file, not a directory"),
+        _ => None,
+    };
+    if let Some(hint) = hint {
+        reason += "; ";
+        reason += hint;
+    }
+    reason
 }
 
 impl Error {
@@ -75,5 +103,35 @@ impl Error {
     /// True when the error is a closed output pipe (`ringscope map | head`), which ends quietly.
     pub fn is_broken_pipe(&self) -> bool {
         matches!(self, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io;
+
+    #[test]
+    fn io_errors_read_as_one_clause_with_what_to_do() {
+        let missing = Error::io(
+            "k.txt",
+            "cannot open key file",
+            io::Error::from_raw_os_error(2),
+        );
+        assert_eq!(
+            missing.to_string(),
+            "k.txt: cannot open key file: no such file or directory; check the path"
+        );
+        let directory = Error::io(
+            "d",
+            "cannot read node list",
+            io::ErrorKind::IsADirectory.into(),
+        );
+        assert_eq!(
+            directory.to_string(),
+            "d: cannot read node list: is a directory; give a file, not a directory"
+        );
+        let other = Error::io("f", "cannot read keys", io::Error::from_raw_os_error(5));
+        assert_eq!(other.to_string(), "f: cannot read keys: input/output error");
     }
 }

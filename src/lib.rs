@@ -8,6 +8,7 @@
 pub mod analysis;
 pub mod config;
 pub mod error;
+pub mod files;
 pub mod fingerprint;
 pub mod hash;
 pub mod keys;

@@ -50,7 +50,8 @@ fn usage_error(error: clap::Error) -> ExitCode {
             ExitCode::from(2)
         }
         _ => {
-            let message = one_line(&error.render().to_string());
+            let message =
+                cli::usage_message(&error).unwrap_or_else(|| one_line(&error.render().to_string()));
             say(&format!(
                 "ringscope: error: {message}; see 'ringscope --help'"
             ));

@@ -31,8 +31,10 @@ pub fn unknown(what: &str, wanted: &str, valid: &[&str]) -> String {
         .iter()
         .min_by_key(|name| score(name))
         .map(|name| (score(name).0, *name));
+    // A name that shares nothing with what was typed is no suggestion ('x' is not near 'a').
+    let typed = wanted.chars().count();
     let hint = match nearest {
-        Some((distance, name)) if distance <= 2.max(wanted.len() / 3) => {
+        Some((distance, name)) if distance <= 2.max(typed / 3) && distance < typed => {
             format!("; did you mean '{name}'?")
         }
         _ => String::new(),
@@ -60,5 +62,10 @@ mod tests {
         let err = unknown("hash", "zzzzzzzz", &["md5", "sha1"]);
         assert!(!err.contains("did you mean"), "{err}");
         assert!(err.contains("valid: md5, sha1"), "{err}");
+        // Every letter replaced is no suggestion, however short the names.
+        let err = unknown("pool", "x", &["a", "b"]);
+        assert_eq!(err, "unknown pool 'x' (valid: a, b)");
+        let err = unknown("format", "jsn", &["table", "csv", "json"]);
+        assert!(err.contains("did you mean 'json'"), "{err}");
     }
 }

@@ -1876,7 +1876,12 @@ fn random_keys_shape_and_reproducibility() {
             "{key}"
         );
     }
-    assert!(keys(&["--random", "0"]).is_empty());
+    // No keys is no sample: refused, like any count below 1.
+    let message = error(["map", "--node", "a", "--random", "0"], b"");
+    assert!(
+        message.starts_with("--random 0: not a whole number from 1"),
+        "{message}"
+    );
     // Braces that are not a placeholder stay as they are.
     assert_eq!(
         keys(&["--random", "2", "--pattern", "a{b}{n}"]),
@@ -2519,10 +2524,7 @@ fn dist_of_no_keys_is_well_defined() {
     }
     ok(args(&["dist"], &node_args(&["a", "b"])), b"");
     ok(
-        args(
-            &["dist", "--format", "csv", "--random", "0"],
-            &node_args(&["a", "b"]),
-        ),
+        args(&["dist", "--format", "csv"], &node_args(&["a", "b"])),
         b"",
     );
 }
@@ -2859,7 +2861,8 @@ fn dist_is_the_same_for_any_thread_count() {
             &nodes,
         );
         if null {
-            call.push("-0".into());
+            // Without a NUL, the whole first file (2.7 MB) is one key: past the 1 MiB default.
+            call.extend(["-0".into(), "--max-key-len".into(), "8388608".into()]);
         }
         ok(call, b"from\nstdin\n").json()
     };

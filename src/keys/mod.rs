@@ -24,8 +24,13 @@ use crate::error::{Error, Result};
 /// Bytes read at a time: a few hundred kilobytes keep a block in the CPU's cache while it is
 /// hashed, and locks and syscalls rare.
 pub const BLOCK: usize = 256 * 1024;
-/// The default longest key: Redis's limit for a key (and any string), 512 MiB.
-pub const MAX_KEY_LEN: usize = 512 << 20;
+/// The default longest key, 1 MiB: far above any key a proxy routes (twemproxy refuses a key
+/// that does not fit one mbuf, 16 KiB by default and 16 MiB at most; memcached keys end at 250
+/// bytes), so a longer "key" nearly always means the wrong delimiter. Reading stops there, so
+/// a key never holds more memory than this.
+pub const MAX_KEY_LEN: usize = 1 << 20;
+/// The most `--max-key-len` takes: Redis's limit for a key (and any string), 512 MiB.
+pub const MAX_KEY_LEN_LIMIT: usize = 512 << 20;
 
 /// How keys are delimited.
 #[derive(Clone, Copy, Debug)]
@@ -127,18 +132,17 @@ impl KeySource {
 }
 
 fn open_key_file(path: &Path) -> Result<File> {
+    const ACTION: &str = "cannot open key file";
+    // Opening a directory succeeds; reading it would fail only later, mid-run.
     if path.is_dir() {
-        return Err(Error::usage(format!(
-            "{} is a directory, not a key file",
-            path.display()
-        )));
+        return Err(Error::io(path, ACTION, io::ErrorKind::IsADirectory.into()));
     }
-    File::open(path).map_err(|e| Error::io(path, "cannot open key file", e))
+    File::open(path).map_err(|e| Error::io(path, ACTION, e))
 }
 
 pub(crate) fn too_long(name: &Path, format: KeyFormat) -> Error {
     Error::usage(format!(
-        "{}: a key longer than {} bytes (--max-key-len); is the delimiter right? (-0 for NUL-separated keys)",
+        "{}: a key longer than {} bytes (--max-key-len); is the delimiter right? (-0 for NUL-separated keys; raise --max-key-len if keys are this long)",
         name.display(),
         format.max_key_len
     ))

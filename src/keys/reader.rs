@@ -99,8 +99,10 @@ impl<'a> Blocks<'a> {
             self.carry.shrink_to(size);
             loop {
                 if filled == buffer.len() {
-                    // One key longer than the buffer: grow it to hold the whole key.
-                    buffer.resize(buffer.len() * 2, 0);
+                    // One key longer than the buffer: grow it to hold the whole key, but not
+                    // past what it takes to see that the key is too long.
+                    let enough = self.format.max_key_len.saturating_add(size).max(filled + 1);
+                    buffer.resize((buffer.len() * 2).min(enough), 0);
                 }
                 let read = match reader.read(&mut buffer[filled..]) {
                     Ok(n) => n,

@@ -1,7 +1,6 @@
 //! Reading one report for `merge`: the JSON that `dist`, `simulate` or `diff` wrote with
 //! `--format json`, recognised by its fields and read into the parts `merge` sums.
 
-use std::io::Read;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -12,6 +11,7 @@ use super::{NamedPart, Part};
 use crate::analysis::NodeLoad;
 use crate::analysis::movement::{Flow, HashSpaceMovement, SideLoad};
 use crate::error::{Error, Location, Result};
+use crate::files::{MAX_REPORT, read_bounded, read_file_bounded};
 use crate::fingerprint::RingId;
 
 /// What `merge` needs of a `dist` report: the counts it sums and what must agree. The derived
@@ -43,16 +43,15 @@ pub const STDIN: &str = "-";
 
 /// Reads the report in file `name` (`-`: standard input).
 pub fn read(name: &str) -> Result<NamedPart> {
+    let (limit, what) = (MAX_REPORT, "a report");
     let (shown, bytes) = if name == STDIN {
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .lock()
-            .read_to_end(&mut bytes)
-            .map_err(|e| Error::io("<stdin>", "cannot read report", e))?;
+        let stdin = std::io::stdin().lock();
+        let shown = Path::new("<stdin>");
+        let bytes = read_bounded(stdin, shown, "cannot read report", limit, what, WANTED)?;
         ("<stdin>".to_string(), bytes)
     } else {
-        let bytes =
-            std::fs::read(Path::new(name)).map_err(|e| Error::io(name, "cannot read report", e))?;
+        let path = Path::new(name);
+        let bytes = read_file_bounded(path, "cannot read report", limit, what, WANTED)?;
         (name.to_string(), bytes)
     };
     let part = parse(&shown, &bytes)?;

@@ -22,7 +22,7 @@ pub fn parse(text: &str, source: &str) -> Result<Vec<Node>> {
         {
             return Err(Error::input(
                 at,
-                "not a CLUSTER NODES line (<id> <ip:port@cport> <flags> <master> <ping> <pong> <epoch> <link> <slots>...)",
+                "not a CLUSTER NODES line (<id> <ip:port@cport> <flags> <master> <ping> <pong> <epoch> <link> <slots>...); give the output of 'redis-cli cluster nodes' as it is",
             ));
         }
         let flags: Vec<&str> = fields[2].split(',').collect();
@@ -52,6 +52,14 @@ pub fn parse(text: &str, source: &str) -> Result<Vec<Node>> {
             })?;
             for slot in first..=last {
                 if let Some(other) = owner_of[usize::from(slot)].replace(nodes.len()) {
+                    if other == nodes.len() {
+                        return Err(Error::input(
+                            at,
+                            format!(
+                                "slot {slot} is listed twice on this line; a master lists each of its slots once"
+                            ),
+                        ));
+                    }
                     return Err(Error::input(
                         at,
                         format!(

@@ -172,17 +172,28 @@ pub struct Pool {
 /// Reads a node list from `path`, detecting the format unless `format` is given; `pool` picks
 /// one pool of a multi-pool config.
 pub fn read_file(path: &Path, format: Option<Format>, pool: Option<&str>) -> Result<Pool> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read node list", e))?;
+    let bytes = crate::files::read_file_bounded(
+        path,
+        "cannot read node list",
+        crate::files::MAX_NODE_LIST,
+        "a node list or config",
+        "key files go after the options, not after --nodes",
+    )?;
     let source = path.display().to_string();
     let text = String::from_utf8(bytes).map_err(|e| {
-        let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()].iter().filter(|&&b| b == b'\n').count();
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = 1 + valid.iter().filter(|&&b| b == b'\n').count();
+        let byte = e.as_bytes()[valid.len()];
         Error::input(
             Location::new(source.clone(), Some(line)),
-            "not a text node list (invalid UTF-8); give a plain list, a nutcracker.yml or CLUSTER NODES output",
+            format!("byte 0x{byte:02x} is not UTF-8 text; {NOT_TEXT}"),
         )
     })?;
     parse(&text, &source, format, pool)
 }
+
+/// What a node list is, for refusals of binary files.
+const NOT_TEXT: &str = "give a text node list: a plain list, a nutcracker.yml, CLUSTER NODES output, an nginx.conf, a haproxy.cfg or a carbon-c-relay config";
 
 /// Parses node-list text. `source` names it in messages.
 pub fn parse(text: &str, source: &str, format: Option<Format>, pool: Option<&str>) -> Result<Pool> {
@@ -246,10 +257,7 @@ fn check_text(text: &str, source: &str) -> Result<()> {
         {
             return Err(Error::input(
                 Location::new(source, Some(index + 1)),
-                format!(
-                    "control byte 0x{:02x} in a node list; give a text file: a plain list, a nutcracker.yml or CLUSTER NODES output",
-                    u32::from(c)
-                ),
+                format!("control byte 0x{:02x}; {NOT_TEXT}", u32::from(c)),
             ));
         }
     }
@@ -290,23 +298,17 @@ pub fn check_unique_labels(nodes: &[Node]) -> Result<()> {
     Ok(())
 }
 
-/// Parses a weight: a whole number of at least 1.
+/// Parses a weight: a whole number from 1 to 2^32 - 1.
 pub fn parse_weight(text: &str, location: &Location) -> Result<u32> {
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Error::input(
-            location.clone(),
-            format!("weight '{text}' is not a whole number; weights are integers of at least 1"),
-        ));
-    }
+    let digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
     match text.parse::<u32>() {
-        Ok(0) => Err(Error::input(
+        Ok(weight) if digits && weight > 0 => Ok(weight),
+        _ => Err(Error::input(
             location.clone(),
-            "weight 0: weights must be at least 1",
-        )),
-        Ok(weight) => Ok(weight),
-        Err(_) => Err(Error::input(
-            location.clone(),
-            format!("weight {text} is too large (at most {})", u32::MAX),
+            format!(
+                "weight '{text}' is not a whole number from 1 to {}",
+                u32::MAX
+            ),
         )),
     }
 }

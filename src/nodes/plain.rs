@@ -7,8 +7,19 @@ use crate::error::{Error, Location, Result};
 pub fn parse(text: &str, source: &str) -> Result<Vec<Node>> {
     let mut nodes = Vec::new();
     for (index, line) in text.lines().enumerate() {
-        if let Some(node) = parse_line(line, Location::new(source, Some(index + 1)))? {
-            nodes.push(node);
+        match parse_line(line, Location::new(source, Some(index + 1))) {
+            Ok(Some(node)) => nodes.push(node),
+            Ok(None) => {}
+            // Not even the first line reads as a node: perhaps keys were given as --nodes.
+            Err(Error::Input { location, message }) if nodes.is_empty() => {
+                return Err(Error::input(
+                    location,
+                    format!(
+                        "{message}; if {source} holds keys, give it after the options, not to --nodes"
+                    ),
+                ));
+            }
+            Err(e) => return Err(e),
         }
     }
     Ok(nodes)
@@ -38,7 +49,14 @@ pub fn parse_line(line: &str, at: Location) -> Result<Option<Node>> {
             ));
         }
     }
-    let address = Address::parse(address_text, &at)?;
+    let address = Address::parse(address_text, &at).map_err(|e| match e {
+        // The address the message quotes is not what was typed when a weight was split off.
+        Error::Input { location, message } if address_text != first => Error::input(
+            location,
+            format!("{message} (in '{first}', read as ADDR:WEIGHT)"),
+        ),
+        other => other,
+    })?;
     Ok(Some(Node::new(address, weight.unwrap_or(1), name, at)))
 }
 
@@ -112,6 +130,21 @@ mod tests {
     }
 
     #[test]
+    fn a_first_line_that_is_no_node_may_be_a_key_file() {
+        let err = parse("# keys\nuser:1000:profile\n", "keys.txt").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("keys.txt:2: weight 'profile' is not a whole number")
+                && err.to_string().ends_with(
+                    "; if keys.txt holds keys, give it after the options, not to --nodes"
+                ),
+            "{err}"
+        );
+        let err = parse("10.0.0.1:6379\n10.0.0.2:x:y\n", "p").unwrap_err();
+        assert!(!err.to_string().contains("holds keys"), "{err}");
+    }
+
+    #[test]
     fn comments_and_blanks() {
         let nodes = parse("# pool\n\n  10.0.0.1:6379 # first\n10.0.0.2:6379\n", "p").unwrap();
         assert_eq!(nodes.len(), 2);
@@ -126,11 +159,17 @@ mod tests {
             "10.0.0.1:6379:x",
             "10.0.0.1:6379 a b",
             "10.0.0.1:99999",
+            "10.0.0.1::6379",
         ] {
             let err = parse_line(bad, Location::new("p", Some(7)))
                 .unwrap_err()
                 .to_string();
             assert!(err.starts_with("p:7: "), "{bad}: {err}");
         }
+        let err = parse_line("10.0.0.1::6379", Location::new("p", Some(1))).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "p:1: port '' in '10.0.0.1:' is not a port number (1-65535) (in '10.0.0.1::6379', read as ADDR:WEIGHT)"
+        );
     }
 }

@@ -2,7 +2,8 @@
 //! `host:port:weight [name]` (parsed from the right, as `conf_add_server` does) and the
 //! `distribution`, `hash`, `hash_tag` and `auto_eject_hosts` keys.
 
-use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
+use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, ScanError, YamlData};
+use saphyr_parser::{Event, Parser};
 
 use super::{Address, Format, Node, Pool, PoolSettings, parse_weight};
 use crate::error::{Error, Location, Result};
@@ -26,12 +27,8 @@ const TWEMPROXY_HASHES: [&str; 12] = [
 ];
 
 pub fn parse(text: &str, source: &str, wanted: Option<&str>) -> Result<Pool> {
-    let documents = MarkedYaml::load_from_str(text).map_err(|e| {
-        Error::input(
-            Location::new(source, Some(e.marker().line())),
-            format!("YAML syntax error: {}", e.info()),
-        )
-    })?;
+    refuse_anchors(text, source)?;
+    let documents = MarkedYaml::load_from_str(text).map_err(|e| syntax_error(&e, source))?;
     let at = |node: &MarkedYaml| Location::new(source, Some(node.span.start.line()));
     if let Some(second) = documents.get(1) {
         return Err(Error::input(
@@ -181,6 +178,41 @@ pub fn parse(text: &str, source: &str, wanted: Option<&str>) -> Result<Pool> {
     })
 }
 
+fn syntax_error(error: &ScanError, source: &str) -> Error {
+    Error::input(
+        Location::new(source, Some(error.marker().line())),
+        format!("YAML syntax error: {}", error.info()),
+    )
+}
+
+/// Refuses anchors (`&name`) and aliases (`*name`) from the parser's events, before any
+/// document is built. nutcracker refuses them (`conf_validate_tokens` in `nc_conf.c`), and
+/// expanding aliases is how a file of a few hundred bytes becomes billions of nodes ("billion
+/// laughs"; saphyr's own budget does not count what aliases put inside mapping keys).
+fn refuse_anchors(text: &str, source: &str) -> Result<()> {
+    for event in Parser::new_from_str(text) {
+        let (event, span) = event.map_err(|e| syntax_error(&e, source))?;
+        let what = match event {
+            Event::Alias(_) => "an alias",
+            Event::Scalar(_, _, anchor, _)
+            | Event::SequenceStart(anchor, _)
+            | Event::MappingStart(anchor, _)
+                if anchor > 0 =>
+            {
+                "an anchor"
+            }
+            _ => continue,
+        };
+        return Err(Error::input(
+            Location::new(source, Some(span.start.line())),
+            format!(
+                "{what}; nutcracker refuses YAML anchors (&name) and aliases (*name): write each value out"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// `host:port:weight [name]` or `/socket/path:weight [name]`, split from the right as
 /// `conf_add_server` does: the name follows the last space (a trailing space gives an empty
 /// name, which twemproxy keeps), the weight the last ':', the port the one before; the host
@@ -293,7 +325,7 @@ beta:
             parse(zero, "n.yml", None)
                 .unwrap_err()
                 .to_string()
-                .starts_with("n.yml:4: weight 0")
+                .starts_with("n.yml:4: weight '0' is not a whole number")
         );
         let no_weight = "p:\n  servers:\n   - 127.0.0.1:6379\n";
         assert!(
@@ -316,6 +348,26 @@ beta:
                 .to_string()
                 .contains("has no servers")
         );
+    }
+
+    #[test]
+    fn anchors_and_aliases_are_refused_as_nutcracker_does() {
+        let aliased = "a:\n  servers: &s\n   - 127.0.0.1:6379:1\nb:\n  servers: *s\n";
+        let err = parse(aliased, "n.yml", Some("a")).unwrap_err().to_string();
+        assert!(
+            err.starts_with("n.yml:2: an anchor; nutcracker refuses"),
+            "{err}"
+        );
+        let anchored = "a:\n  hash: &h md5\n  servers:\n   - 127.0.0.1:6379:1\n";
+        let err = parse(anchored, "n.yml", None).unwrap_err().to_string();
+        assert!(err.starts_with("n.yml:2: an anchor;"), "{err}");
+        // An alias of an unknown anchor is still an alias.
+        let alias = "a:\n  servers:\n   - 127.0.0.1:6379:1\n  hash: *h\n";
+        let err = parse(alias, "n.yml", None).unwrap_err().to_string();
+        assert!(err.starts_with("n.yml:4: "), "{err}");
+        // '&' and '*' inside a value are text, not anchors.
+        let text = "a:\n  servers:\n   - 127.0.0.1:6379:1 x&y*z\n";
+        assert_eq!(parse(text, "n.yml", None).unwrap().nodes[0].label, "x&y*z");
     }
 
     #[test]
