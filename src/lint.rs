@@ -17,8 +17,10 @@ use crate::scenario::{Changes, Scenario};
 const EXTREME_WEIGHT_RATIO: u64 = 100;
 /// One failure moving this many times the ideal share is flagged.
 const FAILURE_EXCESS: f64 = 2.0;
-/// Failures tried, in list order.
-const FAILURES_TRIED: usize = 64;
+/// Failures tried, in list order (each is a ring rebuilt and compared exactly).
+const FAILURES_TRIED: usize = 8;
+/// Points one MD5 digest gives ketama.
+const POINTS_PER_DIGEST: u32 = 4;
 /// Points a twemproxy server of equal weight should get.
 const KETAMA_POINTS: u64 = 160;
 
@@ -150,14 +152,14 @@ fn rounded_points(ring: &Ring, points: &[Option<u64>], findings: &mut Vec<Findin
             // 4 · floor(160/4 · w · N / W) in exact arithmetic.
             let exact = 4 * (KETAMA_POINTS / 4 * u64::from(node.weight) * servers / total.max(1));
             let got = points?;
-            (got < exact).then(|| (node.label.clone(), got, exact))
+            (got != exact).then(|| (node.label.clone(), got, exact))
         })
         .collect();
     if let Some((_, got, exact)) = short.first() {
         findings.push(Finding {
             check: "rounded-points",
             problem: format!(
-                "{} server(s) get fewer points than exact arithmetic gives ({got} instead of {exact}): twemproxy's float formula rounds down here, and clients that compute exactly (uhashring, node-hashring) place some keys elsewhere",
+                "{} server(s) get another number of points than exact arithmetic gives (e.g. {got} instead of {exact}): twemproxy's float formula rounds here, and clients that compute exactly (uhashring, node-hashring) place some keys elsewhere",
                 short.len()
             ),
             nodes: short.into_iter().map(|(label, _, _)| label).collect(),
@@ -168,7 +170,8 @@ fn rounded_points(ring: &Ring, points: &[Option<u64>], findings: &mut Vec<Findin
 
 /// Points at the same position owned by different nodes: the search takes the first, and
 /// clients that order ties differently disagree (libmemcached #41). Whole digests colliding
-/// between two nodes mean their point names are the same.
+/// between two nodes mean their point names are the same (a finding per pair); chance
+/// collisions of single points, which large rings always have, make one finding.
 fn point_collisions(ring: &Ring, placement: &dyn Placement, findings: &mut Vec<Finding>) {
     let Some(points) = placement.points() else {
         return;
@@ -182,20 +185,35 @@ fn point_collisions(ring: &Ring, placement: &dyn Placement, findings: &mut Vec<F
                 .or_default() += 1;
         }
     }
-    for ((a, b), count) in pairs {
-        let (a, b) = (&ring.nodes[a as usize].label, &ring.nodes[b as usize].label);
-        let names = if count >= 4 {
-            " (whole digests: the two nodes make the same point names)"
-        } else {
-            ""
-        };
+    let label = |n: u32| ring.nodes[n as usize].label.clone();
+    let (named, chance): (Vec<_>, Vec<_>) = pairs
+        .into_iter()
+        .partition(|&(_, count)| count >= u64::from(POINTS_PER_DIGEST));
+    for ((a, b), count) in named {
         findings.push(Finding {
             check: "point-collision",
-            nodes: vec![a.clone(), b.clone()],
+            nodes: vec![label(a), label(b)],
             problem: format!(
-                "{count} point(s) of {a} and {b} sit at the same position{names}; which one a key at that position goes to depends on how each client breaks ties"
+                "{count} positions hold points of both {} and {}: whole digests collide, so the two nodes make the same point names (e.g. names cut to the same length); keys at those positions go to whichever a client puts first",
+                label(a),
+                label(b)
             ),
-            fix: "rename one of the two nodes (its point names change, and so its positions)".into(),
+            fix: "rename one of the two nodes so that their point names differ".into(),
+        });
+    }
+    if !chance.is_empty() {
+        let positions: u64 = chance.iter().map(|(_, count)| count).sum();
+        let mut nodes: Vec<u32> = chance.iter().flat_map(|&((a, b), _)| [a, b]).collect();
+        nodes.sort_unstable();
+        nodes.dedup();
+        findings.push(Finding {
+            check: "point-collision",
+            nodes: nodes.into_iter().map(label).collect(),
+            problem: format!(
+                "{positions} position(s) hold points of two nodes (chance collisions among {} points); the keys just below each go to whichever point a client puts first, so clients that order ties differently disagree on them",
+                points.len()
+            ),
+            fix: "harmless if only one kind of client uses the ring; otherwise check the clients with ringscope diff --from-preset … --to-preset …".into(),
         });
     }
 }
@@ -268,7 +286,6 @@ fn failure_moves(ring: &Ring, findings: &mut Vec<Finding>) -> Result<()> {
         return Ok(());
     }
     let mut worst: Option<(f64, f64, &str)> = None;
-    // Each failure is a ring rebuilt and compared exactly: a large ring is sampled.
     for node in ring.nodes.iter().take(FAILURES_TRIED) {
         let changes = Changes {
             fail: vec![node.label.clone()],
