@@ -549,6 +549,11 @@ pub fn usage_message(error: &clap::Error) -> Option<String> {
                 return None; // "a value is required for '--format <FORMAT>'"
             }
             let valid: Vec<&str> = valid.iter().map(String::as_str).collect();
+            // A positional argument (`<SHELL>`) is named by what it is, not by a flag.
+            if let Some(what) = option.strip_prefix('<').and_then(|o| o.strip_suffix('>')) {
+                let what = what.to_lowercase();
+                return Some(ringscope::names::unknown(&what, &value, &valid));
+            }
             let what = option.trim_start_matches('-');
             Some(format!(
                 "{option} {value}: {}",
