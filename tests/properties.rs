@@ -480,32 +480,6 @@ proptest! {
             &*before, &*after, nodes.len(), position, seed, "ketama add",
         )?;
     }
-
-    /// Maglev is only approximately monotone: the table is refilled from every node's
-    /// permutation, and a newcomer's claims shift where later claims land, so a few entries
-    /// change hands between old nodes (the paper's "minimal disruption" is a goal, not a
-    /// guarantee). With the default 65537-entry table (> 100·N, as the paper recommends)
-    /// that must stay a small fraction: below 5% of the hash space. (Measured: at most about
-    /// 0.25% for up to 12 nodes; a 251-entry table, far below 100·N, moves 5.2% from 11 to 12
-    /// equal nodes, which is why this property does not use the small tables.)
-    #[test]
-    fn maglev_addition_moves_few_keys_between_old_nodes(
-        (nodes, newcomer, position) in node_set_and_newcomer(1, MAX_NODES - 1),
-        equal in any::<bool>(),
-    ) {
-        let config = default_config(Algo::Maglev);
-        let position = position.index(nodes.len() + 1);
-        let (nodes, newcomer) = if equal {
-            (with_weight(&nodes, 1), Node { weight: 1, ..newcomer })
-        } else {
-            (nodes, newcomer)
-        };
-        let (before, after) = build_with_insertion(&nodes, newcomer, position, &config);
-        let share = exact_share_moved_elsewhere(
-            &*before, &*after, insertion_map(nodes.len(), position), nodes.len() as NodeId,
-        ).expect("maglev has owner maps");
-        prop_assert!(share < 0.05, "{:.4} of the hash space moved between old nodes", share);
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -571,24 +545,92 @@ proptest! {
             &*before, &*after, &|k| k, last as NodeId, &random_keys(KEYS, seed), "jump remove last",
         )?;
     }
+}
 
-    /// Maglev, approximately (see the addition property): under 5% of the hash space moves
-    /// between surviving nodes.
-    #[test]
-    fn maglev_removal_moves_few_keys_between_survivors(
-        nodes in node_set(2, MAX_NODES),
-        removed in any::<Index>(),
-        equal in any::<bool>(),
-    ) {
-        let config = default_config(Algo::Maglev);
-        let nodes = if equal { with_weight(&nodes, 1) } else { nodes };
-        let removed = removed.index(nodes.len());
-        let (before, after) = build_with_removal(&nodes, removed, &config);
-        let share = exact_share_moved_elsewhere(
-            &*before, &*after, removal_map(removed), removed as NodeId,
-        ).expect("maglev has owner maps");
-        prop_assert!(share < 0.05, "{:.4} of the hash space moved between survivors", share);
+/// Maglev is only approximately monotone: the table is refilled from every node's
+/// permutation, and a newcomer's claims shift where later claims land, so entries change
+/// hands between old nodes (the paper's "minimal disruption" is a goal, not a guarantee).
+/// No single change has a bound: a case proptest found — equal weights, "u" joining
+/// "8/:H.eV8#Q", "l8#_o:y_#" and "s1P##_V#" — moves 21% of the hash space between the old
+/// nodes. What holds is that such cases are rare: over 120 node sets (1 to 12 nodes, every
+/// insertion and removal position), the movement between old nodes averages under 1% and
+/// exceeds 5% in at most one set in twenty.
+#[test]
+fn maglev_moves_few_keys_between_old_nodes_on_the_whole() {
+    let config = default_config(Algo::Maglev);
+    let mut state = 0x6d61_676c_6576_2121u64; // "maglev!!"
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut shares = Vec::new();
+    for set in 0..120usize {
+        let count = 1 + set % 12;
+        let nodes: Vec<Node> = (0..=count)
+            .map(|i| {
+                node(
+                    &format!("n{}-{i}", next() % 100_000),
+                    1 + (next() % 5) as u32,
+                    (next() % 3) as u8,
+                    i,
+                )
+            })
+            .collect();
+        let (nodes, newcomer) = (nodes[..count].to_vec(), nodes[count].clone());
+        let position = (next() as usize) % (count + 1);
+        let (before, after) = build_with_insertion(&nodes, newcomer, position, &config);
+        shares.push(
+            exact_share_moved_elsewhere(
+                &*before,
+                &*after,
+                insertion_map(count, position),
+                count as NodeId,
+            )
+            .expect("maglev has owner maps"),
+        );
+        if count >= 2 {
+            let removed = (next() as usize) % count;
+            let (before, after) = build_with_removal(&nodes, removed, &config);
+            shares.push(
+                exact_share_moved_elsewhere(
+                    &*before,
+                    &*after,
+                    removal_map(removed),
+                    removed as NodeId,
+                )
+                .expect("maglev has owner maps"),
+            );
+        }
     }
+    let mean = shares.iter().sum::<f64>() / shares.len() as f64;
+    let large = shares.iter().filter(|&&s| s >= 0.05).count();
+    assert!(
+        mean < 0.01,
+        "mean {mean:.4} of the hash space moved between old nodes"
+    );
+    assert!(
+        large * 20 <= shares.len(),
+        "{large} of {} changes moved 5% or more",
+        shares.len()
+    );
+}
+
+#[test]
+fn maglev_can_move_a_fifth_between_old_nodes_in_one_change() {
+    let labels = ["8/:H.eV8#Q", "l8#_o:y_#", "s1P##_V#"];
+    let nodes: Vec<Node> = labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| node(l, 1, 0, i))
+        .collect();
+    let newcomer = node("u", 1, 0, 3);
+    let config = default_config(Algo::Maglev);
+    let (before, after) = build_with_insertion(&nodes, newcomer, 3, &config);
+    let share = exact_share_moved_elsewhere(&*before, &*after, insertion_map(3, 3), 3)
+        .expect("maglev has owner maps");
+    assert!((0.20..0.22).contains(&share), "{share:.4}");
 }
 
 // ---------------------------------------------------------------------------------------
