@@ -153,7 +153,13 @@ impl RingHash {
         hash: &'static HashFunction,
         hash_tag: Option<HashTag>,
     ) -> RingHash {
-        let min_weight = weights.iter().copied().fold(1.0f64, f64::min);
+        // Over the hosts that get points: a weight-0 host (haproxy's) would make the scale
+        // 0 / 0 and the ring its largest, 8M points for a 2-node ring.
+        let min_weight = weights
+            .iter()
+            .copied()
+            .filter(|&w| w > 0.0)
+            .fold(1.0f64, f64::min);
         let scale =
             ((min_weight * MIN_RING_SIZE as f64).ceil() / min_weight).min(MAX_RING_SIZE as f64);
         let mut points: Vec<(u64, NodeId)> = Vec::with_capacity(scale.ceil() as usize);

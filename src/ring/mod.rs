@@ -337,6 +337,7 @@ pub fn build(nodes: &[Node], config: &RingConfig) -> Result<Box<dyn Placement>> 
     if u32::try_from(nodes.len()).is_err() {
         return Err(Error::usage("too many nodes (at most 2^32 - 1)"));
     }
+    check_some_weight(nodes, config)?;
     Ok(match config.algo {
         Algo::Ketama => Box::new(ketama::Ketama::build(nodes, config)?),
         Algo::Modula => Box::new(modula::Modula::build(nodes, config)?),
@@ -367,6 +368,7 @@ pub fn build_with_failures(
     config: &RingConfig,
     failed: &[bool],
 ) -> Result<Box<dyn Placement>> {
+    check_some_weight(nodes, config)?;
     match config.algo {
         Algo::NginxHash | Algo::NginxConsistent => nginx::build(nodes, config, Some(failed)),
         Algo::PythonMemcached => clients::build_with_failures(nodes, config, failed),
@@ -375,6 +377,23 @@ pub fn build_with_failures(
             other.name()
         ))),
     }
+}
+
+/// Refuses nodes that all have weight 0 (haproxy servers, under another algorithm or left
+/// alone by a change): only haproxy (no server takes keys) and libmemcached (weight 0 counts
+/// as 1) say what that means; the others have no place for any key.
+fn check_some_weight(nodes: &[Node], config: &RingConfig) -> Result<()> {
+    let defined = matches!(
+        config.algo,
+        Algo::HaproxyConsistent | Algo::HaproxyMapBased | Algo::Libmemcached(_)
+    );
+    if defined || nodes.iter().any(|n| n.weight > 0) {
+        return Ok(());
+    }
+    Err(Error::usage(format!(
+        "{}: every node has weight 0, so no key has a place; give at least one node a weight of 1 or more",
+        config.algo.name()
+    )))
 }
 
 /// The bytes of `key` that get hashed: the part inside the hash tag when one applies.
