@@ -1,6 +1,7 @@
 //! Property tests of the placement algorithms, through the library API only.
 //!
-//! Section 7 feeds every preset and algorithm whatever node list the parser takes.
+//! Section 8 feeds every preset and algorithm whatever node list the parser takes; section 9
+//! reads generated key files on any number of threads in blocks of any size.
 //!
 //! Each property states what an algorithm promises (ALGORITHMS.md §1.4 and §7) and checks it
 //! on generated node sets: arbitrary unique labels, weights 1..=5, at most 12 nodes, at most
@@ -993,7 +994,7 @@ proptest! {
 }
 
 // ---------------------------------------------------------------------------------------
-// 7. Every preset and algorithm on any node list the parser accepts
+// 8. Every preset and algorithm on any node list the parser accepts
 // ---------------------------------------------------------------------------------------
 
 /// A node-list line: mostly `host:port[:weight] [name]` with awkward hosts, names and
@@ -1072,6 +1073,63 @@ proptest! {
                 ownership.shares.iter().all(|s| (0.0..=1.0).contains(s)),
                 "{:?} {:?}: {:?}", preset, algo, ownership
             );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 9. The same counts for any thread count and block size
+// ---------------------------------------------------------------------------------------
+
+/// Key files with every byte value, the delimiters among them (`\n`, `\r`, NUL), keys of 0
+/// to 40 bytes and a last key that may lack its delimiter.
+fn key_file() -> impl Strategy<Value = Vec<u8>> {
+    let byte = prop_oneof![4 => any::<u8>(), 1 => Just(b'\n'), 1 => Just(b'\r'), 1 => Just(0u8)];
+    vec(vec(byte, 0..40), 0..300).prop_map(|keys| keys.concat())
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// `dist` counts and `simulate` transitions do not depend on how many threads read the
+    /// keys or on the size of the blocks they are read in, in every delimiter mode.
+    #[test]
+    fn counts_are_the_same_for_any_thread_count_and_block_size(
+        data in key_file(),
+        mode in 0u8..3,
+        runs in vec((1usize..=4, 1usize..=700), 1..=4),
+        nodes in node_set(2, 6),
+    ) {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let file = dir.path().join("keys");
+        std::fs::write(&file, &data).expect("write the keys");
+        let source = KeySource::from_files(&[file.display().to_string()], None).expect("keys");
+        let reference_format = KeyFormat {
+            delimiter: if mode == 1 { 0 } else { b'\n' },
+            keep_cr: mode == 2,
+            ..KeyFormat::default()
+        };
+        let specs: Vec<String> = nodes
+            .iter()
+            .map(|n| format!("{}:{} {}", n.address, n.weight, n.label))
+            .collect();
+        let ring = build_ring(&RingOptions { inline_nodes: specs, ..RingOptions::default() })
+            .expect("ring builds");
+        let changes = Changes { remove: vec![nodes[0].label.clone()], ..Changes::default() };
+        let scenario = Scenario::simulate(&ring, &changes).expect("simulate");
+        let placement = ring.placement.as_ref();
+        let dist = |format, threads| {
+            ringscope::analysis::count_keys(placement, nodes.len(), &source, format, threads)
+                .expect("count keys")
+        };
+        let moved = |format, threads| {
+            count_keys(&scenario, &source, format, threads, NO_MOVES).expect("count moves").pairs()
+        };
+        let (want_dist, want_moved) = (dist(reference_format, 1), moved(reference_format, 1));
+        for (threads, block_size) in runs {
+            let format = KeyFormat { block_size, ..reference_format };
+            prop_assert_eq!(&dist(format, threads), &want_dist, "{} threads, {}-byte blocks", threads, block_size);
+            prop_assert_eq!(moved(format, threads), want_moved.clone(), "{} threads, {}-byte blocks", threads, block_size);
         }
     }
 }
