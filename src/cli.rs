@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use ringscope::analysis::sweep;
 use ringscope::config::RingOptions;
 use ringscope::hash::{self, HashFunction};
 use ringscope::keys::{self, KeyFormat, KeySource, RandomKeys};
@@ -76,6 +77,14 @@ ringscope diff --from samples/nodes.txt --from-algo modula --to samples/nodes.tx
 git show main:pool.yml > /tmp/old.yml && ringscope diff --from /tmp/old.yml --to pool.yml --pool alpha --max-moved 10"
     )]
     Diff(DiffArgs),
+    /// Compare algorithms and vnode counts on the same nodes and keys: balance, movement on
+    /// one node more or less, lookup time and memory; recommends the cheapest that balances
+    #[command(
+        after_help = "Examples:\n  ringscope sweep --nodes samples/nodes.txt\n  \
+ringscope sweep --nodes samples/nodes.txt samples/keys.txt --target-imbalance 1.10\n  \
+redis-cli --scan | ringscope sweep --nodes pool.yml --pool alpha --algos vnode,maglev --vnodes 100,200,400 --format json"
+    )]
+    Sweep(SweepArgs),
     /// Sum the JSON reports of dist, simulate or diff run on parts of the keys (one per host)
     #[command(
         after_help = "Examples:\n  ssh cache1 'redis-cli --scan | ringscope dist --nodes pool.yml --format json' > cache1.json\n  \
@@ -112,10 +121,10 @@ for c in '' lookup map ring dist simulate diff merge lint; do ringscope man $c >
     },
 }
 
-/// Options that say which ring to build.
+/// Options that say where the nodes come from.
 #[derive(Args, Debug)]
 #[command(next_help_heading = "Ring options")]
-pub struct RingFlags {
+pub struct NodeFlags {
     /// Node list: a plain list, a nutcracker.yml, CLUSTER NODES output, an nginx.conf, a
     /// haproxy.cfg or a carbon-c-relay config (detected)
     #[arg(short = 'n', long, value_name = "FILE")]
@@ -130,12 +139,34 @@ pub struct RingFlags {
     /// (required when the file has several)
     #[arg(long, value_name = "NAME")]
     pub pool: Option<String>,
+}
+
+impl NodeFlags {
+    /// Ring options with these nodes and everything else at its default.
+    pub fn options(&self) -> RingOptions {
+        RingOptions {
+            nodes_file: self.nodes.clone(),
+            inline_nodes: self.node.clone(),
+            nodes_format: self.nodes_format,
+            pool: self.pool.clone(),
+            ..RingOptions::default()
+        }
+    }
+}
+
+/// Options that say which ring to build.
+#[derive(Args, Debug)]
+#[command(next_help_heading = "Ring options")]
+pub struct RingFlags {
+    #[command(flatten)]
+    pub source: NodeFlags,
     /// The rules of a real system: twemproxy, redis-cluster, libmemcached, nginx, haproxy,
     /// uhashring, uhashring-ketama, node-hashring, hash_ring, jedis, python-memcached,
     /// carbon-c-relay, envoy-ring, envoy-maglev
     #[arg(long, value_name = "NAME", value_parser = parse_preset)]
     pub preset: Option<Preset>,
-    /// Placement algorithm: ketama, modula, vnode, jump, rendezvous, maglev, slots, or a
+    /// Placement algorithm: ketama, modula, vnode, jump, rendezvous, maglev, multi-probe,
+    /// slots, or a
     /// preset's own (e.g. --preset libmemcached --algo ketama-spy)
     #[arg(long, value_name = "NAME")]
     pub algo: Option<String>,
@@ -161,15 +192,15 @@ pub struct RingFlags {
     /// cleansed as a running relay does
     #[arg(long)]
     pub raw_names: bool,
+    /// Probes per key for --algo multi-probe [default: 21]
+    #[arg(long, value_name = "K", allow_negative_numbers = true,
+          value_parser = |s: &str| whole::<u32>(s, 1, 1000))]
+    pub probes: Option<u32>,
 }
 
 impl RingFlags {
     pub fn options(&self) -> RingOptions {
         RingOptions {
-            nodes_file: self.nodes.clone(),
-            inline_nodes: self.node.clone(),
-            nodes_format: self.nodes_format,
-            pool: self.pool.clone(),
             preset: self.preset,
             algo: self.algo.clone(),
             hash: self.hash,
@@ -178,6 +209,8 @@ impl RingFlags {
             table_size: self.table_size,
             default_port: self.default_port,
             raw_names: self.raw_names,
+            probes: self.probes,
+            ..self.source.options()
         }
     }
 }
@@ -380,6 +413,57 @@ pub struct DiffArgs {
     pub sides: SideFlags,
     #[command(flatten)]
     pub movement: MovementFlags,
+}
+
+#[derive(Args, Debug)]
+pub struct SweepArgs {
+    #[command(flatten)]
+    pub keys: KeyFlags,
+    #[command(flatten)]
+    pub nodes: NodeFlags,
+    /// Algorithms to compare, comma-separated: any --algo name, and bounded-load
+    #[arg(long, value_name = "LIST", value_delimiter = ',',
+          default_values_t = sweep::DEFAULT_ALGOS.map(String::from), help_heading = "Sweep options")]
+    pub algos: Vec<String>,
+    /// Points per unit of weight to try for vnode (and bounded-load), comma-separated
+    /// [default: 40,100,160,500,1000 for vnode, 160 for bounded-load]
+    #[arg(long, value_name = "LIST", value_delimiter = ',', allow_negative_numbers = true,
+          value_parser = |s: &str| whole(s, 1, u32::MAX), help_heading = "Sweep options")]
+    pub vnodes: Vec<u32>,
+    /// Key hash for the algorithms that take one (the others keep their own)
+    #[arg(long, value_name = "NAME", value_parser = parse_hash, help_heading = "Sweep options")]
+    pub hash: Option<&'static HashFunction>,
+    /// Hash only the part of a key between the first A and the next B, e.g. '{}'
+    #[arg(long, value_name = "AB", value_parser = parse_hash_tag, help_heading = "Sweep options")]
+    pub hash_tag: Option<HashTag>,
+    /// Lookup table size for maglev, a prime [default: 65537]
+    #[arg(long, value_name = "PRIME", allow_negative_numbers = true,
+          value_parser = |s: &str| whole(s, 0, u64::MAX), help_heading = "Sweep options")]
+    pub table_size: Option<u64>,
+    /// Probes per key for multi-probe [default: 21]
+    #[arg(long, value_name = "K", allow_negative_numbers = true,
+          value_parser = |s: &str| whole::<u32>(s, 1, 1000), help_heading = "Sweep options")]
+    pub probes: Option<u32>,
+    /// bounded-load: a node takes at most PCT percent of its share (haproxy's
+    /// hash-balance-factor)
+    #[arg(long, value_name = "PCT", default_value_t = ringscope::ring::bounded_load::DEFAULT_BALANCE_FACTOR,
+          allow_negative_numbers = true, value_parser = |s: &str| whole::<u32>(s, 100, 100_000),
+          help_heading = "Sweep options")]
+    pub balance_factor: u32,
+    /// The node added for the "+1" columns: ADDR[:WEIGHT] [NAME] [default: one at 192.0.2.x
+    /// with the median weight]
+    #[arg(long, value_name = "SPEC", help_heading = "Sweep options")]
+    pub add: Option<String>,
+    /// The node removed for the "-1" columns [default: the middle one of the list]
+    #[arg(long, value_name = "LABEL", help_heading = "Sweep options")]
+    pub remove: Option<String>,
+    /// The max/mean a recommended configuration must reach
+    #[arg(long, value_name = "RATIO", default_value_t = sweep::DEFAULT_TARGET_IMBALANCE,
+          value_parser = parse_ratio, allow_negative_numbers = true, help_heading = "Sweep options")]
+    pub target_imbalance: f64,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = TableFormat::Table, help_heading = "Report options")]
+    pub format: TableFormat,
 }
 
 #[derive(Args, Debug)]

@@ -31,6 +31,8 @@ pub struct RingOptions {
     pub default_port: Option<u16>,
     /// carbon-c-relay: hash names as typed (`-t`), not cleansed.
     pub raw_names: bool,
+    /// Probes per key for multi-probe hashing.
+    pub probes: Option<u32>,
 }
 
 /// A ring ready to use: its nodes (in the order the source lists them), how it was
@@ -79,6 +81,7 @@ impl Ring {
             | Algo::Jump
             | Algo::Rendezvous
             | Algo::Maglev
+            | Algo::MultiProbe
             | Algo::HaproxyConsistent
             | Algo::HaproxyMapBased
             | Algo::Uhashring
@@ -117,6 +120,10 @@ impl Ring {
         }
         if self.config.algo == Algo::Maglev {
             text += &format!(" · table {}", self.config.table_size);
+        }
+        if self.config.algo == Algo::MultiProbe {
+            let probes = self.config.probes.unwrap_or(ring::DEFAULT_PROBES);
+            text += &format!(" · {probes} probes");
         }
         text += &format!(" · {} nodes", self.nodes.len());
         if let Some(preset) = self.preset {
@@ -282,6 +289,12 @@ fn ring_config(
             algo.name()
         )));
     }
+    if options.probes.is_some() && algo != Algo::MultiProbe {
+        return Err(Error::usage(format!(
+            "--probes applies to --algo multi-probe, not {}",
+            algo.name()
+        )));
+    }
     if options.raw_names && !matches!(algo, Algo::CarbonCh | Algo::Fnv1aCh | Algo::JumpFnv1aCh) {
         return Err(Error::usage(format!(
             "--raw-names applies to carbon-c-relay clusters, not {}",
@@ -301,5 +314,6 @@ fn ring_config(
         table_size: options.table_size.unwrap_or(DEFAULT_MAGLEV_TABLE),
         default_port: options.default_port,
         raw_names: options.raw_names,
+        probes: options.probes,
     })
 }

@@ -124,6 +124,7 @@ impl Material {
             table_size,
             default_port,
             raw_names,
+            probes,
         } = config;
         self.text(algo.name());
         self.text(hash.name);
@@ -135,6 +136,7 @@ impl Material {
         self.number(*table_size);
         self.option(*default_port, |m, p| m.number(u64::from(p)));
         self.flag(*raw_names);
+        self.option(*probes, |m, k| m.number(u64::from(k)));
         self.option(preset, |m, p| m.text(p.name()));
     }
 

@@ -9,6 +9,7 @@ mod parallel;
 mod progress;
 mod ring;
 mod stats;
+pub mod sweep;
 mod transitions;
 
 pub use count::{Counts, count_keys};

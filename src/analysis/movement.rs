@@ -358,11 +358,17 @@ impl<T: Amount> Figures<T> {
 /// `Σ max(0, share_before(n) − target_after(n))`: what must move at the least to go from
 /// where keys are to what the new weights promise.
 fn ideal(nodes: &[ScenarioNode], before_shares: &[f64]) -> f64 {
-    let total_after: f64 = nodes.iter().map(|n| f64::from(n.weight_after)).sum();
-    nodes
+    let weights_after: Vec<u32> = nodes.iter().map(|n| n.weight_after).collect();
+    ideal_moved_share(before_shares, &weights_after)
+}
+
+/// [`ideal`] from each node's share before and weight after (0 for a node that leaves).
+pub fn ideal_moved_share(before_shares: &[f64], weights_after: &[u32]) -> f64 {
+    let total_after: f64 = weights_after.iter().map(|&w| f64::from(w)).sum();
+    weights_after
         .iter()
         .zip(before_shares)
-        .map(|(n, &share)| (share - share_of(f64::from(n.weight_after), total_after)).max(0.0))
+        .map(|(&weight, &share)| (share - share_of(f64::from(weight), total_after)).max(0.0))
         .sum()
 }
 

@@ -9,7 +9,7 @@ use super::{Outcome, movement};
 use crate::cli::DiffArgs;
 
 pub fn run(args: DiffArgs) -> Result<Outcome> {
-    if args.ring.nodes.is_some() || !args.ring.node.is_empty() {
+    if args.ring.source.nodes.is_some() || !args.ring.source.node.is_empty() {
         return Err(Error::usage(
             "diff reads its two pools from --from FILE and --to FILE, not --nodes or --node",
         ));

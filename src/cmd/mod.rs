@@ -11,6 +11,7 @@ mod movement;
 mod ring;
 mod shell;
 mod simulate;
+mod sweep;
 
 use std::io::{self, BufWriter, StdoutLock, Write};
 
@@ -35,6 +36,7 @@ pub fn run(command: Command) -> Result<Outcome> {
         Command::Dist(args) => dist::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Diff(args) => diff::run(args),
+        Command::Sweep(args) => sweep::run(args),
         Command::Merge(args) => merge::run(args),
         Command::Lint(args) => lint::run(args),
         Command::Completions { shell } => shell::completions(shell),

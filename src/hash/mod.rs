@@ -19,6 +19,7 @@ mod murmur64a;
 mod one_at_a_time;
 mod sdbm;
 mod sha1;
+mod siphash;
 mod xxhash;
 
 pub use crc16::{crc16_twemproxy, crc16_xmodem};
@@ -36,6 +37,7 @@ pub use murmur64a::{JEDIS_SEED, murmur64a};
 pub use one_at_a_time::one_at_a_time;
 pub use sdbm::sdbm;
 pub use sha1::{sha1_le32, sha1_le64};
+pub use siphash::{siphash, siphash_seeded};
 pub use xxhash::{xxh3, xxh64};
 
 use crate::error::Error;
@@ -216,6 +218,11 @@ pub static REGISTRY: &[HashFunction] = &[
     wide("sha1", sha1_le64, "first 8 bytes of SHA-1, little-endian"),
     wide("xxh64", xxh64, "xxHash64, seed 0"),
     wide("xxh3", xxh3, "XXH3 64-bit, seed 0"),
+    wide(
+        "siphash",
+        siphash,
+        "SipHash-2-4, keys 0 and 0 (multi-probe seeds it)",
+    ),
     narrow(
         "murmur3",
         32,

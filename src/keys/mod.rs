@@ -131,6 +131,63 @@ impl KeySource {
     }
 }
 
+/// Keys that can be read more than once: what stdin gave is kept in a temporary file (removed
+/// when this is dropped, or by a signal), files and synthetic keys are read again.
+pub struct Rereadable {
+    pub source: KeySource,
+    _spool: Option<tempfile::TempPath>,
+}
+
+impl KeySource {
+    /// For commands that read the keys several times (`sweep`): stdin is copied once.
+    pub fn rereadable(self) -> Result<Rereadable> {
+        let KeySource::Inputs(inputs) = &self else {
+            return Ok(Rereadable {
+                source: self,
+                _spool: None,
+            });
+        };
+        if !inputs.contains(&Input::Stdin) {
+            return Ok(Rereadable {
+                source: self,
+                _spool: None,
+            });
+        }
+        const ACTION: &str = "cannot keep the keys read from stdin";
+        let temp_dir = std::env::temp_dir();
+        let file = tempfile::Builder::new()
+            .prefix(".ringscope-keys-")
+            .tempfile_in(&temp_dir)
+            .map_err(|e| Error::io(&temp_dir, ACTION, e))?;
+        crate::output::interrupt::pending(file.path());
+        let mut writer = io::BufWriter::new(file.as_file());
+        io::copy(&mut io::stdin().lock(), &mut writer)
+            .and_then(|_| io::Write::flush(&mut writer))
+            .map_err(|e| Error::io(file.path(), ACTION, e))?;
+        drop(writer);
+        let path = file.into_temp_path();
+        let inputs = inputs
+            .iter()
+            .map(|input| match input {
+                Input::Stdin => Input::File(path.to_path_buf()),
+                file => file.clone(),
+            })
+            .collect();
+        Ok(Rereadable {
+            source: KeySource::Inputs(inputs),
+            _spool: Some(path),
+        })
+    }
+}
+
+impl Drop for Rereadable {
+    fn drop(&mut self) {
+        if let Some(path) = &self._spool {
+            crate::output::interrupt::done(path);
+        }
+    }
+}
+
 fn open_key_file(path: &Path) -> Result<File> {
     const ACTION: &str = "cannot open key file";
     // Opening a directory succeeds; reading it would fail only later, mid-run.

@@ -8,6 +8,7 @@ mod movement;
 pub mod moves;
 pub mod points;
 mod reports;
+mod sweep;
 mod table;
 
 use std::io::{self, Write};
@@ -32,6 +33,10 @@ pub enum Cell {
     Share(f64),
     /// A relative difference: 0.05 means 5% above.
     Deviation(f64),
+    /// A plain number, shown to `decimals` places.
+    Number(f64, usize),
+    /// An amount of memory, shown in KiB, MiB or GiB.
+    Bytes(u64),
     Missing,
 }
 
@@ -99,7 +104,8 @@ fn machine_text(cell: &Cell) -> String {
     match cell {
         Cell::Text(text) => text.clone(),
         Cell::Count(n) => n.to_string(),
-        Cell::Share(f) | Cell::Deviation(f) => format!("{f:.6}"),
+        Cell::Share(f) | Cell::Deviation(f) | Cell::Number(f, _) => format!("{f:.6}"),
+        Cell::Bytes(n) => n.to_string(),
         Cell::Missing => String::new(),
     }
 }
@@ -110,8 +116,24 @@ pub(crate) fn human_text(cell: &Cell) -> String {
         Cell::Count(n) => n.to_string(),
         Cell::Share(f) => format!("{:.2}%", f * 100.0),
         Cell::Deviation(f) => format!("{:+.2}%", f * 100.0),
+        Cell::Number(f, decimals) => format!("{f:.decimals$}"),
+        Cell::Bytes(n) => human_bytes(*n),
         Cell::Missing => "-".to_string(),
     }
+}
+
+fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 3] = ["KiB", "MiB", "GiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
 }
 
 /// Relative deviation of a share from its expectation.

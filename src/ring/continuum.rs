@@ -6,19 +6,23 @@ use super::{NodeId, Point};
 /// A point's position: an unsigned integer with a largest value.
 pub trait Position: Copy + Ord + Into<u128> {
     const MAX: Self;
+    /// The next position up (never called on `MAX`).
+    fn successor(self) -> Self;
 }
 
-impl Position for u16 {
-    const MAX: Self = u16::MAX;
+macro_rules! position {
+    ($($t:ty),*) => {$(
+        impl Position for $t {
+            const MAX: Self = <$t>::MAX;
+            #[inline]
+            fn successor(self) -> Self {
+                self + 1
+            }
+        }
+    )*};
 }
 
-impl Position for u32 {
-    const MAX: Self = u32::MAX;
-}
-
-impl Position for u64 {
-    const MAX: Self = u64::MAX;
-}
+position!(u16, u32, u64);
 
 /// Points kept as two flat arrays (positions, owners) so the search touches only the
 /// positions, plus an index of where each range of top bits starts. The index has about
@@ -116,20 +120,55 @@ impl<P: Position> Continuum<P> {
     /// Owner of the first point with position >= `hash`, wrapping to the first point.
     #[inline]
     pub fn locate(&self, hash: P) -> Option<NodeId> {
+        Some(self.owners[self.search(hash)?])
+    }
+
+    /// The first point strictly after `hash`, wrapping to the first point: its position and
+    /// owner (multi-probe hashing measures the distance to it).
+    #[inline]
+    pub fn successor_after(&self, hash: P) -> Option<(P, NodeId)> {
+        let index = if hash == P::MAX {
+            0
+        } else {
+            self.search(hash.successor())?
+        };
+        // The wrap-around entry stands for the first point.
+        let index = if index == self.len() { 0 } else { index };
+        Some((self.positions[index], self.owners[index]))
+    }
+
+    /// Index of the first point with position >= `hash` (the wrap-around entry past the
+    /// last point); `None` for an empty ring.
+    #[inline]
+    fn search(&self, hash: P) -> Option<usize> {
         // Points of lower buckets are below `hash`, points of higher ones above it.
         let bucket = Self::bucket_of(hash, self.index_bits);
         let (low, high) = (
             self.starts[bucket] as usize,
             self.starts[bucket + 1] as usize,
         );
-        let index = if high - low <= 1 {
+        Some(if high - low <= 1 {
             // Past the last point, `positions[low]` is the extra largest position: never
-            // below `hash`, so `index` stays on the wrap-around entry.
+            // below `hash`, so the index stays on the wrap-around entry.
             low + usize::from(self.positions.get(low)? < &hash)
         } else {
             low + self.positions[low..high].partition_point(|&p| p < hash)
-        };
-        Some(self.owners[index])
+        })
+    }
+
+    /// The owners of every point in search order from the first point at or after `hash`,
+    /// once round the ring.
+    pub fn owners_from(&self, hash: P) -> impl Iterator<Item = NodeId> + '_ {
+        let len = self.len();
+        let start = self.search(hash).map_or(0, |i| i % len.max(1));
+        (0..len).map(move |step| self.owners[(start + step) % len])
+    }
+
+    /// Bytes the search structure holds: positions, owners and the index.
+    pub fn heap_bytes(&self) -> u64 {
+        (self.positions.len() * std::mem::size_of::<P>()
+            + self.owners.len() * std::mem::size_of::<NodeId>()
+            + self.starts.len() * std::mem::size_of::<u32>()) as u64
     }
 
     /// Who owns the hash values `0..range`, as runs: the values between a point and the one
@@ -216,6 +255,23 @@ mod tests {
         assert_eq!(ring.locate(300), Some(2));
         assert_eq!(ring.locate(301), Some(0));
         assert_eq!(ring.locate(u32::MAX), Some(0));
+    }
+
+    #[test]
+    fn successor_after_is_strictly_after_and_wraps() {
+        let ring = Continuum::from_points(vec![(100u32, 0), (200, 1), (300, 2)]);
+        assert_eq!(ring.successor_after(0), Some((100, 0)));
+        assert_eq!(ring.successor_after(100), Some((200, 1)));
+        assert_eq!(ring.successor_after(299), Some((300, 2)));
+        assert_eq!(ring.successor_after(300), Some((100, 0)));
+        assert_eq!(ring.successor_after(u32::MAX), Some((100, 0)));
+        let top = Continuum::from_points(vec![(u32::MAX, 3)]);
+        assert_eq!(top.successor_after(u32::MAX), Some((u32::MAX, 3)));
+        assert_eq!(top.successor_after(5), Some((u32::MAX, 3)));
+        assert_eq!(
+            Continuum::<u32>::from_points(vec![]).successor_after(1),
+            None
+        );
     }
 
     #[test]

@@ -75,6 +75,10 @@ impl Placement for Jump {
             basis: ShareBasis::Analytic,
         }
     }
+
+    fn ring_bytes(&self) -> Option<u64> {
+        Some(std::mem::size_of_val(self.ends.as_slice()) as u64)
+    }
 }
 
 #[cfg(test)]

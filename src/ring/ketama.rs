@@ -133,6 +133,10 @@ impl Placement for Ketama {
     fn points(&self) -> Option<Vec<Point>> {
         Some(self.continuum.points())
     }
+
+    fn ring_bytes(&self) -> Option<u64> {
+        Some(self.continuum.heap_bytes())
+    }
 }
 
 #[cfg(test)]

@@ -161,6 +161,10 @@ impl Placement for Maglev {
                 .collect(),
         )
     }
+
+    fn ring_bytes(&self) -> Option<u64> {
+        Some(std::mem::size_of_val(self.table.as_slice()) as u64)
+    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! One file per algorithm (twemproxy's `nc_ketama.c`, `nc_modula.c` layout). [`build`] picks
 //! the algorithm named by a [`RingConfig`]; [`Placement`] is all the rest of ringscope sees.
 
+pub mod bounded_load;
 mod carbon;
 mod clients;
 mod continuum;
@@ -16,6 +17,7 @@ mod key_hashing;
 mod libmemcached;
 mod maglev;
 mod modula;
+mod multi_probe;
 mod nginx;
 pub mod owner_map;
 mod rendezvous;
@@ -31,6 +33,7 @@ pub use failure::{FailureRule, WithFailures};
 pub use haproxy::assign_ids as haproxy_ids;
 pub use hash_tag::HashTag;
 pub use key_hashing::KeyHashing;
+pub use multi_probe::DEFAULT_PROBES;
 pub use owner_map::{HashInput, Layout, OwnerMap};
 
 use crate::error::{Error, Result};
@@ -94,6 +97,12 @@ pub trait Placement: Send + Sync {
     fn slot(&self, _key: &[u8]) -> Option<u16> {
         None
     }
+
+    /// Bytes of memory the lookup structure holds (points, tables, node hashes), for
+    /// comparing configurations; `None` where it is not counted.
+    fn ring_bytes(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Per node, indexed by [`NodeId`].
@@ -115,6 +124,8 @@ pub enum ShareBasis {
     Exact,
     /// What the algorithm promises for a uniform key hash (jump, rendezvous).
     Analytic,
+    /// Measured on pseudo-random hash values where no arcs add up (multi-probe).
+    Sampled,
 }
 
 /// One point of a continuum or table.
@@ -135,6 +146,8 @@ pub enum Algo {
     Rendezvous,
     Maglev,
     Slots,
+    /// Multi-probe consistent hashing (one point per unit of weight, `k` probes per key).
+    MultiProbe,
     /// libmemcached 1.1 distributions (`hosts.cc`).
     Libmemcached(LibmemcachedMode),
     /// nginx `hash $key` (plain) and `hash $key consistent`.
@@ -179,7 +192,7 @@ pub enum LibmemcachedMode {
 }
 
 impl Algo {
-    pub const ALL: [(&'static str, Algo); 29] = [
+    pub const ALL: [(&'static str, Algo); 30] = [
         ("ketama", Algo::Ketama),
         ("modula", Algo::Modula),
         ("vnode", Algo::Vnode),
@@ -187,6 +200,7 @@ impl Algo {
         ("rendezvous", Algo::Rendezvous),
         ("maglev", Algo::Maglev),
         ("slots", Algo::Slots),
+        ("multi-probe", Algo::MultiProbe),
         (
             "libmemcached-modula",
             Algo::Libmemcached(LibmemcachedMode::Modula),
@@ -250,6 +264,7 @@ impl Algo {
             Algo::Vnode => "md5",
             Algo::Jump | Algo::Rendezvous | Algo::Maglev => "xxh3",
             Algo::Slots => "crc16",
+            Algo::MultiProbe => "siphash",
             Algo::Libmemcached(LibmemcachedMode::KetamaWeighted | LibmemcachedMode::KetamaSpy) => {
                 "md5"
             }
@@ -304,6 +319,8 @@ pub struct RingConfig {
     /// carbon-c-relay: hash metric names as typed (its `-t` test mode) instead of cleansed
     /// as a running relay does.
     pub raw_names: bool,
+    /// Probes per key for `multi-probe`; `None` is [`DEFAULT_PROBES`].
+    pub probes: Option<u32>,
 }
 
 impl RingConfig {
@@ -317,6 +334,7 @@ impl RingConfig {
             table_size: DEFAULT_MAGLEV_TABLE,
             default_port: None,
             raw_names: false,
+            probes: None,
         }
     }
 }
@@ -346,6 +364,7 @@ pub fn build(nodes: &[Node], config: &RingConfig) -> Result<Box<dyn Placement>> 
         Algo::Rendezvous => Box::new(rendezvous::Rendezvous::build(nodes, config)),
         Algo::Maglev => Box::new(maglev::Maglev::build(nodes, config)?),
         Algo::Slots => Box::new(slots::Slots::build(nodes, config)?),
+        Algo::MultiProbe => Box::new(multi_probe::MultiProbe::build(nodes, config)?),
         Algo::Libmemcached(_) => libmemcached::build(nodes, config)?,
         Algo::NginxHash | Algo::NginxConsistent => nginx::build(nodes, config, None)?,
         Algo::HaproxyConsistent | Algo::HaproxyMapBased => haproxy::build(nodes, config)?,

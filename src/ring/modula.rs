@@ -89,4 +89,11 @@ impl Placement for Modula {
     fn owner_map(&self) -> Option<OwnerMap> {
         Some(self.map())
     }
+
+    fn ring_bytes(&self) -> Option<u64> {
+        Some(
+            (std::mem::size_of_val(self.ends.as_slice())
+                + std::mem::size_of_val(self.owners.as_slice())) as u64,
+        )
+    }
 }

@@ -85,4 +85,9 @@ impl Placement for Rendezvous {
             basis: ShareBasis::Analytic,
         }
     }
+
+    fn ring_bytes(&self) -> Option<u64> {
+        let weights = self.weights.as_deref().map_or(0, std::mem::size_of_val);
+        Some((std::mem::size_of_val(self.node_hashes.as_slice()) + weights) as u64)
+    }
 }

@@ -21,39 +21,44 @@ pub struct Vnode {
 
 impl Vnode {
     pub fn build(nodes: &[Node], config: &RingConfig) -> Result<Self> {
-        let vnodes = config.vnodes.unwrap_or(DEFAULT_VNODES);
-        let total: u64 = nodes
-            .iter()
-            .map(|n| u64::from(n.weight) * u64::from(vnodes))
-            .sum();
-        if total > MAX_POINTS {
-            return Err(Error::usage(format!(
-                "vnode: {total} points (vnodes × total weight) exceed the limit of {MAX_POINTS}; lower --vnodes or the weights"
-            )));
-        }
-        let mut points = Vec::with_capacity(total as usize);
-        let mut name = Vec::new();
-        // Points are made in label order, so that equal points (which the stable sort keeps
-        // in that order) go to the same node whatever order the list gives.
-        let mut order: Vec<usize> = (0..nodes.len()).collect();
-        order.sort_by(|&a, &b| nodes[a].label.cmp(&nodes[b].label));
-        for index in order {
-            let node = &nodes[index];
-            for j in 0..u64::from(node.weight) * u64::from(vnodes) {
-                name.clear();
-                name.extend_from_slice(node.label.as_bytes());
-                name.push(b'-');
-                name.extend_from_slice(itoa::Buffer::new().format(j).as_bytes());
-                points.push((config.hash.hash64(&name), index as NodeId));
-            }
-        }
         Ok(Vnode {
-            continuum: Continuum::from_points(points),
+            continuum: Continuum::from_points(points(nodes, config)?),
             nodes: nodes.len(),
             hash: config.hash,
             hash_tag: config.hash_tag,
         })
     }
+}
+
+/// The ring's points: `vnodes × weight` per node, point `j` of a node at `hash("label-j")`.
+pub(super) fn points(nodes: &[Node], config: &RingConfig) -> Result<Vec<(u64, NodeId)>> {
+    let vnodes = config.vnodes.unwrap_or(DEFAULT_VNODES);
+    let total: u64 = nodes
+        .iter()
+        .map(|n| u64::from(n.weight) * u64::from(vnodes))
+        .sum();
+    if total > MAX_POINTS {
+        return Err(Error::usage(format!(
+            "vnode: {total} points (vnodes × total weight) exceed the limit of {MAX_POINTS}; lower --vnodes or the weights"
+        )));
+    }
+    let mut points = Vec::with_capacity(total as usize);
+    let mut name = Vec::new();
+    // Points are made in label order, so that equal points (which the stable sort keeps
+    // in that order) go to the same node whatever order the list gives.
+    let mut order: Vec<usize> = (0..nodes.len()).collect();
+    order.sort_by(|&a, &b| nodes[a].label.cmp(&nodes[b].label));
+    for index in order {
+        let node = &nodes[index];
+        for j in 0..u64::from(node.weight) * u64::from(vnodes) {
+            name.clear();
+            name.extend_from_slice(node.label.as_bytes());
+            name.push(b'-');
+            name.extend_from_slice(itoa::Buffer::new().format(j).as_bytes());
+            points.push((config.hash.hash64(&name), index as NodeId));
+        }
+    }
+    Ok(points)
 }
 
 impl Vnode {
@@ -96,5 +101,9 @@ impl Placement for Vnode {
 
     fn points(&self) -> Option<Vec<Point>> {
         Some(self.continuum.points())
+    }
+
+    fn ring_bytes(&self) -> Option<u64> {
+        Some(self.continuum.heap_bytes())
     }
 }

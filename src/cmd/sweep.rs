@@ -1,0 +1,48 @@
+//! `ringscope sweep [FILE...]`: the same nodes and keys under several algorithms and vnode
+//! counts, side by side, with a recommendation.
+
+use ringscope::Result;
+use ringscope::analysis::sweep::{self, Candidate, SweepKeys, SweepRequest};
+use ringscope::config::RingOptions;
+use ringscope::output;
+
+use super::{Outcome, finish, stdout, written};
+use crate::cli::SweepArgs;
+
+pub fn run(args: SweepArgs) -> Result<Outcome> {
+    let shared = RingOptions {
+        hash: args.hash,
+        hash_tag: args.hash_tag,
+        table_size: args.table_size,
+        probes: args.probes,
+        ..args.nodes.options()
+    };
+    let vnodes = (!args.vnodes.is_empty()).then_some(args.vnodes.as_slice());
+    let candidates = Candidate::expand(&args.algos, vnodes, args.balance_factor)?;
+    // The keys are read once per configuration: stdin is kept in a temporary file.
+    let keys = match args.keys.optional_source()? {
+        Some(source) => Some(source.rereadable()?),
+        None => None,
+    };
+    let report = sweep::sweep(&SweepRequest {
+        ring: &shared,
+        candidates: &candidates,
+        keys: keys.as_ref().map(|keys| SweepKeys {
+            source: &keys.source,
+            format: args.keys.format(),
+            threads: args.keys.threads(),
+        }),
+        add: args.add,
+        remove: args.remove,
+        target_imbalance: args.target_imbalance,
+    })?;
+    let mut out = stdout();
+    let caption = "sweep: the same nodes under each configuration";
+    written(output::render(
+        &report,
+        args.format.into(),
+        caption,
+        &mut out,
+    ))?;
+    finish(out).map(|()| Outcome::default())
+}

@@ -1,0 +1,68 @@
+//! How a sweep lays out: one row per configuration, then what was added and removed and the
+//! recommendation.
+
+use super::{Cell, Report, Tabular};
+use crate::analysis::sweep::SweepReport;
+
+impl Report for SweepReport {
+    fn tables(&self) -> Vec<Tabular> {
+        let with_keys = self.keys > 0;
+        let optional_share = |share: Option<f64>| share.map_or(Cell::Missing, Cell::Share);
+        let rows = self
+            .rows
+            .iter()
+            .map(|r| {
+                vec![
+                    Cell::Text(r.algo.to_string()),
+                    r.vnodes
+                        .map_or(Cell::Missing, |v| Cell::Count(u64::from(v))),
+                    Cell::Text(r.basis.to_string()),
+                    if with_keys {
+                        Cell::Number(r.stddev, 1)
+                    } else {
+                        Cell::Share(r.stddev)
+                    },
+                    Cell::Number(r.max_over_mean, 4),
+                    Cell::Share(r.moved_share_add),
+                    Cell::Share(r.ideal_add),
+                    optional_share(r.moved_share_remove),
+                    optional_share(r.ideal_remove),
+                    Cell::Number(r.ns_per_key, 1),
+                    r.ring_bytes.map_or(Cell::Missing, Cell::Bytes),
+                ]
+            })
+            .collect();
+        let counted = if with_keys {
+            format!("{} keys", self.keys)
+        } else {
+            "no keys: shares of the hash space".to_string()
+        };
+        let removed = self
+            .removed
+            .as_deref()
+            .unwrap_or("(one node: nothing to remove)");
+        let mut summary = vec![format!(
+            "{counted} · {} nodes · +1: {} · −1: {removed} · ideal: the least any placement must move",
+            self.nodes, self.added
+        )];
+        summary.extend(self.recommendation.iter().map(|r| r.reason.clone()));
+        vec![Tabular {
+            title: None,
+            columns: vec![
+                "algo",
+                "vnodes",
+                "basis",
+                "stddev",
+                "max over mean",
+                "moved share add",
+                "ideal add",
+                "moved share remove",
+                "ideal remove",
+                "ns per key",
+                "ring bytes",
+            ],
+            rows,
+            summary,
+        }]
+    }
+}
