@@ -30,8 +30,9 @@ pub const DEFAULT_ALGOS: [&str; 7] = [
     "rendezvous",
     "maglev",
     "multi-probe",
-    "bounded-load",
+    BOUNDED_LOAD,
 ];
+const BOUNDED_LOAD: &str = "bounded-load";
 /// The points per weight the `vnode` rows try unless `--vnodes` says otherwise.
 pub const DEFAULT_VNODES_LIST: [u32; 5] = [40, 100, 160, 500, 1000];
 /// The balance a configuration must reach to be recommended, unless `--target-imbalance`.
@@ -61,17 +62,23 @@ impl Candidate {
     /// `vnodes` list, `vnode` tries [`DEFAULT_VNODES_LIST`] and the others their default.
     pub fn expand(algos: &[String], vnodes: Option<&[u32]>, factor: u32) -> Result<Vec<Candidate>> {
         let mut rows = Vec::new();
+        // The names `--algo` takes, and bounded loads, which only a sweep places.
+        let table: Vec<(&str, Option<Algo>)> = Algo::ALL
+            .iter()
+            .map(|&(name, algo)| (name, Some(algo)))
+            .chain([(BOUNDED_LOAD, None)])
+            .collect();
         for name in algos {
-            if name == "bounded-load" {
+            let algo = crate::names::resolve("algorithm", name, &table)
+                .map_err(|e| Error::usage(format!("--algos {name}: {e}")))?;
+            let Some(algo) = algo else {
                 let list = vnodes.map_or(vec![DEFAULT_VNODES], <[u32]>::to_vec);
                 rows.extend(
                     list.into_iter()
                         .map(|vnodes| Candidate::BoundedLoad { vnodes, factor }),
                 );
                 continue;
-            }
-            let algo =
-                Algo::by_name(name).map_err(|e| Error::usage(format!("--algos {name}: {e}")))?;
+            };
             if algo.takes_vnodes() {
                 let list = vnodes.unwrap_or(&DEFAULT_VNODES_LIST);
                 rows.extend(list.iter().map(|&v| Candidate::Placement {
@@ -89,7 +96,7 @@ impl Candidate {
     fn name(&self) -> &'static str {
         match self {
             Candidate::Placement { algo, .. } => algo.name(),
-            Candidate::BoundedLoad { .. } => "bounded-load",
+            Candidate::BoundedLoad { .. } => BOUNDED_LOAD,
         }
     }
 
