@@ -114,7 +114,7 @@ ringscope completions fish > ~/.config/fish/completions/ringscope.fish"
     /// subcommand; generated from these definitions
     #[command(after_help = "Examples:\n  ringscope man | man -l -\n  \
 ringscope man simulate | man -l -\n  \
-for c in '' lookup map ring dist simulate diff merge lint; do ringscope man $c > ringscope${c:+-$c}.1; done")]
+for c in '' lookup map ring dist simulate diff sweep merge lint; do ringscope man $c > ringscope${c:+-$c}.1; done")]
     Man {
         #[arg(value_name = "SUBCOMMAND")]
         subcommand: Option<String>,
