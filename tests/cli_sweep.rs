@@ -414,6 +414,23 @@ fn bad_choices_are_refused_with_one_line() {
         let message = error(args, b"");
         assert!(message.starts_with(wanted), "{message}");
     }
+    // Keys from stdin are kept in a temporary file, but messages still name stdin.
+    let message = error(
+        [
+            "sweep",
+            "--nodes",
+            &nodes,
+            "--algos",
+            "ketama",
+            "--max-key-len",
+            "4",
+        ],
+        b"user:1000\n",
+    );
+    assert!(
+        message.starts_with("<stdin>: a key longer than 4 bytes"),
+        "{message}"
+    );
     // One node: nothing to remove, said so, and the rest still computed.
     let report = ok(
         [

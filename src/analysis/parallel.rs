@@ -250,7 +250,9 @@ fn total_bytes(inputs: &[Input]) -> Option<u64> {
     inputs
         .iter()
         .map(|input| match input {
-            Input::File(path) => std::fs::metadata(path).ok().map(|m| m.len()),
+            Input::File(path) | Input::Spooled(path) => {
+                std::fs::metadata(path).ok().map(|m| m.len())
+            }
             Input::Stdin => None,
         })
         .sum()

@@ -58,7 +58,13 @@ impl Default for KeyFormat {
 pub enum Input {
     Stdin,
     File(PathBuf),
+    /// A temporary file holding what stdin gave ([`KeySource::rereadable`]), read as a file
+    /// and named `<stdin>` in messages.
+    Spooled(PathBuf),
 }
+
+/// How messages name standard input.
+pub const STDIN_NAME: &str = "<stdin>";
 
 impl Input {
     pub fn from_arg(arg: &str) -> Input {
@@ -169,7 +175,7 @@ impl KeySource {
         let inputs = inputs
             .iter()
             .map(|input| match input {
-                Input::Stdin => Input::File(path.to_path_buf()),
+                Input::Stdin => Input::Spooled(path.to_path_buf()),
                 file => file.clone(),
             })
             .collect();

@@ -5,7 +5,7 @@ use std::io::{self, Read};
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{Input, KeyFormat, open_key_file, too_long};
+use super::{Input, KeyFormat, STDIN_NAME, open_key_file, too_long};
 use crate::error::{Error, Result};
 
 /// Where a block came from: its place in the stream (for writing results in input order)
@@ -147,8 +147,12 @@ impl<'a> Blocks<'a> {
 
 fn open(input: &Input) -> Result<(Box<dyn Read + Send>, Arc<Path>)> {
     Ok(match input {
-        Input::Stdin => (Box::new(io::stdin()), Arc::from(Path::new("<stdin>"))),
+        Input::Stdin => (Box::new(io::stdin()), Arc::from(Path::new(STDIN_NAME))),
         Input::File(path) => (Box::new(open_key_file(path)?), Arc::from(path.as_path())),
+        Input::Spooled(path) => (
+            Box::new(open_key_file(path)?),
+            Arc::from(Path::new(STDIN_NAME)),
+        ),
     })
 }
 
