@@ -20,6 +20,7 @@ mod modula;
 mod multi_probe;
 mod nginx;
 pub mod owner_map;
+pub mod rebalance;
 mod rendezvous;
 mod residue;
 pub mod slots;
