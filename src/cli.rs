@@ -132,7 +132,8 @@ pub struct NodeFlags {
     /// One node inline, repeatable: ADDR[:WEIGHT] [NAME], e.g. '10.0.0.1:6379:2 cache-a'
     #[arg(long = "node", value_name = "SPEC")]
     pub node: Vec<String>,
-    /// Force the node-list format: plain, twemproxy, cluster-nodes, nginx, haproxy, carbon
+    /// Force the node-list format: plain, twemproxy, cluster-nodes, cluster-shards, nginx,
+    /// haproxy, carbon
     #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
     pub nodes_format: Option<Format>,
     /// Which pool of a nutcracker.yml, nginx upstream, haproxy backend or carbon cluster

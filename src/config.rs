@@ -137,7 +137,7 @@ pub fn build_ring(options: &RingOptions) -> Result<Ring> {
     let pool = read_pool(options)?;
     let implied = match pool.format {
         Format::Twemproxy => Some(Preset::Twemproxy),
-        Format::ClusterNodes => Some(Preset::RedisCluster),
+        Format::ClusterNodes | Format::ClusterShards => Some(Preset::RedisCluster),
         Format::Nginx => Some(Preset::Nginx),
         Format::Haproxy => Some(Preset::Haproxy),
         Format::Carbon => Some(Preset::CarbonCRelay),

@@ -149,7 +149,7 @@ impl Material {
 
     fn node(&mut self, node: &Node) {
         // In full, as for RingConfig. `origin` (file and line) says where the node was
-        // written, not where keys go.
+        // written, not where keys go; a cluster node id names a master, its slots place keys.
         let Node {
             label,
             name,
@@ -159,6 +159,7 @@ impl Material {
             id,
             down,
             instance,
+            cluster_id: _,
             origin: _,
         } = node;
         self.text(label);

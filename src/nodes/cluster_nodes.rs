@@ -1,15 +1,18 @@
 //! Redis `CLUSTER NODES` output: one line per node,
 //! `<id> <ip:port@cport[,hostname]> <flags> <master> <ping> <pong> <epoch> <link> <slot>...`.
-//! Masters become nodes labelled `ip:port` with the slot ranges they own; replicas own nothing;
-//! `[slot->-id]` / `[slot-<-id]` migration markers are not ownership.
+//! Masters become nodes labelled `ip:port` with the slot ranges they own; replicas own nothing
+//! and are listed beside them; `[slot->-id]` / `[slot-<-id]` migration markers are not
+//! ownership. The `myself` line is the node the text was asked of.
 
-use super::{Address, Node};
+use super::Address;
+use super::cluster::{self, ClusterTopology, SlotClaims};
 use crate::error::{Error, Location, Result};
-use crate::ring::slots::SLOT_COUNT;
 
-pub fn parse(text: &str, source: &str) -> Result<Vec<Node>> {
-    let mut nodes: Vec<Node> = Vec::new();
-    let mut owner_of = vec![None::<usize>; SLOT_COUNT];
+pub fn parse(text: &str, source: &str) -> Result<(Vec<super::Node>, ClusterTopology)> {
+    let mut masters = Vec::new();
+    let mut claims = SlotClaims::new();
+    let mut entry = None;
+    let mut replicas = Vec::new();
     for (index, line) in text.lines().enumerate() {
         let at = Location::new(source, Some(index + 1));
         let fields: Vec<&str> = line.split_whitespace().collect();
@@ -26,74 +29,58 @@ pub fn parse(text: &str, source: &str) -> Result<Vec<Node>> {
             ));
         }
         let flags: Vec<&str> = fields[2].split(',').collect();
-        if !flags.contains(&"master") || flags.contains(&"handshake") {
+        if flags.contains(&"handshake") {
             continue;
         }
         let address_text = fields[1].split(['@', ',']).next().unwrap_or("");
-        // A master whose address is unknown (`noaddr`, `:0`) is known by its id.
-        let address = if flags.contains(&"noaddr") || address_text.ends_with(":0") {
+        // A node whose address is unknown (`noaddr`, `:0`) is known by its id.
+        let unknown_address = flags.contains(&"noaddr") || address_text.ends_with(":0");
+        if !flags.contains(&"master") {
+            // Listed for people, never placed: the address as Redis prints it.
+            if flags.contains(&"slave") || flags.contains(&"replica") {
+                let label = if unknown_address {
+                    fields[0]
+                } else {
+                    address_text
+                };
+                replicas.push((label.to_string(), fields[3].to_string()));
+            }
+            continue;
+        }
+        let address = if unknown_address {
             Address::Bare {
                 name: fields[0].to_string(),
             }
         } else {
             Address::parse_verbatim(address_text, &at)?
         };
-        let mut node = Node::new(address, 1, None, at.clone());
         let mut slots = Vec::new();
         for slot_field in &fields[8..] {
             if slot_field.starts_with('[') {
                 continue;
             }
-            let (first, last) = parse_range(slot_field).ok_or_else(|| {
+            let range = parse_range(slot_field).ok_or_else(|| {
                 Error::input(
                     at.clone(),
                     format!("slot range '{slot_field}' is not N or N-M with 0 <= N <= M < 16384"),
                 )
             })?;
-            for slot in first..=last {
-                if let Some(other) = owner_of[usize::from(slot)].replace(nodes.len()) {
-                    if other == nodes.len() {
-                        return Err(Error::input(
-                            at,
-                            format!(
-                                "slot {slot} is listed twice on this line; a master lists each of its slots once"
-                            ),
-                        ));
-                    }
-                    return Err(Error::input(
-                        at,
-                        format!(
-                            "slot {slot} is also owned by {} (line {}); a slot has one master",
-                            nodes[other].label,
-                            other_line(&nodes[other])
-                        ),
-                    ));
-                }
-            }
-            slots.push((first, last));
+            claims.claim(range, masters.len(), &masters, &at, "on this line")?;
+            slots.push(range);
         }
-        node.slots = Some(slots);
-        nodes.push(node);
+        if flags.contains(&"myself") {
+            entry = Some(masters.len());
+        }
+        masters.push(cluster::master(address, fields[0], slots, at));
     }
-    Ok(nodes)
-}
-
-fn other_line(node: &Node) -> String {
-    node.origin
-        .line
-        .map_or_else(|| "?".into(), |l| l.to_string())
+    let replicas = cluster::resolve_masters(replicas, &masters);
+    Ok((masters, ClusterTopology { entry, replicas }))
 }
 
 fn parse_range(text: &str) -> Option<(u16, u16)> {
-    let slot = |t: &str| {
-        let digits = !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
-        t.parse::<u16>()
-            .ok()
-            .filter(|&s| digits && usize::from(s) < SLOT_COUNT)
-    };
     let (first, last) = match text.split_once('-') {
-        Some((a, b)) => (slot(a)?, slot(b)?),
-        None => (slot(text)?, slot(text)?),
+        Some((a, b)) => (cluster::slot(a)?, cluster::slot(b)?),
+        None => (cluster::slot(text)?, cluster::slot(text)?),
     };
     (first <= last).then_some((first, last))
 }
@@ -115,7 +102,7 @@ e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 127.0.0.1:30001@31001 myself,master - 0
 
     #[test]
     fn masters_with_their_slots() {
-        let nodes = parse(SAMPLE, "nodes.txt").unwrap();
+        let (nodes, topology) = parse(SAMPLE, "nodes.txt").unwrap();
         let summary: Vec<(&str, &[(u16, u16)])> = nodes
             .iter()
             .map(|n| (n.label.as_str(), n.slots.as_deref().unwrap_or_default()))
@@ -126,6 +113,25 @@ e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 127.0.0.1:30001@31001 myself,master - 0
                 ("127.0.0.1:30002", &[(5461, 10922)][..]),
                 ("127.0.0.1:30003", &[(10923, 16383)][..]),
                 ("127.0.0.1:30001", &[(0, 5459), (5460, 5460)][..]),
+            ]
+        );
+        assert_eq!(
+            nodes[0].cluster_id.as_deref(),
+            Some("67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1")
+        );
+        // `myself` is the third master; replicas name their masters.
+        assert_eq!(topology.entry, Some(2));
+        let replicas: Vec<(&str, Option<&str>)> = topology
+            .replicas
+            .iter()
+            .map(|r| (r.label.as_str(), r.master.as_deref()))
+            .collect();
+        assert_eq!(
+            replicas,
+            [
+                ("127.0.0.1:30004", Some("127.0.0.1:30001")),
+                ("127.0.0.1:30005", Some("127.0.0.1:30002")),
+                ("127.0.0.1:30006", Some("127.0.0.1:30003")),
             ]
         );
     }
@@ -160,7 +166,7 @@ e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca :24001@34001 myself,master - 0 0 1 conn
 67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1 :0@0 master,noaddr - 0 0 2 connected 16001-16383
 07c37dfeb235213a872192d90877d0cd55635b91 127.0.0.1:30004@31004 handshake,master - 0 0 0 connected
 ";
-        let nodes = parse(text, "nodes.txt").unwrap();
+        let (nodes, _) = parse(text, "nodes.txt").unwrap();
         let labels: Vec<&str> = nodes.iter().map(|n| n.label.as_str()).collect();
         assert_eq!(
             labels,
@@ -171,7 +177,7 @@ e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca :24001@34001 myself,master - 0 0 1 conn
     #[test]
     fn masters_without_slots_own_nothing() {
         let text = "e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 127.0.0.1:30001@31001 myself,master - 0 0 1 connected\n";
-        let nodes = parse(text, "nodes.txt").unwrap();
+        let (nodes, _) = parse(text, "nodes.txt").unwrap();
         assert_eq!(nodes[0].slots, Some(vec![]));
     }
 }

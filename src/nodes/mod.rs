@@ -3,13 +3,16 @@
 
 mod address;
 mod carbon;
+mod cluster;
 mod cluster_nodes;
+mod cluster_shards;
 mod haproxy;
 mod nginx;
 mod plain;
 mod twemproxy;
 
 pub use address::Address;
+pub use cluster::{ClusterTopology, Replica};
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -37,6 +40,8 @@ pub struct Node {
     pub down: bool,
     /// carbon-c-relay's `=instance` after a server.
     pub instance: Option<String>,
+    /// A Redis Cluster master's node id (`CLUSTER NODES`, `CLUSTER SHARDS`).
+    pub cluster_id: Option<String>,
     /// Where the node was defined, for messages.
     pub origin: Location,
 }
@@ -58,6 +63,7 @@ impl Node {
             id: None,
             down: false,
             instance: None,
+            cluster_id: None,
             origin,
         }
     }
@@ -86,16 +92,18 @@ pub enum Format {
     Plain,
     Twemproxy,
     ClusterNodes,
+    ClusterShards,
     Nginx,
     Haproxy,
     Carbon,
 }
 
 impl Format {
-    pub const ALL: [(&'static str, Format); 6] = [
+    pub const ALL: [(&'static str, Format); 7] = [
         ("plain", Format::Plain),
         ("twemproxy", Format::Twemproxy),
         ("cluster-nodes", Format::ClusterNodes),
+        ("cluster-shards", Format::ClusterShards),
         ("nginx", Format::Nginx),
         ("haproxy", Format::Haproxy),
         ("carbon", Format::Carbon),
@@ -113,8 +121,12 @@ impl Format {
     }
 
     /// Recognises a format from its content: `CLUSTER NODES` lines start with a 40-hex-digit
-    /// node id; a twemproxy config has a `servers:` key; anything else is a plain list.
+    /// node id; `CLUSTER SHARDS` starts with its `slots` field (in any of redis-cli's three
+    /// forms); a twemproxy config has a `servers:` key; anything else is a plain list.
     pub fn detect(text: &str) -> Format {
+        if cluster_shards::looks_like(text) {
+            return Format::ClusterShards;
+        }
         let meaningful = text
             .lines()
             .map(str::trim)
@@ -159,6 +171,8 @@ pub struct PoolSettings {
     pub hash: Option<&'static HashFunction>,
     pub hash_tag: Option<HashTag>,
     pub auto_eject_hosts: bool,
+    /// Redis Cluster: the replicas and the node the text was asked of.
+    pub cluster: ClusterTopology,
 }
 
 /// The nodes of one pool and its settings, in the order the source lists them.
@@ -202,7 +216,10 @@ pub fn parse(text: &str, source: &str, format: Option<Format>, pool: Option<&str
     check_text(text, source)?;
     let format = format.unwrap_or_else(|| Format::detect(text));
     if let Some(pool) = pool
-        && matches!(format, Format::Plain | Format::ClusterNodes)
+        && matches!(
+            format,
+            Format::Plain | Format::ClusterNodes | Format::ClusterShards
+        )
     {
         return Err(Error::usage(format!(
             "--pool {pool} picks a pool of a nutcracker.yml, an nginx upstream, a haproxy backend or a carbon-c-relay cluster, but {source} is a {} node list",
@@ -216,14 +233,21 @@ pub fn parse(text: &str, source: &str, format: Option<Format>, pool: Option<&str
             settings: PoolSettings::default(),
         },
         Format::Twemproxy => twemproxy::parse(text, source, pool)?,
-        Format::ClusterNodes => Pool {
-            format,
-            nodes: cluster_nodes::parse(text, source)?,
-            settings: PoolSettings {
-                algo: Some(Algo::Slots),
-                ..PoolSettings::default()
-            },
-        },
+        Format::ClusterNodes | Format::ClusterShards => {
+            let (nodes, cluster) = match format {
+                Format::ClusterNodes => cluster_nodes::parse(text, source)?,
+                _ => cluster_shards::parse(text, source)?,
+            };
+            Pool {
+                format,
+                nodes,
+                settings: PoolSettings {
+                    algo: Some(Algo::Slots),
+                    cluster,
+                    ..PoolSettings::default()
+                },
+            }
+        }
         Format::Nginx => nginx::parse(text, source, pool)?,
         Format::Haproxy => haproxy::parse(text, source, pool)?,
         Format::Carbon => carbon::parse(text, source, pool)?,

@@ -156,7 +156,15 @@ mod tests {
         let summary: Vec<(usize, usize, usize, u16, u16)> = plan
             .moves
             .iter()
-            .map(|m| (m.from, m.to, m.slots.len(), m.slots[0], *m.slots.last().unwrap()))
+            .map(|m| {
+                (
+                    m.from,
+                    m.to,
+                    m.slots.len(),
+                    m.slots[0],
+                    *m.slots.last().unwrap(),
+                )
+            })
             .collect();
         assert_eq!(
             summary,
