@@ -339,21 +339,28 @@ fn from_json(text: &str, source: &str) -> Result<Vec<Shard>> {
 mod tests {
     use super::*;
 
+    /// A master as a test compares it: label, slot ranges, id.
+    type MasterView = (String, Option<Vec<(u16, u16)>>, Option<String>);
+
+    fn view(masters: &[Node]) -> Vec<MasterView> {
+        masters
+            .iter()
+            .map(|m| (m.label.clone(), m.slots.clone(), m.cluster_id.clone()))
+            .collect()
+    }
+
     const TEXT: &str = "slots\n0\n5460\nnodes\nid\naaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\nport\n30001\nip\n127.0.0.1\nendpoint\n127.0.0.1\nhostname\n\nrole\nmaster\nid\nbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\nport\n30004\nip\n127.0.0.1\nrole\nreplica\nslots\n\nnodes\nid\ncccccccccccccccccccccccccccccccccccccccc\nport\n30005\nip\n::1\nrole\nmaster\n";
 
     #[test]
     fn masters_replicas_and_empty_masters() {
         assert!(looks_like(TEXT));
         let (masters, topology) = parse(TEXT, "shards.txt").unwrap();
-        let summary: Vec<(&str, Option<&Vec<(u16, u16)>>)> = masters
-            .iter()
-            .map(|m| (m.label.as_str(), m.slots.as_ref()))
-            .collect();
+        let summary: Vec<_> = view(&masters).into_iter().map(|(l, s, _)| (l, s)).collect();
         assert_eq!(
             summary,
             [
-                ("127.0.0.1:30001", Some(&vec![(0, 5460)])),
-                ("[::1]:30005", Some(&vec![]))
+                ("127.0.0.1:30001".to_string(), Some(vec![(0, 5460)])),
+                ("[::1]:30005".to_string(), Some(vec![]))
             ]
         );
         assert_eq!(topology.replicas.len(), 1);
@@ -405,11 +412,6 @@ mod tests {
         ] {
             assert!(looks_like(text), "{name}");
             let (masters, shards) = parse(text, name).unwrap();
-            let view = |n: &[Node]| -> Vec<(String, Option<Vec<(u16, u16)>>, Option<String>)> {
-                n.iter()
-                    .map(|m| (m.label.clone(), m.slots.clone(), m.cluster_id.clone()))
-                    .collect()
-            };
             assert_eq!(view(&masters), view(&nodes), "{name}");
             let mut replicas = shards.replicas.clone();
             let mut expected = topology.replicas.clone();
