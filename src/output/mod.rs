@@ -2,6 +2,7 @@
 //! JSON for scripts (hyperfine's exporter layout). Per-key output for `map` and `lookup` is
 //! in [`keys`].
 
+pub mod atomic;
 pub mod interrupt;
 pub mod keys;
 mod movement;
