@@ -21,6 +21,9 @@ pub struct OutputKind {
     pub cannot_create: &'static str,
     pub cannot_write: &'static str,
     pub cannot_rename: &'static str,
+    /// Readable by its owner only (the temporary file's own mode), rather than as any new
+    /// file is (by the umask): for files that hold keys.
+    pub private: bool,
 }
 
 /// A file being written beside its destination; [`AtomicFile::finish`] puts it in place.
@@ -59,8 +62,14 @@ impl AtomicFile {
                 directory.display()
             )));
         }
-        let temp = tempfile::Builder::new()
-            .prefix(kind.temp_prefix)
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(kind.temp_prefix);
+        #[cfg(unix)]
+        if !kind.private {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let temp = builder
             .tempfile_in(directory)
             .map_err(|e| Error::io(destination, kind.cannot_create, e))?;
         let temp_path = temp.path().to_path_buf();

@@ -18,6 +18,7 @@ const MOVES: OutputKind = OutputKind {
     cannot_create: "cannot create the moves file",
     cannot_write: "cannot write the moves file",
     cannot_rename: "cannot rename the moves file into place",
+    private: true,
 };
 
 pub struct MovesFile {
