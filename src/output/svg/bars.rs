@@ -4,7 +4,7 @@
 //! at the right.
 
 use super::axis::{Scale, draw_x, step_of, tick_text};
-use super::document::{Anchor, BODY, INK, MARGIN, NOTE, SMALL, Svg, fit};
+use super::document::{Anchor, BODY, INK, MARGIN, NOTE, SMALL, Svg};
 use super::more;
 use super::palette::Colour;
 
@@ -190,20 +190,15 @@ fn draw_row(
 ) {
     let bars = panel.kinds.len() as f64 * thickness;
     let centre = top + 5.0 + bars / 2.0;
-    let label = fit(&row.label, BODY, label_width);
     let label_font = BODY.anchored(Anchor::End);
     let label_y = centre + BODY.centre_to_baseline();
-    if label == row.label {
-        svg.text(MARGIN + label_width, label_y, label_font, &row.label);
-    } else {
-        svg.text_with_tooltip(
-            MARGIN + label_width,
-            label_y,
-            label_font,
-            &label,
-            &row.label,
-        );
-    }
+    svg.label(
+        MARGIN + label_width,
+        label_y,
+        label_font,
+        &row.label,
+        label_width,
+    );
     let zero = scale.at(0.0);
     for (k, (kind, &value)) in panel.kinds.iter().zip(&row.values).enumerate() {
         let value = if value.is_finite() {

@@ -13,6 +13,9 @@ pub const MUTED: &str = "#5f5f5f";
 pub const GRID: &str = "#e3e3e3";
 pub const AXIS: &str = "#9a9a9a";
 
+/// How much wider than its room a label may be and still be squeezed in whole.
+const SQUEEZE: f64 = 1.5;
+
 /// Space around a chart's content.
 pub const MARGIN: f64 = 24.0;
 /// The width of the charts that do not size themselves to their content.
@@ -124,6 +127,23 @@ impl Svg {
         self.text_element(x, y, font, content)
             .tooltip(tooltip)
             .end();
+    }
+
+    /// A label in at most `width`: as it is when it fits; a little wider, whole but
+    /// squeezed to the width (`textLength`), so it stays text; much wider, cut with `…`,
+    /// the whole label in its tooltip.
+    pub fn label(&mut self, x: f64, y: f64, font: Font, label: &str, width: f64) {
+        let natural = font.width(label);
+        if natural <= width {
+            self.text(x, y, font, label);
+        } else if natural <= width * SQUEEZE {
+            self.text_element(x, y, font, label)
+                .num("textLength", width)
+                .attr("lengthAdjust", "spacingAndGlyphs")
+                .end();
+        } else {
+            self.text_with_tooltip(x, y, font, &fit(label, font, width), label);
+        }
     }
 
     pub fn text_element(&mut self, x: f64, y: f64, font: Font, content: &str) -> Element<'_> {
@@ -332,7 +352,7 @@ pub fn text_width(text: &str, size: f64) -> f64 {
 }
 
 /// `text` cut to fit `width`, with `…` where it was cut.
-pub fn fit(text: &str, font: Font, width: f64) -> Cow<'_, str> {
+fn fit(text: &str, font: Font, width: f64) -> Cow<'_, str> {
     if font.width(text) <= width {
         return Cow::Borrowed(text);
     }
@@ -413,6 +433,20 @@ mod tests {
         assert!(out.contains(r##"<rect x="1" y="2" width="3.5" height="0" fill="#fff"/>"##));
         assert!(out.contains("<text x=\"0\" y=\"0\"><title>full &amp; more</title>a&lt;b</text>"));
         assert!(out.contains("width=\"10\" height=\"10\" viewBox=\"0 0 10 10\""));
+    }
+
+    #[test]
+    fn labels_fit_squeezed_or_cut_with_a_tooltip() {
+        let mut svg = Svg::new("t");
+        svg.label(0.0, 0.0, BODY, "short", 100.0);
+        svg.label(0.0, 0.0, BODY, "a-little-too-long", 80.0);
+        svg.label(0.0, 0.0, BODY, "far-far-far-far-far-too-long", 80.0);
+        let out = svg.finish(1.0, 1.0);
+        assert!(out.contains(">short</text>"));
+        assert!(out.contains(
+            "textLength=\"80\" lengthAdjust=\"spacingAndGlyphs\">a-little-too-long</text>"
+        ));
+        assert!(out.contains("<title>far-far-far-far-far-too-long</title>far-far"));
     }
 
     #[test]

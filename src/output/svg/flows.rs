@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::document::{Anchor, BODY, MARGIN, NOTE, Svg, fit, num};
+use super::document::{Anchor, BODY, MARGIN, NOTE, Svg, num};
 use super::palette::Colour;
 
 /// Bands drawn at most: the largest, as the report sorts them.
@@ -129,13 +129,8 @@ pub fn draw(
                 _ => x + BOX_WIDTH + 6.0,
             };
             let font = BODY.anchored(anchor);
-            let shown = fit(&text, font, LABEL_WIDTH);
             let baseline = y + column.slot(slot) / 2.0 + font.centre_to_baseline();
-            if shown == text {
-                svg.text(text_x, baseline, font, &text);
-            } else {
-                svg.text_with_tooltip(text_x, baseline, font, &shown, &text);
-            }
+            svg.label(text_x, baseline, font, &text, LABEL_WIDTH);
         }
     }
     let mut bottom = body_top + height + 8.0;

@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use super::axis::{Scale, draw_x, draw_y, step_of, tick_text};
-use super::document::{Anchor, BODY, INK, MARGIN, NOTE, SMALL, Svg, fit, num, thousands};
+use super::document::{Anchor, BODY, INK, MARGIN, NOTE, SMALL, Svg, num, thousands};
 use super::more;
 use super::palette::node_colour;
 
@@ -261,12 +261,13 @@ fn legend(svg: &mut Svg, series: &[Series], kept: &[Vec<(f64, f64)>], (left, top
                 .attr("fill", &colour)
                 .end();
         }
-        let name = fit(&s.name, BODY, LEGEND_WIDTH - 40.0);
-        if name == s.name {
-            svg.text(left + 28.0, y + baseline, BODY, &s.name);
-        } else {
-            svg.text_with_tooltip(left + 28.0, y + baseline, BODY, &name, &s.name);
-        }
+        svg.label(
+            left + 28.0,
+            y + baseline,
+            BODY,
+            &s.name,
+            LEGEND_WIDTH - 40.0,
+        );
     }
     if shown < series.len() {
         let y = top + LEGEND_ROW * shown as f64 + LEGEND_ROW / 2.0 + baseline;

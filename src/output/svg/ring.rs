@@ -5,9 +5,7 @@
 use std::f64::consts::TAU;
 use std::fmt::Write as _;
 
-use super::document::{
-    Anchor, BODY, Font, MARGIN, NOTE, SMALL, Svg, fit, num, text_width, thousands,
-};
+use super::document::{Anchor, BODY, Font, MARGIN, NOTE, SMALL, Svg, num, text_width, thousands};
 use super::palette::{Colour, NO_OWNER, node_colour};
 use super::{more, percent};
 use crate::analysis::{Circle, RingArcs, RingReport};
@@ -283,9 +281,9 @@ fn centre_text(svg: &mut Svg, arcs: Option<&RingArcs>, segments: &[Segment], (cx
     };
     let bold = Font::new(15.0).bold().anchored(Anchor::Middle);
     let inner = 2.0 * (OUTER - THICKNESS) - 16.0;
-    svg.text(cx, cy - 2.0, bold, &fit(&first, bold, inner));
+    svg.label(cx, cy - 2.0, bold, &first, inner);
     let small = NOTE.anchored(Anchor::Middle);
-    svg.text(cx, cy + 16.0, small, &fit(&second, small, inner));
+    svg.label(cx, cy + 16.0, small, &second, inner);
 }
 
 /// The legend: a swatch, the label, the share and the expected share of each node, in
@@ -355,12 +353,7 @@ impl Legend {
             let (x, y) = at(i);
             svg.rect(x, y - 6.0, 12.0, 12.0, &node_colour(i).to_string())
                 .end();
-            let label = fit(&node.node, BODY, self.label_width);
-            if label == node.node {
-                svg.text(x + 18.0, y + baseline, BODY, &node.node);
-            } else {
-                svg.text_with_tooltip(x + 18.0, y + baseline, BODY, &label, &node.node);
-            }
+            svg.label(x + 18.0, y + baseline, BODY, &node.node, self.label_width);
             let number = BODY.anchored(Anchor::End);
             svg.text(share_x(x), y + baseline, number, &percent(node.share));
             svg.text(
