@@ -295,10 +295,9 @@ fn write_tooltip(out: &mut String, text: &str) {
 /// Text made safe for XML content and attribute values. Labels may hold any UTF-8, but XML
 /// 1.0 admits no control characters other than tab and line ends (not even as references),
 /// nor U+FFFE and U+FFFF: those are written as visible escapes (`\u{1}`), as error messages
-/// write them.
+/// write them. Line ends stay: a tooltip may list many lines.
 pub fn escape(text: &str) -> Cow<'_, str> {
-    let plain =
-        |c: char| !matches!(c, '&' | '<' | '>' | '"' | '\'') && !c.is_control() && !noncharacter(c);
+    let plain = |c: char| !matches!(c, '&' | '<' | '>' | '"' | '\'') && !forbidden(c);
     if text.chars().all(plain) {
         return Cow::Borrowed(text);
     }
@@ -310,15 +309,16 @@ pub fn escape(text: &str) -> Cow<'_, str> {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            c if c.is_control() || noncharacter(c) => out.extend(c.escape_default()),
+            c if forbidden(c) => out.extend(c.escape_default()),
             c => out.push(c),
         }
     }
     Cow::Owned(out)
 }
 
-fn noncharacter(c: char) -> bool {
-    matches!(c, '\u{FFFE}' | '\u{FFFF}')
+/// Characters XML 1.0 cannot hold, and the C1 controls it discourages.
+fn forbidden(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
 }
 
 /// A coordinate or length, to a hundredth of a pixel without trailing zeros; never `NaN`.
@@ -411,7 +411,10 @@ mod tests {
             "a&amp;b&lt;c&gt;&quot;d&quot;&apos;e&apos;"
         );
         assert_eq!(escape("緩存·ä"), "緩存·ä");
-        assert_eq!(escape("a\u{1}b\nc\u{FFFF}"), "a\\u{1}b\\nc\\u{ffff}");
+        assert_eq!(
+            escape("a\u{1}b\nc\u{FFFF}\u{85}"),
+            "a\\u{1}b\nc\\u{ffff}\\u{85}"
+        );
     }
 
     #[test]
