@@ -503,3 +503,32 @@ fn a_failed_run_leaves_no_chart_and_an_old_one_as_it_was() {
         "--points dumps the continuum and draws nothing"
     );
 }
+
+#[test]
+fn the_readme_charts_are_what_the_samples_draw() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let dir = Scratch::new();
+    let sample = |name: &str| format!("{root}/samples/{name}");
+    let (nutcracker, keys) = (sample("nutcracker.yml"), sample("keys.txt"));
+    let pool = ["--nodes", &nutcracker, "--pool", "cache"];
+    let ring = dir.join("ring.svg");
+    ok([&["ring"][..], &pool, &["--svg", &ring]].concat(), b"");
+    let simulate = dir.join("simulate.svg");
+    let change = [
+        "--fail",
+        "cache-b",
+        "--auto-eject",
+        "true",
+        &keys,
+        "--svg",
+        &simulate,
+    ];
+    ok([&["simulate"][..], &pool, &change].concat(), b"");
+    for (drawn, committed) in [(ring, "docs/ring.svg"), (simulate, "docs/simulate.svg")] {
+        let committed_bytes = std::fs::read(format!("{root}/{committed}")).expect(committed);
+        assert!(
+            std::fs::read(&drawn).expect("drawn") == committed_bytes,
+            "{committed} is out of date: run the commands in README.md § --svg"
+        );
+    }
+}
