@@ -101,23 +101,6 @@ impl Svg {
         }
     }
 
-    /// A `<g>` whose children follow until [`Svg::close_group`]; `tooltip` applies to all of
-    /// them.
-    pub fn open_group(&mut self, fill: Option<&str>, tooltip: Option<&str>) {
-        self.body.push_str("<g");
-        if let Some(fill) = fill {
-            attribute(&mut self.body, "fill", fill);
-        }
-        self.body.push('>');
-        if let Some(tooltip) = tooltip {
-            write_tooltip(&mut self.body, tooltip);
-        }
-    }
-
-    pub fn close_group(&mut self) {
-        self.body.push_str("</g>\n");
-    }
-
     pub fn text(&mut self, x: f64, y: f64, font: Font, content: &str) {
         self.text_element(x, y, font, content).end();
     }

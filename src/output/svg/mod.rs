@@ -14,12 +14,14 @@
 //! every chart of one pool. Every node label is text in the document: in the chart itself,
 //! or, past what fits, in the tooltip (`<title>`) of the "… and N more" line.
 //!
-//! The layout files share [`document`] (writing and escaping), [`palette`] and [`axis`].
+//! Each chart is one file; they share `document.rs` (the writer, escaping, text widths),
+//! [`palette`] and `axis.rs` (scales and ticks), and `bars.rs` and `flows.rs` (the panels
+//! several charts are made of).
 
 mod axis;
 mod bars;
 mod dist;
-pub mod document;
+mod document;
 mod fail_each;
 mod flows;
 mod line;

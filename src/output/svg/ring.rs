@@ -5,10 +5,10 @@
 use std::f64::consts::TAU;
 use std::fmt::Write as _;
 
-use super::document::{Anchor, BODY, Font, MARGIN, NOTE, SMALL, Svg, num, text_width, thousands};
+use super::document::{Anchor, BODY, Font, MARGIN, MUTED, NOTE, SMALL, Svg, TITLE, num, thousands};
 use super::palette::{Colour, NO_OWNER, node_colour};
 use super::{more, percent};
-use crate::analysis::{Circle, RingArcs, RingReport};
+use crate::analysis::{Circle, RingArcs, RingReport, RingRow};
 use crate::output::Report;
 
 /// Arcs drawn one by one up to this many; a ring with more is drawn in steps.
@@ -21,8 +21,11 @@ const THICKNESS: f64 = 64.0;
 const ROW: f64 = 20.0;
 const LEGEND_COLUMNS: usize = 3;
 const LABEL_WIDTH: f64 = 220.0;
-/// The share and expected columns of the legend.
+/// Where the legend's share and expected columns end, after the label.
+const SHARE_END: f64 = 62.0;
 const NUMBERS_WIDTH: f64 = 130.0;
+/// The swatch and the space after it.
+const SWATCH: f64 = 18.0;
 
 /// A stretch of the circle, `start..end` as fractions of a turn.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -64,7 +67,7 @@ pub fn chart(report: &RingReport, caption: &str, arcs: Option<&RingArcs>) -> Str
     let legend = Legend::plan(report);
     let diameter = 2.0 * OUTER;
     let width = (MARGIN + diameter + 48.0 + legend.width() + MARGIN)
-        .max(text_width(caption.lines().next().unwrap_or(""), 16.0) * 1.1 + 2.0 * MARGIN);
+        .max(TITLE.width(caption.lines().next().unwrap_or("")) + 2.0 * MARGIN);
     let mut svg = Svg::new(caption);
     let top = svg.heading(width, caption, &notes);
     let centre = (MARGIN + OUTER, top + OUTER + 18.0);
@@ -208,15 +211,7 @@ fn draw_circle(svg: &mut Svg, report: &RingReport, segments: &[Segment], centre:
             continue;
         }
         let (colour, tooltip): (Colour, String) = match report.nodes.get(slot) {
-            Some(node) => (
-                node_colour(slot),
-                format!(
-                    "{} · {} (expected {})",
-                    node.node,
-                    percent(node.share),
-                    percent(node.expected_share)
-                ),
-            ),
+            Some(node) => (node_colour(slot), in_words(node)),
             None => (NO_OWNER, "no owner".to_string()),
         };
         svg.element("path")
@@ -322,7 +317,7 @@ impl Legend {
     }
 
     fn column_width(&self) -> f64 {
-        18.0 + self.label_width + NUMBERS_WIDTH + 24.0
+        SWATCH + self.label_width + NUMBERS_WIDTH + 24.0
     }
 
     fn width(&self) -> f64 {
@@ -335,12 +330,12 @@ impl Legend {
 
     fn draw(&self, svg: &mut Svg, report: &RingReport, (left, top): (f64, f64)) {
         let baseline = BODY.centre_to_baseline();
-        let share_x = |x: f64| x + 18.0 + self.label_width + 62.0;
-        let expected_x = |x: f64| share_x(x) + NUMBERS_WIDTH - 62.0;
+        let share_x = |x: f64| x + SWATCH + self.label_width + SHARE_END;
+        let expected_x = |x: f64| x + SWATCH + self.label_width + NUMBERS_WIDTH;
         for column in 0..self.columns {
             let x = left + column as f64 * self.column_width();
             let y = top + ROW / 2.0 + baseline;
-            svg.text(x + 18.0, y, NOTE, "node");
+            svg.text(x + SWATCH, y, NOTE, "node");
             svg.text(share_x(x), y, NOTE.anchored(Anchor::End), "share");
             svg.text(expected_x(x), y, NOTE.anchored(Anchor::End), "expected");
         }
@@ -353,30 +348,33 @@ impl Legend {
             let (x, y) = at(i);
             svg.rect(x, y - 6.0, 12.0, 12.0, &node_colour(i).to_string())
                 .end();
-            svg.label(x + 18.0, y + baseline, BODY, &node.node, self.label_width);
+            svg.label(x + SWATCH, y + baseline, BODY, &node.node, self.label_width);
             let number = BODY.anchored(Anchor::End);
             svg.text(share_x(x), y + baseline, number, &percent(node.share));
             svg.text(
                 expected_x(x),
                 y + baseline,
-                number.coloured(super::document::MUTED),
+                number.coloured(MUTED),
                 &percent(node.expected_share),
             );
         }
         let hidden = &report.nodes[self.shown..];
         if !hidden.is_empty() {
             let (x, y) = at(self.shown);
-            let lines = hidden.iter().map(|n| {
-                format!(
-                    "{} · {} (expected {})",
-                    n.node,
-                    percent(n.share),
-                    percent(n.expected_share)
-                )
-            });
-            more(svg, (x + 18.0, y + baseline), hidden.len(), lines);
+            let lines = hidden.iter().map(in_words);
+            more(svg, (x + SWATCH, y + baseline), hidden.len(), lines);
         }
     }
+}
+
+/// A node's label and numbers as a tooltip says them.
+fn in_words(node: &RingRow) -> String {
+    format!(
+        "{} · {} (expected {})",
+        node.node,
+        percent(node.share),
+        percent(node.expected_share)
+    )
 }
 
 #[cfg(test)]
