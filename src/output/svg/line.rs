@@ -364,6 +364,17 @@ mod tests {
             .collect();
         let svg = line_chart("t", "x", "y", &many, XScale::Linear);
         assert!(svg.contains("s99"), "the last name is in a tooltip");
+        let extreme = [Series {
+            name: "far".into(),
+            points: vec![
+                (f64::MAX, -f64::MAX),
+                (f64::MIN_POSITIVE, f64::MAX),
+                (-1.0, 0.0),
+            ],
+        }];
+        for scale in [XScale::Linear, XScale::Log] {
+            texts(&line_chart("t", "x", "y", &extreme, scale));
+        }
     }
 
     #[test]
