@@ -68,7 +68,7 @@ ringscope dist --nodes samples/nodes.txt samples/keys.txt --svg dist.svg"
     #[command(
         after_help = "Examples:\n  ringscope simulate --nodes samples/nutcracker.yml --pool cache --fail cache-b samples/keys.txt\n  \
 ringscope simulate --nodes samples/nodes.txt --add '10.0.1.15:6379 cache-e' --max-moved 25\n  \
-ringscope simulate --nodes samples/nutcracker.yml --pool cache --fail cache-b --svg fail.svg samples/keys.txt\n  \
+ringscope simulate --nodes samples/nodes.txt --fail cache-b --svg fail.svg samples/keys.txt\n  \
 redis-cli --scan | ringscope simulate --nodes pool.yml --pool alpha --weight cache-c=1 --moves moves.csv"
     )]
     Simulate(SimulateArgs),
