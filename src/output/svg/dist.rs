@@ -44,7 +44,7 @@ pub fn chart(report: &DistReport) -> String {
 }
 
 /// How far a share is from its expectation, relative to it.
-pub fn off_by(share: f64, expected: f64) -> f64 {
+fn off_by(share: f64, expected: f64) -> f64 {
     if expected > 0.0 {
         (share / expected - 1.0).abs()
     } else {
