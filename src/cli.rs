@@ -53,6 +53,7 @@ ringscope map --nodes samples/cluster-nodes.txt --format csv samples/keys.txt > 
     #[command(
         after_help = "Examples:\n  ringscope ring --nodes samples/nutcracker.yml --pool cache\n  \
 ringscope ring --nodes samples/nodes.txt --algo vnode --vnodes 40 --format json\n  \
+ringscope ring --nodes samples/nutcracker.yml --pool cache --svg ring.svg\n  \
 ringscope ring --nodes samples/nodes.txt --points | head"
     )]
     Ring(RingArgs),
@@ -60,13 +61,15 @@ ringscope ring --nodes samples/nodes.txt --points | head"
     #[command(
         after_help = "Examples:\n  ringscope dist --nodes samples/nodes.txt samples/keys.txt\n  \
 redis-cli --scan | ringscope dist --nodes nutcracker.yml --pool alpha --max-imbalance 1.10\n  \
-ringscope dist --nodes samples/nodes.txt --random 1000000 --pattern 'user:{}' --format csv"
+ringscope dist --nodes samples/nodes.txt --random 1000000 --pattern 'user:{}' --format csv\n  \
+ringscope dist --nodes samples/nodes.txt samples/keys.txt --svg dist.svg"
     )]
     Dist(DistArgs),
     /// What moves when nodes fail, leave, join or change weight
     #[command(
         after_help = "Examples:\n  ringscope simulate --nodes samples/nutcracker.yml --pool cache --fail cache-b samples/keys.txt\n  \
 ringscope simulate --nodes samples/nodes.txt --add '10.0.1.15:6379 cache-e' --max-moved 25\n  \
+ringscope simulate --nodes samples/nodes.txt --fail cache-b --svg fail.svg samples/keys.txt\n  \
 redis-cli --scan | ringscope simulate --nodes pool.yml --pool alpha --weight cache-c=1 --moves moves.csv"
     )]
     Simulate(SimulateArgs),
@@ -74,6 +77,7 @@ redis-cli --scan | ringscope simulate --nodes pool.yml --pool alpha --weight cac
     #[command(
         after_help = "Examples:\n  ringscope diff --from old.yml --to new.yml --pool alpha keys.txt\n  \
 ringscope diff --from samples/nodes.txt --from-algo modula --to samples/nodes.txt --to-algo ketama\n  \
+ringscope diff --from old.yml --to new.yml --pool alpha --svg diff.svg keys.txt\n  \
 git show main:pool.yml > /tmp/old.yml && ringscope diff --from /tmp/old.yml --to pool.yml --pool alpha --max-moved 10"
     )]
     Diff(DiffArgs),
@@ -321,7 +325,7 @@ pub struct RingArgs {
     #[command(flatten)]
     pub ring: RingFlags,
     /// Dump every point (position and node) instead of the per-node summary
-    #[arg(long)]
+    #[arg(long, conflicts_with = "svg")]
     pub points: bool,
     #[command(flatten)]
     pub report: ReportFlags,
@@ -396,6 +400,10 @@ pub struct MovementFlags {
     /// Write every moved key with its old and new node to FILE (CSV key,from,to)
     #[arg(long, value_name = "FILE")]
     pub moves: Option<PathBuf>,
+    /// Also draw the report as an SVG chart into FILE: shares before and after, and the
+    /// flows of moved keys (the report still goes to stdout)
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -522,6 +530,9 @@ pub struct ReportFlags {
     /// Gate: exit 1 when a node's load exceeds RATIO times what its weight promises
     #[arg(long, value_name = "RATIO", value_parser = parse_ratio, allow_negative_numbers = true)]
     pub max_imbalance: Option<f64>,
+    /// Also draw the report as an SVG chart into FILE (the report still goes to stdout)
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]

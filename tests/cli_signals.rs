@@ -1,6 +1,6 @@
-//! SIGINT, SIGTERM and SIGHUP in the middle of writing `--moves`: the run ends with the
-//! shell's status for the signal (128 + its number), the destination is untouched (absent, or
-//! the old file as it was), and no temporary file is left beside it.
+//! SIGINT, SIGTERM and SIGHUP in the middle of writing `--moves` or `--svg`: the run ends with
+//! the shell's status for the signal (128 + its number), the destination is untouched (absent,
+//! or the old file as it was), and no temporary file is left beside it.
 
 mod support;
 
@@ -17,10 +17,18 @@ const LIMIT: Duration = Duration::from_secs(30);
 /// Starts `simulate --moves` reading keys from a pipe that stays open, so the run is still
 /// writing when the signal comes.
 fn start(dir: &Scratch, moves: &str) -> Child {
+    start_with(
+        dir,
+        &["simulate", "--remove", "10.0.0.2:6379", "--moves", moves],
+    )
+}
+
+/// Starts ringscope with `args`, the node list and keys from a pipe that stays open.
+fn start_with(dir: &Scratch, args: &[&str]) -> Child {
     let nodes = dir.file("nodes.txt", NODES);
     let mut child = Command::new(env!("CARGO_BIN_EXE_ringscope"))
-        .args(["simulate", "--nodes", &nodes, "--remove", "10.0.0.2:6379"])
-        .args(["--moves", moves, "-"])
+        .args(args)
+        .args(["--nodes", &nodes, "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -38,12 +46,13 @@ fn start(dir: &Scratch, moves: &str) -> Child {
 
 /// Waits (bounded) until the temporary moves file exists beside the destination.
 fn wait_for_temporary(dir: &Scratch) {
+    wait_for(dir, ".ringscope-moves-");
+}
+
+/// Waits (bounded) until a file whose name starts with `prefix` exists in `dir`.
+fn wait_for(dir: &Scratch, prefix: &str) {
     let started = Instant::now();
-    while !dir
-        .entries()
-        .iter()
-        .any(|e| e.starts_with(".ringscope-moves-"))
-    {
+    while !dir.entries().iter().any(|e| e.starts_with(prefix)) {
         assert!(started.elapsed() < LIMIT, "no temporary file appeared");
         sleep(Duration::from_millis(10));
     }
@@ -99,4 +108,15 @@ fn a_signal_leaves_an_old_moves_file_as_it_was() {
     assert_eq!(exit_code(child), Some(130));
     assert_eq!(dir.entries(), vec!["moves.csv", "nodes.txt"]);
     assert_eq!(std::fs::read_to_string(&moves).expect("read"), old);
+}
+
+#[test]
+fn a_signal_leaves_no_svg_file_and_no_temporary() {
+    let dir = Scratch::new();
+    let chart = dir.join("dist.svg");
+    let child = start_with(&dir, &["dist", "--svg", &chart]);
+    wait_for(&dir, ".ringscope-svg-");
+    signal(&child, libc::SIGTERM);
+    assert_eq!(exit_code(child), Some(128 + libc::SIGTERM));
+    assert_eq!(dir.entries(), vec!["nodes.txt"]);
 }

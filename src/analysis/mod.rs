@@ -1,5 +1,6 @@
 //! Reports computed from placements and keys. Nothing here prints: [`crate::output`] renders.
 
+pub mod arcs;
 mod count;
 mod dist;
 pub mod fail_each;
@@ -12,6 +13,7 @@ mod stats;
 pub mod sweep;
 mod transitions;
 
+pub use arcs::{Circle, RingArcs};
 pub use count::{Counts, count_keys};
 pub use dist::{DistReport, NodeLoad};
 pub use parallel::{fold_keys, fold_keys_in_order};

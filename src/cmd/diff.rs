@@ -5,7 +5,7 @@ use ringscope::config::build_ring;
 use ringscope::scenario::Scenario;
 use ringscope::{Error, Result};
 
-use super::{Outcome, movement};
+use super::{Outcome, movement, open_svg};
 use crate::cli::DiffArgs;
 
 pub fn run(args: DiffArgs) -> Result<Outcome> {
@@ -14,6 +14,7 @@ pub fn run(args: DiffArgs) -> Result<Outcome> {
             "diff reads its two pools from --from FILE and --to FILE, not --nodes or --node",
         ));
     }
+    let chart = open_svg(args.movement.svg.as_deref())?;
     let shared = args.ring.options();
     let sides = &args.sides;
     let mut from = shared.clone();
@@ -29,5 +30,5 @@ pub fn run(args: DiffArgs) -> Result<Outcome> {
     to.algo = sides.to_algo.clone().or(to.algo);
     to.hash = sides.to_hash.or(to.hash);
     let scenario = Scenario::diff(build_ring(&from)?, build_ring(&to)?);
-    movement::run(&scenario, &args.keys, &args.movement)
+    movement::run(&scenario, &args.keys, &args.movement, chart)
 }

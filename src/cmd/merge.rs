@@ -3,9 +3,10 @@
 //! command itself prints and gates it.
 
 use ringscope::merge::{self, Kind, Merged, STDIN};
+use ringscope::output::svg;
 use ringscope::{Error, Result};
 
-use super::{Outcome, movement, print_report};
+use super::{Outcome, movement, open_svg, print_report, write_svg};
 use crate::cli::MergeArgs;
 
 pub fn run(args: MergeArgs) -> Result<Outcome> {
@@ -14,6 +15,7 @@ pub fn run(args: MergeArgs) -> Result<Outcome> {
             "'-' (stdin) is given twice; stdin holds one report",
         ));
     }
+    let chart = open_svg(args.report.svg.as_deref())?;
     let parts = args
         .reports
         .iter()
@@ -36,8 +38,12 @@ pub fn run(args: MergeArgs) -> Result<Outcome> {
         _ => {}
     }
     match merge::merge(&parts)? {
-        Merged::Dist(report) => print_report(&report, &args.report, &report.ring.description),
+        Merged::Dist(report) => {
+            write_svg(chart, || svg::dist_chart(&report))?;
+            print_report(&report, &args.report, &report.ring.description)
+        }
         Merged::Movement(report) => {
+            write_svg(chart, || svg::movement_chart(&report))?;
             movement::print_report(&report, args.report.format, args.max_moved)
         }
     }

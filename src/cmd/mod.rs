@@ -14,9 +14,11 @@ mod simulate;
 mod sweep;
 
 use std::io::{self, BufWriter, StdoutLock, Write};
+use std::path::Path;
 
 use ringscope::Result;
 use ringscope::analysis::{NodeShares, gate};
+use ringscope::output::svg::SvgFile;
 use ringscope::output::{self, Report};
 
 use crate::cli::{Command, ReportFlags};
@@ -78,4 +80,18 @@ fn print_report(
         .max_imbalance
         .and_then(|limit| gate::max_imbalance(report, limit));
     Ok(Outcome { failed_gate })
+}
+
+/// Opens the `--svg` file before any work, so that a wrong path fails at once.
+fn open_svg(path: Option<&Path>) -> Result<Option<SvgFile>> {
+    path.map(SvgFile::create).transpose()
+}
+
+/// Draws and writes the chart when `--svg` was given. It is written before the report is
+/// printed, so a reader that closes stdout early (`| head`) still gets the whole chart.
+fn write_svg(file: Option<SvgFile>, draw: impl FnOnce() -> String) -> Result<()> {
+    match file {
+        Some(file) => file.write(&draw()),
+        None => Ok(()),
+    }
 }

@@ -7,12 +7,19 @@ use ringscope::analysis::movement::{self, MovementReport, UNASSIGNED};
 use ringscope::keys::KeyFormat;
 use ringscope::output;
 use ringscope::output::moves::MovesFile;
+use ringscope::output::svg::{self, SvgFile};
 use ringscope::scenario::Scenario;
 
-use super::{Outcome, finish, stdout, written};
+use super::{Outcome, finish, stdout, write_svg, written};
 use crate::cli::{KeyFlags, MovementFlags, TableFormat};
 
-pub fn run(scenario: &Scenario, keys: &KeyFlags, flags: &MovementFlags) -> Result<Outcome> {
+/// `chart` is the `--svg` file, opened by the command before it built anything.
+pub fn run(
+    scenario: &Scenario,
+    keys: &KeyFlags,
+    flags: &MovementFlags,
+    chart: Option<SvgFile>,
+) -> Result<Outcome> {
     let mut moves = flags.moves.as_deref().map(MovesFile::create).transpose()?;
     let counts = match keys.optional_source()? {
         Some(source) => {
@@ -31,6 +38,7 @@ pub fn run(scenario: &Scenario, keys: &KeyFlags, flags: &MovementFlags) -> Resul
         file.finish()?;
     }
     let report = movement::report(scenario, &counts)?;
+    write_svg(chart, || svg::movement_chart(&report))?;
     print_report(&report, flags.format, flags.max_moved)
 }
 

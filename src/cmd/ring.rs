@@ -1,15 +1,16 @@
 //! `ringscope ring`: each node's points and exact share of the hash space; `--points` dumps
 //! the continuum itself.
 
-use ringscope::analysis::RingReport;
+use ringscope::analysis::{RingArcs, RingReport};
 use ringscope::config::build_ring;
-use ringscope::output::points;
+use ringscope::output::{points, svg};
 use ringscope::{Error, Result};
 
-use super::{Outcome, finish, print_report, stdout, written};
+use super::{Outcome, finish, open_svg, print_report, stdout, write_svg, written};
 use crate::cli::RingArgs;
 
 pub fn run(args: RingArgs) -> Result<Outcome> {
+    let chart = open_svg(args.report.svg.as_deref())?;
     let ring = build_ring(&args.ring.options())?;
     if args.points {
         let all = ring.placement.points().ok_or_else(|| {
@@ -31,5 +32,10 @@ pub fn run(args: RingArgs) -> Result<Outcome> {
     }
     let expected = ring.placement.promised_shares(&ring.nodes);
     let report = RingReport::new(&ring.nodes, &ring.placement.ownership(), &expected);
-    print_report(&report, &args.report, &ring.describe())
+    let caption = ring.describe();
+    write_svg(chart, || {
+        let arcs = RingArcs::of(ring.placement.as_ref());
+        svg::ring_chart(&report, &caption, arcs.as_ref())
+    })?;
+    print_report(&report, &args.report, &caption)
 }

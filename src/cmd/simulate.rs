@@ -4,25 +4,27 @@
 
 use ringscope::analysis::{fail_each, gate};
 use ringscope::config::build_ring;
-use ringscope::output;
+use ringscope::output::{self, svg, svg::SvgFile};
 use ringscope::scenario::{Changes, Scenario};
 
-use super::{Outcome, finish, movement, stdout, written};
+use super::{Outcome, finish, movement, open_svg, stdout, write_svg, written};
 use crate::cli::SimulateArgs;
 
 pub fn run(args: SimulateArgs) -> ringscope::Result<Outcome> {
+    let chart = open_svg(args.movement.svg.as_deref())?;
     let ring = build_ring(&args.ring.options())?;
     if args.changes.fail_each {
-        return run_fail_each(&args, &ring);
+        return run_fail_each(&args, &ring, chart);
     }
     let mut scenario = Scenario::simulate(&ring, &args.changes.changes())?;
     scenario.summary = format!("{}\n{}", ring.describe(), scenario.summary);
-    movement::run(&scenario, &args.keys, &args.movement)
+    movement::run(&scenario, &args.keys, &args.movement, chart)
 }
 
 fn run_fail_each(
     args: &SimulateArgs,
     ring: &ringscope::config::Ring,
+    chart: Option<SvgFile>,
 ) -> ringscope::Result<Outcome> {
     if args.movement.moves.is_some() {
         return Err(ringscope::Error::usage(
@@ -55,6 +57,7 @@ fn run_fail_each(
         rule.explain()
     );
     let report = fail_each::report(&labels, &scenarios, &counts, caption)?;
+    write_svg(chart, || svg::fail_each_chart(&report))?;
     let mut out = stdout();
     written(output::render(
         &report,

@@ -1,13 +1,15 @@
 //! Rendering: reports are computed once, then written as a table for people or as CSV or
-//! JSON for scripts (hyperfine's exporter layout). Per-key output for `map` and `lookup` is
-//! in [`keys`].
+//! JSON for scripts (hyperfine's exporter layout), and drawn as SVG charts with `--svg`
+//! ([`svg`]). Per-key output for `map` and `lookup` is in [`keys`].
 
+pub mod atomic;
 pub mod interrupt;
 pub mod keys;
 mod movement;
 pub mod moves;
 pub mod points;
 mod reports;
+pub mod svg;
 mod sweep;
 mod table;
 

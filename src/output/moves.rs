@@ -1,7 +1,6 @@
 //! `--moves FILE`: every moved key with its old and new node, as CSV `key,from,to`, streamed
-//! into a temporary file beside the destination and renamed into place only when complete,
-//! so an interrupted run never leaves a partial file under the real name (and a signal
-//! removes the temporary: [`super::interrupt`]).
+//! into an [`AtomicFile`], so an interrupted run never leaves a partial file under the real
+//! name.
 //!
 //! Keys are written byte for byte (RFC 4180 quoting where needed): keys that are not UTF-8
 //! stay exact, to be read back as bytes (e.g. Python `open(..., encoding="latin-1")` or
@@ -10,43 +9,27 @@
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
-use tempfile::NamedTempFile;
-
-use super::interrupt;
+use super::atomic::{AtomicFile, OutputKind};
 use crate::error::{Error, Result};
+
+const MOVES: OutputKind = OutputKind {
+    option: "--moves",
+    temp_prefix: ".ringscope-moves-",
+    cannot_create: "cannot create the moves file",
+    cannot_write: "cannot write the moves file",
+    cannot_rename: "cannot rename the moves file into place",
+    private: true,
+};
 
 pub struct MovesFile {
     destination: PathBuf,
-    writer: csv::Writer<BufWriter<NamedTempFile>>,
+    writer: csv::Writer<BufWriter<AtomicFile>>,
 }
 
 impl MovesFile {
     pub fn create(destination: &Path) -> Result<MovesFile> {
-        let directory = match destination.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir,
-            _ => Path::new("."),
-        };
-        if destination.exists() && !destination.is_file() {
-            // The file is written beside and renamed into place: that would replace a device
-            // or a pipe, not write into it.
-            return Err(Error::usage(format!(
-                "--moves {}: not a regular file; give a file path (an existing file is replaced when the run ends)",
-                destination.display()
-            )));
-        }
-        if !directory.is_dir() {
-            return Err(Error::usage(format!(
-                "--moves {}: directory {} does not exist; create it first",
-                destination.display(),
-                directory.display()
-            )));
-        }
-        let temp = tempfile::Builder::new()
-            .prefix(".ringscope-moves-")
-            .tempfile_in(directory)
-            .map_err(|e| Error::io(destination, "cannot create the moves file", e))?;
-        interrupt::pending(temp.path());
-        let mut writer = csv::Writer::from_writer(BufWriter::with_capacity(256 * 1024, temp));
+        let file = AtomicFile::create(destination, &MOVES)?;
+        let mut writer = csv::Writer::from_writer(BufWriter::with_capacity(256 * 1024, file));
         writer
             .write_record(["key", "from", "to"])
             .map_err(|e| csv_error(destination, e))?;
@@ -65,29 +48,18 @@ impl MovesFile {
     /// Flushes and renames the file into place.
     pub fn finish(self) -> Result<()> {
         let destination = self.destination;
+        let write_error = |e| Error::io(&destination, MOVES.cannot_write, e);
         let buffered = self
             .writer
             .into_inner()
-            .map_err(|e| Error::io(&destination, "cannot write the moves file", e.into_error()))?;
-        let temp = buffered
+            .map_err(|e| write_error(e.into_error()))?;
+        let file = buffered
             .into_inner()
-            .map_err(|e| Error::io(&destination, "cannot write the moves file", e.into_error()))?;
-        temp.as_file()
-            .sync_all()
-            .map_err(|e| Error::io(&destination, "cannot write the moves file", e))?;
-        let temp_path = temp.path().to_path_buf();
-        temp.persist(&destination).map_err(|e| {
-            Error::io(
-                &destination,
-                "cannot rename the moves file into place",
-                e.error,
-            )
-        })?;
-        interrupt::done(&temp_path);
-        Ok(())
+            .map_err(|e| write_error(e.into_error()))?;
+        file.finish()
     }
 }
 
 fn csv_error(path: &Path, error: csv::Error) -> Error {
-    Error::io(path, "cannot write the moves file", error.into())
+    Error::io(path, MOVES.cannot_write, error.into())
 }
