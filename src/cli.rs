@@ -86,7 +86,8 @@ git show main:pool.yml > /tmp/old.yml && ringscope diff --from /tmp/old.yml --to
     #[command(
         after_help = "Examples:\n  ringscope sweep --nodes samples/nodes.txt\n  \
 ringscope sweep --nodes samples/nodes.txt samples/keys.txt --target-imbalance 1.10\n  \
-redis-cli --scan | ringscope sweep --nodes pool.yml --pool alpha --algos vnode,maglev --vnodes 100,200,400 --format json"
+redis-cli --scan | ringscope sweep --nodes pool.yml --pool alpha --algos vnode,maglev --vnodes 100,200,400 --format json\n  \
+ringscope sweep --nodes samples/pool-10.txt --svg sweep.svg"
     )]
     Sweep(SweepArgs),
     /// Sum the JSON reports of dist, simulate or diff run on parts of the keys (one per host)
@@ -473,6 +474,9 @@ pub struct SweepArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = TableFormat::Table, help_heading = "Report options")]
     pub format: TableFormat,
+    /// Also draw max/mean against vnodes per algorithm as an SVG chart in FILE
+    #[arg(long, value_name = "FILE", help_heading = "Report options")]
+    pub svg: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -505,6 +505,51 @@ fn a_failed_run_leaves_no_chart_and_an_old_one_as_it_was() {
 }
 
 #[test]
+fn sweep_draws_max_over_mean_against_vnodes() {
+    let dir = Scratch::new();
+    let nodes = format!("{}/samples/pool-10.txt", env!("CARGO_MANIFEST_DIR"));
+    let svg = dir.join("sweep.svg");
+    let args = [
+        "sweep",
+        "--nodes",
+        &nodes,
+        "--algos",
+        "ketama,vnode,maglev",
+        "--vnodes",
+        "40,160,1000",
+        "--format",
+        "json",
+        "--svg",
+        &svg,
+    ];
+    let (chart, json) = draw(&args, &svg);
+    let report: serde_json::Value = serde_json::from_str(&json).expect("JSON on stdout");
+    assert_eq!(report["rows"].as_array().map(Vec::len), Some(5));
+    let title = chart.titles.first().cloned().unwrap_or_default();
+    assert!(
+        title.starts_with("sweep: max/mean by vnodes, 10 nodes"),
+        "{title}"
+    );
+    chart.check(&title);
+    // ketama, vnode, maglev and the target line, each in its colour.
+    chart.check_colours(4, 150);
+    chart.check_labels_as_text(&["ketama", "vnode", "maglev", "target 1.05"]);
+    // Every row's figure is in a tooltip of its point.
+    for row in report["rows"].as_array().unwrap() {
+        let figure = format!("{:.3}", row["max_over_mean"].as_f64().unwrap());
+        let figure = figure.trim_end_matches('0').trim_end_matches('.');
+        assert!(
+            chart
+                .titles
+                .iter()
+                .any(|t| t.contains(row["algo"].as_str().unwrap()) && t.contains(figure)),
+            "no tooltip for {row}: {:?}",
+            chart.titles
+        );
+    }
+}
+
+#[test]
 fn the_readme_charts_are_what_the_samples_draw() {
     let root = env!("CARGO_MANIFEST_DIR");
     let dir = Scratch::new();
@@ -524,7 +569,16 @@ fn the_readme_charts_are_what_the_samples_draw() {
         &simulate,
     ];
     ok([&["simulate"][..], &pool, &change].concat(), b"");
-    for (drawn, committed) in [(ring, "docs/ring.svg"), (simulate, "docs/simulate.svg")] {
+    let sweep = dir.join("sweep.svg");
+    ok(
+        ["sweep", "--nodes", &sample("pool-10.txt"), "--svg", &sweep],
+        b"",
+    );
+    for (drawn, committed) in [
+        (ring, "docs/ring.svg"),
+        (simulate, "docs/simulate.svg"),
+        (sweep, "docs/sweep.svg"),
+    ] {
         let committed_bytes = std::fs::read(format!("{root}/{committed}")).expect(committed);
         assert!(
             std::fs::read(&drawn).expect("drawn") == committed_bytes,

@@ -4,12 +4,13 @@
 use ringscope::Result;
 use ringscope::analysis::sweep::{self, Candidate, SweepKeys, SweepRequest};
 use ringscope::config::RingOptions;
-use ringscope::output;
+use ringscope::output::{self, svg};
 
-use super::{Outcome, finish, stdout, written};
+use super::{Outcome, finish, open_svg, stdout, write_svg, written};
 use crate::cli::SweepArgs;
 
 pub fn run(args: SweepArgs) -> Result<Outcome> {
+    let chart = open_svg(args.svg.as_deref())?;
     let shared = RingOptions {
         hash: args.hash,
         hash_tag: args.hash_tag,
@@ -36,6 +37,7 @@ pub fn run(args: SweepArgs) -> Result<Outcome> {
         remove: args.remove,
         target_imbalance: args.target_imbalance,
     })?;
+    write_svg(chart, || svg::sweep_chart(&report))?;
     let mut out = stdout();
     let caption = "sweep: the same nodes under each configuration";
     written(output::render(

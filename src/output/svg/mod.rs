@@ -7,8 +7,8 @@
 //! - [`dist_chart`]: each node's share as a bar, its expected share marked (`dist`).
 //! - [`movement_chart`]: shares before and after per node, and the flows of moved keys from
 //!   node to node (`simulate`, `diff`); [`fail_each_chart`] for `simulate --fail-each`.
-//! - [`line_chart`]: series of points over a linear or log x axis, for comparisons such as
-//!   balance against vnodes.
+//! - [`sweep_chart`]: max/mean against vnodes per algorithm (`sweep`), a [`line_chart`]:
+//!   series of points over a linear or log x axis.
 //!
 //! A node's colour is that of its position in the node list ([`palette`]), the same in
 //! every chart of one pool. Every node label is text in the document: in the chart itself,
@@ -28,6 +28,7 @@ mod line;
 mod movement;
 pub mod palette;
 mod ring;
+mod sweep;
 
 use std::io::Write as _;
 use std::path::Path;
@@ -57,6 +58,11 @@ pub fn dist_chart(report: &DistReport) -> String {
 /// `simulate --svg` and `diff --svg`.
 pub fn movement_chart(report: &MovementReport) -> String {
     movement::chart(report)
+}
+
+/// `sweep --svg`: max/mean against vnodes, one line per algorithm.
+pub fn sweep_chart(report: &crate::analysis::sweep::SweepReport) -> String {
+    sweep::chart(report)
 }
 
 /// `simulate --fail-each --svg`: one row per failed node.
