@@ -375,6 +375,9 @@ pub struct ChangeFlags {
     /// Whether the pool ejects failed nodes (twemproxy auto_eject_hosts) [default: the config's, else false]
     #[arg(long, value_name = "BOOL")]
     pub auto_eject: Option<bool>,
+    /// Redis Cluster: redis-cli's --cluster-threshold for the rebalance, percent [default: 2]
+    #[arg(long, value_name = "PCT", value_parser = parse_percent, allow_negative_numbers = true)]
+    pub cluster_threshold: Option<f64>,
 }
 
 impl ChangeFlags {
@@ -385,6 +388,7 @@ impl ChangeFlags {
             add: self.add.clone(),
             weight: self.weight.clone(),
             auto_eject: self.auto_eject,
+            rebalance_threshold: self.cluster_threshold.map(|pct| pct as f32),
         }
     }
 }

@@ -75,40 +75,70 @@ pub fn create_order(nodes: &[Node]) -> Vec<usize> {
 
 impl Slots {
     pub fn build(nodes: &[Node], config: &RingConfig) -> Result<Self> {
-        if let Some(node) = nodes.iter().find(|n| n.weight != 1) {
-            return Err(Error::input(
-                node.origin.clone(),
-                format!(
-                    "Redis Cluster masters have no weights (node {} has weight {}); slots decide ownership, drop the weight",
-                    node.label, node.weight
-                ),
-            ));
-        }
-        let mut owners = vec![UNOWNED; SLOT_COUNT];
-        if nodes.iter().any(|n| n.slots.is_some()) {
-            for (index, node) in nodes.iter().enumerate() {
-                for &(first, last) in node.slots.iter().flatten() {
-                    owners[usize::from(first)..=usize::from(last)].fill(index as NodeId);
-                }
-            }
-        } else {
-            if nodes.len() > SLOT_COUNT {
-                return Err(Error::usage(format!(
-                    "slots: {} masters exceed the 16384 slots",
-                    nodes.len()
-                )));
-            }
-            for (&index, (first, last)) in create_order(nodes).iter().zip(create_split(nodes.len()))
-            {
-                owners[usize::from(first)..=usize::from(last)].fill(index as NodeId);
-            }
-        }
         Ok(Slots {
-            owners,
+            owners: slot_owners(nodes)?,
             nodes: nodes.len(),
             hash_tag: config.hash_tag,
         })
     }
+}
+
+/// The master of each slot (`UNOWNED` for none): the slot ranges the nodes list, or, when
+/// none lists any, the split `redis-cli --cluster create` makes of them.
+fn slot_owners(nodes: &[Node]) -> Result<Vec<NodeId>> {
+    let mut owners = vec![UNOWNED; SLOT_COUNT];
+    if nodes.iter().any(|n| n.slots.is_some()) {
+        // Weights given with slots are rebalance weights (`--cluster-weight`): they decide
+        // how slots move, not where keys go.
+        for (index, node) in nodes.iter().enumerate() {
+            for &(first, last) in node.slots.iter().flatten() {
+                owners[usize::from(first)..=usize::from(last)].fill(index as NodeId);
+            }
+        }
+        return Ok(owners);
+    }
+    if let Some(node) = nodes.iter().find(|n| n.weight != 1) {
+        return Err(Error::input(
+            node.origin.clone(),
+            format!(
+                "Redis Cluster masters have no weights (node {} has weight {}); slots decide ownership, drop the weight",
+                node.label, node.weight
+            ),
+        ));
+    }
+    if nodes.len() > SLOT_COUNT {
+        return Err(Error::usage(format!(
+            "slots: {} masters exceed the 16384 slots",
+            nodes.len()
+        )));
+    }
+    for (&index, (first, last)) in create_order(nodes).iter().zip(create_split(nodes.len())) {
+        owners[usize::from(first)..=usize::from(last)].fill(index as NodeId);
+    }
+    Ok(owners)
+}
+
+/// The slots each node owns, ascending, as [`Slots`] places them.
+pub fn owned_slots(nodes: &[Node]) -> Result<Vec<Vec<u16>>> {
+    let mut owned = vec![Vec::new(); nodes.len()];
+    for (slot, &owner) in slot_owners(nodes)?.iter().enumerate() {
+        if owner != UNOWNED {
+            owned[owner as usize].push(slot as u16);
+        }
+    }
+    Ok(owned)
+}
+
+/// Slots as inclusive ranges, e.g. `[0, 1, 2, 7]` → `[(0, 2), (7, 7)]`.
+pub fn ranges(slots: &[u16]) -> Vec<(u16, u16)> {
+    let mut ranges: Vec<(u16, u16)> = Vec::new();
+    for &slot in slots {
+        match ranges.last_mut() {
+            Some(range) if slot > 0 && range.1 == slot - 1 => range.1 = slot,
+            _ => ranges.push((slot, slot)),
+        }
+    }
+    ranges
 }
 
 impl Slots {

@@ -5,7 +5,11 @@
 //! `--weight`), rebuilding the ring the way the system itself would; `diff` takes two
 //! configurations as they are.
 
+mod cluster;
+
 use serde::{Deserialize, Serialize};
+
+pub use cluster::{PlanMaster, PlanMove, RebalancePlan};
 
 use crate::config::Ring;
 use crate::error::{Error, Result};
@@ -118,6 +122,8 @@ pub struct Scenario {
     /// Identifies both sides and the change ([`crate::fingerprint`]), so that `merge` sums
     /// only reports of the same change.
     pub fingerprint: String,
+    /// Redis Cluster: the rebalance that carries the change out.
+    pub rebalance: Option<RebalancePlan>,
 }
 
 /// The changes `simulate` applies: labels for `fail`, `remove` and `weight`, node specs
@@ -131,6 +137,8 @@ pub struct Changes {
     pub weight: Vec<String>,
     /// Overrides the pool's `auto_eject_hosts` for `--fail`.
     pub auto_eject: Option<bool>,
+    /// Redis Cluster: `--cluster-threshold` of the rebalance, percent (default 2).
+    pub rebalance_threshold: Option<f32>,
 }
 
 impl Changes {
@@ -269,6 +277,19 @@ impl Scenario {
                 "the change leaves no nodes; keep at least one",
             ));
         }
+        let moves_slots =
+            !(changes.add.is_empty() && changes.remove.is_empty() && changes.weight.is_empty());
+        let rebalance = if ring.config.algo == Algo::Slots && moves_slots {
+            Some(cluster::rebalance_change(
+                ring,
+                &nodes,
+                &mut after_nodes,
+                &after_ids,
+                changes,
+            )?)
+        } else {
+            None
+        };
         // The rule matters only when something failed; leaving it out otherwise keeps, say,
         // `--remove` the same change whatever the pool's auto_eject_hosts.
         let fingerprint = fingerprint::of_simulation(
@@ -302,6 +323,7 @@ impl Scenario {
             after: Side::new(placement, after_ids),
             summary,
             fingerprint,
+            rebalance,
         })
     }
 
@@ -350,6 +372,7 @@ impl Scenario {
             after: Side::new(to.placement, to_ids),
             summary,
             fingerprint,
+            rebalance: None,
         }
     }
 }
