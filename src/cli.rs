@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use ringscope::analysis::top::MAX_TOP;
 use ringscope::config::RingOptions;
 use ringscope::hash::{self, HashFunction};
 use ringscope::keys::{self, KeyFormat, KeySource, RandomKeys};
@@ -255,6 +256,51 @@ impl KeyFlags {
             keep_cr: self.keep_cr,
             max_key_len: self.max_key_len,
             block_size: self.block_size,
+            weighted: false,
+        }
+    }
+}
+
+/// `--key-weight` and `--top`: the load of the keys beside their count.
+#[derive(Args, Debug)]
+#[command(next_help_heading = "Key options")]
+pub struct WeightFlags {
+    /// Each key record is KEY<TAB>WEIGHT (bytes, requests): report each node's load beside its
+    /// keys; --max-imbalance and --max-moved then judge the load
+    #[arg(long, conflicts_with = "random", long_help = KEY_WEIGHT_HELP)]
+    pub key_weight: bool,
+    /// With --key-weight: list each node's N heaviest keys (and, for simulate and diff, the N
+    /// heaviest that move)
+    #[arg(long, value_name = "N", allow_negative_numbers = true,
+          value_parser = |s: &str| whole(s, 1, MAX_TOP))]
+    pub top: Option<usize>,
+}
+
+const KEY_WEIGHT_HELP: &str = "Each key record is KEY<TAB>WEIGHT, as `redis-cli --bigkeys` or \
+MEMORY USAGE scripts and access-log counts write them. The record splits at its last tab (keys \
+may hold tabs, a weight never does); WEIGHT is a whole number from 0 to 18446744073709551615 \
+(bytes, requests), whitespace around it ignored; -0, CR stripping and --max-key-len apply to \
+the whole record. Reports then give each node's load (the sum of its keys' weights) and load \
+share beside its keys and share; --max-imbalance (dist) and --max-moved (simulate, diff) judge \
+the load, and table bars draw it. A record without a tab or with a bad weight stops the run \
+(exit 2). Not with --random, whose keys have no weights";
+
+impl WeightFlags {
+    /// Refuses `--top` without weights to rank keys by.
+    pub fn check(&self) -> ringscope::Result<()> {
+        if self.top.is_some() && !self.key_weight {
+            return Err(ringscope::Error::usage(
+                "--top lists the heaviest keys by their weight, so it needs --key-weight (each line KEY<TAB>WEIGHT)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// How `keys` are read: with a weight after each key when asked.
+    pub fn format(&self, keys: &KeyFlags) -> KeyFormat {
+        KeyFormat {
+            weighted: self.key_weight,
+            ..keys.format()
         }
     }
 }
@@ -298,6 +344,8 @@ pub struct DistArgs {
     #[command(flatten)]
     pub keys: KeyFlags,
     #[command(flatten)]
+    pub weights: WeightFlags,
+    #[command(flatten)]
     pub ring: RingFlags,
     #[command(flatten)]
     pub report: ReportFlags,
@@ -307,6 +355,8 @@ pub struct DistArgs {
 pub struct SimulateArgs {
     #[command(flatten)]
     pub keys: KeyFlags,
+    #[command(flatten)]
+    pub weights: WeightFlags,
     #[command(flatten)]
     pub ring: RingFlags,
     #[command(flatten)]
@@ -368,6 +418,8 @@ pub struct MovementFlags {
 pub struct DiffArgs {
     #[command(flatten)]
     pub keys: KeyFlags,
+    #[command(flatten)]
+    pub weights: WeightFlags,
     /// The pool before: a node list or config
     #[arg(long, value_name = "FILE")]
     pub from: PathBuf,

@@ -4,8 +4,9 @@
 use super::NodeShares;
 
 /// `--max-imbalance`: fails when some node carries more than `limit` times what its weight
-/// promises.
+/// promises (of the load, with `--key-weight`).
 pub fn max_imbalance(report: &impl NodeShares, limit: f64) -> Option<String> {
+    let of_what = if report.of_load() { " of the load" } else { "" };
     let (node, ratio) = report
         .node_shares()
         .filter(|&(_, _, expected)| expected > 0.0)
@@ -13,7 +14,7 @@ pub fn max_imbalance(report: &impl NodeShares, limit: f64) -> Option<String> {
         .max_by(|a, b| a.1.total_cmp(&b.1))?;
     (ratio > limit).then(|| {
         format!(
-            "--max-imbalance {limit}: node {node} carries {ratio:.4} times its expected share ({:.2}% over the limit)",
+            "--max-imbalance {limit}: node {node} carries {ratio:.4} times its expected share{of_what} ({:.2}% over the limit)",
             (ratio / limit - 1.0) * 100.0
         )
     })

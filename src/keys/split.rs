@@ -6,7 +6,8 @@ use std::path::Path;
 
 use wide::u8x16;
 
-use super::{KeyFormat, too_long};
+use super::weight::{bad_record, split_weight};
+use super::{BlockInfo, KeyFormat, too_long};
 use crate::error::Result;
 
 /// Keys handed on together, so hashing and ring search can work on several keys at once.
@@ -19,12 +20,23 @@ pub fn split_block<'a>(
     name: &Path,
     each: &mut impl FnMut(&'a [u8]) -> Result<()>,
 ) -> Result<()> {
+    records(block, format, name, &mut |_, key| each(key))
+}
+
+/// Calls `each` with every record of `block` that is not empty, and where it starts.
+#[inline]
+fn records<'a>(
+    block: &'a [u8],
+    format: KeyFormat,
+    name: &Path,
+    each: &mut impl FnMut(usize, &'a [u8]) -> Result<()>,
+) -> Result<()> {
     let mut start = 0;
     for end in Delimiters::new(block, format.delimiter) {
-        emit(&block[start..end], format, name, each)?;
+        emit(start, &block[start..end], format, name, each)?;
         start = end + 1;
     }
-    emit(&block[start..], format, name, each)
+    emit(start, &block[start..], format, name, each)
 }
 
 /// Calls `each` with the keys of `block` in order, up to [`BATCH`] at a time.
@@ -48,21 +60,62 @@ pub fn split_batches<'a>(
     if len > 0 { each(&batch[..len]) } else { Ok(()) }
 }
 
+/// `--key-weight`: calls `each` with the keys of `block` (found at `info`) and their
+/// weights, in order, up to [`BATCH`] at a time. A record with an empty key is skipped, as an
+/// empty line is; a record without a weight stops the split with an error naming it.
+pub fn split_weighted_batches<'a>(
+    block: &'a [u8],
+    format: KeyFormat,
+    info: &BlockInfo,
+    each: &mut impl FnMut(&[&'a [u8]], &[u64]) -> Result<()>,
+) -> Result<()> {
+    let mut keys: [&[u8]; BATCH] = [&[]; BATCH];
+    let mut weights = [0u64; BATCH];
+    let mut len = 0;
+    records(block, format, &info.input, &mut |start, record| {
+        let (key, weight) = split_weight(record)
+            .map_err(|problem| bad_record(problem, record, format, info, start))?;
+        if key.is_empty() {
+            return Ok(());
+        }
+        keys[len] = key;
+        weights[len] = weight;
+        len += 1;
+        if len == BATCH {
+            len = 0;
+            each(&keys, &weights)?;
+        }
+        Ok(())
+    })?;
+    if len > 0 {
+        each(&keys[..len], &weights[..len])
+    } else {
+        Ok(())
+    }
+}
+
+/// Hands on a record without its delimiter (and CR), unless it is empty; `start` is where
+/// it begins in the block.
 #[inline]
 fn emit<'a>(
-    key: &'a [u8],
+    start: usize,
+    record: &'a [u8],
     format: KeyFormat,
     name: &Path,
-    each: &mut impl FnMut(&'a [u8]) -> Result<()>,
+    each: &mut impl FnMut(usize, &'a [u8]) -> Result<()>,
 ) -> Result<()> {
-    if key.len() > format.max_key_len {
+    if record.len() > format.max_key_len {
         return Err(too_long(name, format));
     }
-    let key = match key {
+    let record = match record {
         [rest @ .., b'\r'] if format.delimiter == b'\n' && !format.keep_cr => rest,
-        _ => key,
+        _ => record,
     };
-    if key.is_empty() { Ok(()) } else { each(key) }
+    if record.is_empty() {
+        Ok(())
+    } else {
+        each(start, record)
+    }
 }
 
 /// Positions of `delimiter` in a block, in order.

@@ -10,9 +10,15 @@ pub mod points;
 mod reports;
 mod table;
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use serde::Serialize;
+
+use crate::keys::shown;
+
+/// Characters of a key a table shows; CSV and JSON carry it whole.
+const SHOWN_KEY: usize = 60;
 
 /// The formats reports take with `--format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,6 +38,8 @@ pub enum Cell {
     Share(f64),
     /// A relative difference: 0.05 means 5% above.
     Deviation(f64),
+    /// A key: its bytes exactly in CSV, escaped and cut short in tables.
+    Key(Vec<u8>),
     Missing,
 }
 
@@ -95,18 +103,21 @@ fn write_csv(tabular: &Tabular, out: &mut impl Write) -> io::Result<()> {
     writer.flush()
 }
 
-fn machine_text(cell: &Cell) -> String {
+/// A cell as CSV holds it: keys byte for byte, as `--moves` writes them.
+fn machine_text(cell: &Cell) -> Cow<'_, [u8]> {
     match cell {
-        Cell::Text(text) => text.clone(),
-        Cell::Count(n) => n.to_string(),
-        Cell::Share(f) | Cell::Deviation(f) => format!("{f:.6}"),
-        Cell::Missing => String::new(),
+        Cell::Text(text) => Cow::Borrowed(text.as_bytes()),
+        Cell::Key(key) => Cow::Borrowed(key),
+        Cell::Count(n) => Cow::Owned(n.to_string().into_bytes()),
+        Cell::Share(f) | Cell::Deviation(f) => Cow::Owned(format!("{f:.6}").into_bytes()),
+        Cell::Missing => Cow::Borrowed(b""),
     }
 }
 
 pub(crate) fn human_text(cell: &Cell) -> String {
     match cell {
         Cell::Text(text) => text.clone(),
+        Cell::Key(key) => shown(key, SHOWN_KEY),
         Cell::Count(n) => n.to_string(),
         Cell::Share(f) => format!("{:.2}%", f * 100.0),
         Cell::Deviation(f) => format!("{:+.2}%", f * 100.0),
