@@ -12,6 +12,7 @@ mod ring;
 mod stats;
 pub mod top;
 mod transitions;
+mod weighted_movement;
 
 pub use count::{Counts, WeightedCounts, count_keys, count_weighted_keys};
 pub use dist::{DistReport, NodeLoad};

@@ -42,6 +42,7 @@ pub fn merge(parts: &[(&str, &MovementPart)]) -> Result<MovementReport> {
     Ok(movement::build(
         &nodes,
         &total,
+        None,
         first.hash_space.clone(),
         first.ring.clone(),
     ))

@@ -1,4 +1,5 @@
-//! `--moves FILE`: every moved key with its old and new node, as CSV `key,from,to`, streamed
+//! `--moves FILE`: every moved key with its old and new node, as CSV `key,from,to` (and
+//! `weight` with `--key-weight`), streamed
 //! into a temporary file beside the destination and renamed into place only when complete,
 //! so an interrupted run never leaves a partial file under the real name (and a signal
 //! removes the temporary: [`super::interrupt`]).
@@ -21,7 +22,8 @@ pub struct MovesFile {
 }
 
 impl MovesFile {
-    pub fn create(destination: &Path) -> Result<MovesFile> {
+    /// A moves file at `destination`, with a `weight` column when `weighted`.
+    pub fn create(destination: &Path, weighted: bool) -> Result<MovesFile> {
         let directory = match destination.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir,
             _ => Path::new("."),
@@ -47,8 +49,13 @@ impl MovesFile {
             .map_err(|e| Error::io(destination, "cannot create the moves file", e))?;
         interrupt::pending(temp.path());
         let mut writer = csv::Writer::from_writer(BufWriter::with_capacity(256 * 1024, temp));
+        let header: &[&str] = if weighted {
+            &["key", "from", "to", "weight"]
+        } else {
+            &["key", "from", "to"]
+        };
         writer
-            .write_record(["key", "from", "to"])
+            .write_record(header)
             .map_err(|e| csv_error(destination, e))?;
         Ok(MovesFile {
             destination: destination.to_path_buf(),
@@ -56,10 +63,19 @@ impl MovesFile {
         })
     }
 
-    pub fn write(&mut self, key: &[u8], from: &str, to: &str) -> Result<()> {
-        self.writer
-            .write_record([key, from.as_bytes(), to.as_bytes()])
-            .map_err(|e| csv_error(&self.destination, e))
+    /// One moved key; `weight` goes in the `weight` column of a weighted file.
+    pub fn write(&mut self, key: &[u8], from: &str, to: &str, weight: Option<u64>) -> Result<()> {
+        let record = [key, from.as_bytes(), to.as_bytes()];
+        match weight {
+            Some(weight) => {
+                let mut digits = itoa::Buffer::new();
+                let weight = digits.format(weight).as_bytes();
+                self.writer
+                    .write_record(record.iter().copied().chain([weight]))
+            }
+            None => self.writer.write_record(record),
+        }
+        .map_err(|e| csv_error(&self.destination, e))
     }
 
     /// Flushes and renames the file into place.
