@@ -226,5 +226,58 @@ mod tests {
                 .collect();
             prop_assert_eq!(keys, reference);
         }
+
+        #[test]
+        fn weighted_batches_split_each_record_at_its_last_tab(records in proptest::collection::vec(
+            (proptest::collection::vec(prop_oneof![Just(b'\t'), Just(b'\r'), Just(b' '), any::<u8>()], 0..12),
+             prop_oneof![
+                 any::<u64>().prop_map(|w| w.to_string()),
+                 any::<u64>().prop_map(|w| format!(" {w}\r")),
+                 Just(String::new()),
+             ]),
+            0..60),
+        ) {
+            let mut block = Vec::new();
+            let mut reference: Result<Vec<(Vec<u8>, u64)>, ()> = Ok(Vec::new());
+            for (key, weight) in &records {
+                let key: Vec<u8> = key.iter().copied().filter(|&b| b != b'\n').collect();
+                block.extend_from_slice(&key);
+                block.push(b'\t');
+                block.extend_from_slice(weight.as_bytes());
+                block.push(b'\n');
+                let record = [&key[..], b"\t", weight.as_bytes()].concat();
+                let record = record.strip_suffix(b"\r").unwrap_or(&record);
+                let tab = record.iter().rposition(|&b| b == b'\t').unwrap();
+                let parsed = std::str::from_utf8(&record[tab + 1..]).ok()
+                    .and_then(|w| w.trim_ascii().parse::<u64>().ok());
+                if let Ok(keys) = &mut reference {
+                    match parsed {
+                        None => reference = Err(()),
+                        Some(_) if tab == 0 => {}
+                        Some(w) => keys.push((record[..tab].to_vec(), w)),
+                    }
+                }
+            }
+            let info = BlockInfo {
+                sequence: 0,
+                input: std::sync::Arc::from(Path::new("k")),
+                len: block.len(),
+                offset: 0,
+                rereadable: false,
+            };
+            let mut got = Vec::new();
+            let split = split_weighted_batches(&block, KeyFormat::default(), &info, &mut |keys, weights| {
+                assert_eq!(keys.len(), weights.len());
+                got.extend(keys.iter().map(|k| k.to_vec()).zip(weights.iter().copied()));
+                Ok(())
+            });
+            match reference {
+                Ok(keys) => {
+                    prop_assert!(split.is_ok());
+                    prop_assert_eq!(got, keys);
+                }
+                Err(()) => prop_assert!(split.unwrap_err().to_string().starts_with("k: record '")),
+            }
+        }
     }
 }
