@@ -28,7 +28,8 @@ use crate::fingerprint::RingId;
 #[derive(Clone, Debug)]
 pub enum Part {
     Dist(DistPart),
-    Movement(MovementPart),
+    // Boxed: a movement report is several times the size of a dist report.
+    Movement(Box<MovementPart>),
 }
 
 impl Part {
@@ -103,6 +104,10 @@ pub struct NamedPart {
 
 /// The merged report, of the kind of its parts.
 #[derive(Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one per run, moved once: boxing would only add an indirection"
+)]
 pub enum Merged {
     Dist(DistReport),
     Movement(MovementReport),

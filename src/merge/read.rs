@@ -107,7 +107,7 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Part> {
     }
     match kind {
         Kind::Dist => typed(value, kind).map(Part::Dist),
-        Kind::Movement => typed(value, kind).map(Part::Movement),
+        Kind::Movement => typed(value, kind).map(|part| Part::Movement(Box::new(part))),
     }
     .map_err(fail)
 }
