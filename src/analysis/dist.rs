@@ -107,12 +107,4 @@ impl DistReport {
         self.load_stats = Some(Stats::of(&amounts, &expected));
         self
     }
-
-    /// Each node's load, when the report has them.
-    pub fn loads(&self) -> Option<Loads> {
-        Some(Loads {
-            per_node: self.nodes.iter().map(|n| n.load).collect::<Option<_>>()?,
-            unassigned: self.unassigned_load?,
-        })
-    }
 }

@@ -3,7 +3,8 @@
 //! exactly instead (see [`crate::output::keys`]).
 
 /// `bytes` for people: `\\`, `\t`, `\n`, `\r` for those bytes, `\xNN` for other control
-/// characters and bytes that are not UTF-8, at most `limit` characters and then `…`.
+/// characters and bytes that are not UTF-8; after `limit` characters (an escape counts as
+/// one), `…`.
 pub fn shown(bytes: &[u8], limit: usize) -> String {
     let mut text = String::new();
     let mut count = 0;
