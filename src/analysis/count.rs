@@ -134,8 +134,8 @@ impl Weighed {
     }
 }
 
-/// [`count_keys`] for records with weights (`KeyFormat::weighted`): keys and loads per node,
-/// and with `top` each node's `top` heaviest keys.
+/// [`count_keys`] for records with weights (`KeyFormat::weighted`, whatever `format` says):
+/// keys and loads per node, and with `top` each node's `top` heaviest keys.
 pub fn count_weighted_keys(
     placement: &dyn Placement,
     nodes: usize,
@@ -147,7 +147,10 @@ pub fn count_weighted_keys(
     let no_flush = None::<fn(&mut Weighed) -> Result<()>>;
     let total = fold_records(
         source,
-        format,
+        KeyFormat {
+            weighted: true,
+            ..format
+        },
         threads,
         || Weighed::new(nodes, top),
         |acc, batch| {

@@ -70,8 +70,9 @@ pub struct TopLists {
     pub moved: Vec<MovedHotKey>,
 }
 
-/// [`movement::count_keys`] for records with weights: keys and loads per owner pair, the
-/// `top` lists when asked, and `on_move` with each moved key's weight, in input order.
+/// [`movement::count_keys`] for records with weights (`KeyFormat::weighted`, whatever
+/// `format` says): keys and loads per owner pair, the `top` lists when asked, and `on_move`
+/// with each moved key's weight, in input order.
 pub fn count_weighted_keys<M>(
     scenario: &Scenario,
     source: &KeySource,
@@ -112,6 +113,10 @@ where
         }
     };
     let start = || WeightedTransitions::new(scenario.nodes.len(), top);
+    let format = KeyFormat {
+        weighted: true,
+        ..format
+    };
     fold_moves(
         source,
         format,
