@@ -60,7 +60,7 @@ ringscope ring --nodes samples/nodes.txt --points | head"
     #[command(
         after_help = "Examples:\n  ringscope dist --nodes samples/nodes.txt samples/keys.txt\n  \
 redis-cli --scan | ringscope dist --nodes nutcracker.yml --pool alpha --max-imbalance 1.10\n  \
-ringscope dist --nodes samples/nutcracker.yml --pool cache --key-weight --top 3 samples/key-sizes.tsv\n  \
+ringscope dist --nodes samples/nodes.txt --key-weight --top 3 samples/key-sizes.tsv\n  \
 ringscope dist --nodes samples/nodes.txt --random 1000000 --pattern 'user:{}' --format csv"
     )]
     Dist(DistArgs),
@@ -68,7 +68,7 @@ ringscope dist --nodes samples/nodes.txt --random 1000000 --pattern 'user:{}' --
     #[command(
         after_help = "Examples:\n  ringscope simulate --nodes samples/nutcracker.yml --pool cache --fail cache-b samples/keys.txt\n  \
 ringscope simulate --nodes samples/nodes.txt --add '10.0.1.15:6379 cache-e' --max-moved 25\n  \
-ringscope simulate --nodes samples/nutcracker.yml --pool cache --fail cache-d --key-weight --top 5 samples/key-sizes.tsv\n  \
+ringscope simulate --nodes pool.yml --fail cache-d --key-weight --top 5 sizes.tsv\n  \
 redis-cli --scan | ringscope simulate --nodes pool.yml --pool alpha --weight cache-c=1 --moves moves.csv"
     )]
     Simulate(SimulateArgs),
