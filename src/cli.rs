@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use ringscope::analysis::sweep;
+use ringscope::analysis::top::MAX_TOP;
 use ringscope::config::RingOptions;
 use ringscope::hash::{self, HashFunction};
 use ringscope::keys::{self, KeyFormat, KeySource, RandomKeys};
@@ -61,6 +62,7 @@ ringscope ring --nodes samples/nodes.txt --points | head"
     #[command(
         after_help = "Examples:\n  ringscope dist --nodes samples/nodes.txt samples/keys.txt\n  \
 redis-cli --scan | ringscope dist --nodes nutcracker.yml --pool alpha --max-imbalance 1.10\n  \
+ringscope dist --nodes samples/nodes.txt --key-weight --top 3 samples/key-sizes.tsv\n  \
 ringscope dist --nodes samples/nodes.txt --random 1000000 --pattern 'user:{}' --format csv\n  \
 ringscope dist --nodes samples/nodes.txt samples/keys.txt --svg dist.svg"
     )]
@@ -70,6 +72,7 @@ ringscope dist --nodes samples/nodes.txt samples/keys.txt --svg dist.svg"
         after_help = "Examples:\n  ringscope simulate --nodes samples/nutcracker.yml --pool cache --fail cache-b samples/keys.txt\n  \
 ringscope simulate --nodes samples/nodes.txt --add '10.0.1.15:6379 cache-e' --max-moved 25\n  \
 ringscope simulate --nodes samples/nodes.txt --fail cache-b --svg fail.svg samples/keys.txt\n  \
+ringscope simulate --nodes pool.yml --fail cache-d --key-weight --top 5 sizes.tsv\n  \
 redis-cli --scan | ringscope simulate --nodes pool.yml --pool alpha --weight cache-c=1 --moves moves.csv"
     )]
     Simulate(SimulateArgs),
@@ -294,6 +297,51 @@ impl KeyFlags {
             keep_cr: self.keep_cr,
             max_key_len: self.max_key_len,
             block_size: self.block_size,
+            weighted: false,
+        }
+    }
+}
+
+/// `--key-weight` and `--top`: the load of the keys beside their count.
+#[derive(Args, Debug)]
+#[command(next_help_heading = "Key options")]
+pub struct WeightFlags {
+    /// Each key record is KEY<TAB>WEIGHT (bytes, requests): report each node's load beside its
+    /// keys; --max-imbalance and --max-moved then judge the load
+    #[arg(long, conflicts_with = "random", long_help = KEY_WEIGHT_HELP)]
+    pub key_weight: bool,
+    /// With --key-weight: list each node's N heaviest keys (and, for simulate and diff, the N
+    /// heaviest that move); equal weights by key bytes
+    #[arg(long, value_name = "N", allow_negative_numbers = true,
+          value_parser = |s: &str| whole(s, 1, MAX_TOP))]
+    pub top: Option<usize>,
+}
+
+const KEY_WEIGHT_HELP: &str = "Each key record is KEY<TAB>WEIGHT, as a script over Redis's \
+MEMORY USAGE or counts from an access log write them. The record splits at its last tab (keys \
+may hold tabs, a weight never does); WEIGHT is a whole number from 0 to 18446744073709551615 \
+(bytes, requests), whitespace around it ignored; -0, CR stripping and --max-key-len apply to \
+the whole record. Reports then give each node's load (the sum of its keys' weights) and load \
+share beside its keys and share; --max-imbalance (dist) and --max-moved (simulate, diff) judge \
+the load, and table bars draw it. A record without a tab or with a bad weight stops the run \
+(exit 2). Not with --random, whose keys have no weights, nor with simulate --fail-each";
+
+impl WeightFlags {
+    /// Refuses `--top` without weights to rank keys by.
+    pub fn check(&self) -> ringscope::Result<()> {
+        if self.top.is_some() && !self.key_weight {
+            return Err(ringscope::Error::usage(
+                "--top lists the heaviest keys by their weight, so it needs --key-weight (each line KEY<TAB>WEIGHT)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// How `keys` are read: with a weight after each key when asked.
+    pub fn format(&self, keys: &KeyFlags) -> KeyFormat {
+        KeyFormat {
+            weighted: self.key_weight,
+            ..keys.format()
         }
     }
 }
@@ -337,6 +385,8 @@ pub struct DistArgs {
     #[command(flatten)]
     pub keys: KeyFlags,
     #[command(flatten)]
+    pub weights: WeightFlags,
+    #[command(flatten)]
     pub ring: RingFlags,
     #[command(flatten)]
     pub report: ReportFlags,
@@ -346,6 +396,8 @@ pub struct DistArgs {
 pub struct SimulateArgs {
     #[command(flatten)]
     pub keys: KeyFlags,
+    #[command(flatten)]
+    pub weights: WeightFlags,
     #[command(flatten)]
     pub ring: RingFlags,
     #[command(flatten)]
@@ -399,10 +451,12 @@ pub struct MovementFlags {
     /// Output format
     #[arg(long, value_enum, default_value_t = TableFormat::Table)]
     pub format: TableFormat,
-    /// Gate: exit 1 when more than PCT percent of the keys (or of the hash space) move
+    /// Gate: exit 1 when more than PCT percent of the keys (of their load with --key-weight;
+    /// of the hash space without keys) move
     #[arg(long, value_name = "PCT", value_parser = parse_percent, allow_negative_numbers = true)]
     pub max_moved: Option<f64>,
-    /// Write every moved key with its old and new node to FILE (CSV key,from,to)
+    /// Write every moved key with its old and new node to FILE (CSV key,from,to, and weight
+    /// with --key-weight)
     #[arg(long, value_name = "FILE")]
     pub moves: Option<PathBuf>,
     /// Also draw the report as an SVG chart into FILE: shares before and after, and the
@@ -415,6 +469,8 @@ pub struct MovementFlags {
 pub struct DiffArgs {
     #[command(flatten)]
     pub keys: KeyFlags,
+    #[command(flatten)]
+    pub weights: WeightFlags,
     /// The pool before: a node list or config
     #[arg(long, value_name = "FILE")]
     pub from: PathBuf,
@@ -500,8 +556,8 @@ pub struct MergeArgs {
     pub reports: Vec<String>,
     #[command(flatten)]
     pub report: ReportFlags,
-    /// Gate for simulate/diff reports: exit 1 when more than PCT percent of the keys (or of
-    /// the hash space) move
+    /// Gate for simulate/diff reports: exit 1 when more than PCT percent of the keys (of their
+    /// load, for --key-weight reports; of the hash space without keys) move
     #[arg(long, value_name = "PCT", value_parser = parse_percent, allow_negative_numbers = true,
           help_heading = "Report options")]
     pub max_moved: Option<f64>,
@@ -535,7 +591,8 @@ pub struct ReportFlags {
     /// Output format
     #[arg(long, value_enum, default_value_t = TableFormat::Table)]
     pub format: TableFormat,
-    /// Gate: exit 1 when a node's load exceeds RATIO times what its weight promises
+    /// Gate: exit 1 when a node's share (of the load, with --key-weight) exceeds RATIO times what
+    /// its weight promises
     #[arg(long, value_name = "RATIO", value_parser = parse_ratio, allow_negative_numbers = true)]
     pub max_imbalance: Option<f64>,
     /// Also draw the report as an SVG chart into FILE (the report still goes to stdout)

@@ -1,8 +1,9 @@
 //! CLI tests for `merge`: reports of `dist`, `simulate` and `diff` run over parts of a key
 //! file, merged, must be exactly — byte for byte, so every float to the bit — the report of
-//! one run over the whole file, in every format and with the same gates. Reports made with
-//! other ring options, of another kind, or that are no report at all are refused with one
-//! line naming the file.
+//! one run over the whole file, in every format and with the same gates; the same for reports
+//! made with `--key-weight` and `--top` over a weighted file. Reports made with other ring
+//! options, of another kind, with and without weights, or that are no report at all are
+//! refused with one line naming the file.
 
 #![cfg(unix)]
 
@@ -10,6 +11,7 @@ mod support;
 
 use serde_json::Value;
 use support::cli::{Out, Scratch, args, error, ok, run};
+use support::weights;
 
 fn sample(name: &str) -> String {
     format!("{}/samples/{name}", env!("CARGO_MANIFEST_DIR"))
@@ -145,11 +147,16 @@ fn commands() -> Vec<Vec<String>> {
     ]
 }
 
-/// For each command: runs it over the whole file once per format, then over the parts of
-/// every split, merges the parts, and checks the merged report against the whole one.
+/// For each command of `kind`: runs it over the whole file once per format, then over the
+/// parts of every split, merges the parts, and checks the merged report against the whole one.
 fn check_splits(kind: &str) {
+    let commands = commands().into_iter().filter(|c| c[0] == kind);
+    check_splits_of(commands, keys(12_000));
+}
+
+/// [`check_splits`] for `commands` over a file of `keys` (records, with `--key-weight`).
+fn check_splits_of(commands: impl Iterator<Item = Vec<String>>, keys: Vec<Vec<u8>>) {
     let dir = Scratch::new();
-    let keys = keys(12_000);
     let whole = dir.file("whole.txt", lines(&keys));
     let splits: [(&str, &[usize]); 4] = [
         ("halves", &[6_000, 6_000]),
@@ -157,7 +164,6 @@ fn check_splits(kind: &str) {
         ("empty-middle", &[4_321, 0, 0]),
         ("empty-first", &[0, 5_000, 0]),
     ];
-    let commands = commands().into_iter().filter(|c| c[0] == kind);
     for (index, command) in commands.enumerate() {
         let whole_outs: Vec<(&str, Out)> = ["json", "table", "csv"]
             .into_iter()
@@ -202,12 +208,130 @@ fn merged_diff_reports_equal_the_whole_run_exactly() {
     check_splits("diff");
 }
 
+/// The weighted commands: loads and `--top` lists of each kind of report, with unassigned and
+/// unavailable load (Redis Cluster), excess, and an exact hash space of a prime size.
+fn weighted_commands() -> Vec<Vec<String>> {
+    let yml = sample("nutcracker.yml");
+    let nodes = sample("nodes.txt");
+    let cluster = sample("cluster-nodes.txt");
+    let weighted = ["--key-weight", "--top", "5"];
+    [
+        strings(&["dist", "--nodes", &yml, "--pool", "cache"]),
+        strings(&["dist", "--nodes", &cluster]),
+        strings(&[
+            "simulate",
+            "--nodes",
+            &yml,
+            "--pool",
+            "cache",
+            "--fail",
+            "cache-b",
+            "--auto-eject",
+            "true",
+        ]),
+        strings(&["simulate", "--nodes", &cluster, "--fail", "10.0.3.32:6379"]),
+        strings(&[
+            "diff",
+            "--from",
+            &nodes,
+            "--to",
+            &yml,
+            "--to-pool",
+            "cache",
+            "--algo",
+            "maglev",
+        ]),
+    ]
+    .into_iter()
+    .map(|command| {
+        args(&[], &command)
+            .into_iter()
+            .chain(strings(&weighted))
+            .collect()
+    })
+    .collect()
+}
+
+/// The test keys as weighted records.
+fn weighted_records(n: usize) -> Vec<Vec<u8>> {
+    weights::records(&keys(n), &weights::weights(n))
+}
+
+#[test]
+fn merged_weighted_reports_equal_the_whole_run_exactly() {
+    check_splits_of(weighted_commands().into_iter(), weighted_records(12_000));
+}
+
+#[test]
+fn weighted_reports_merge_only_with_weighted_ones_and_top_lists_cut_to_the_smallest_n() {
+    let dir = Scratch::new();
+    let records = weighted_records(6_000);
+    let whole = dir.file("whole.tsv", lines(&records));
+    let parts = split(&dir, "w", &records, &[2_500, 3_500]);
+    let nodes = sample("nodes.txt");
+    let dist = |extra: &[&str]| args(&["dist", "--nodes", &nodes], &strings(extra));
+    let made = |extra: &[&str], part: usize, name: &str| {
+        json_report(&dir, &dist(extra), &parts[part], name)
+    };
+    let weighted = made(&["--key-weight"], 0, "weighted.json");
+    let plain = made(&[], 1, "plain.json");
+    let message = error(["merge", weighted.as_str(), plain.as_str()], b"");
+    assert_eq!(
+        message,
+        format!(
+            "{plain}: made without --key-weight, but {weighted} was made with it; merge sums reports made alike"
+        )
+    );
+    let top = made(&["--key-weight", "--top", "5"], 1, "top.json");
+    let message = error(["merge", weighted.as_str(), top.as_str()], b"");
+    assert_eq!(
+        message,
+        format!(
+            "{top}: made with --top, but {weighted} was made without it; merge sums reports made alike"
+        )
+    );
+    // --top 9 and --top 4 merge into what a run with --top 4 prints.
+    let nine = made(&["--key-weight", "--top", "9"], 0, "nine.json");
+    let four = made(&["--key-weight", "--top", "4"], 1, "four.json");
+    let merged = ok(
+        ["merge", nine.as_str(), four.as_str(), "--format", "json"],
+        b"",
+    );
+    let whole_run = ok(
+        dist(&["--key-weight", "--top", "4", &whole, "--format", "json"]),
+        b"",
+    );
+    assert_same_output(&merged, &whole_run, "--top 9 and --top 4");
+    // A load edited so that the nodes no longer add up is refused.
+    let mut edited: Value = serde_json::from_slice(&std::fs::read(&weighted).unwrap()).unwrap();
+    edited["nodes"][0]["load"] = Value::from(edited["nodes"][0]["load"].as_u64().unwrap() + 1);
+    let edited_path = dir.file("edited.json", serde_json::to_vec(&edited).unwrap());
+    let message = error(["merge", weighted.as_str(), edited_path.as_str()], b"");
+    assert!(message.contains("do not add up to its load"), "{message}");
+    // Loads that fit in each report but not in their sum.
+    let full = dir.file("full.tsv", format!("a\t{}\n", u64::MAX));
+    let one = dir.file("one.tsv", "b\t1\n");
+    let full = json_report(&dir, &dist(&["--key-weight"]), &full, "full.json");
+    let one = json_report(&dir, &dist(&["--key-weight"]), &one, "one.json");
+    let message = error(["merge", full.as_str(), one.as_str()], b"");
+    assert_eq!(
+        message,
+        format!(
+            "{one}: the loads of the reports add up to more than 18446744073709551615; make the \
+             reports with weights in a larger unit (e.g. KiB instead of bytes)"
+        )
+    );
+}
+
 #[test]
 fn merging_one_report_gives_it_back() {
     let dir = Scratch::new();
     let file = dir.file("keys.txt", lines(&keys(3_000)));
-    for (index, command) in commands().iter().enumerate() {
-        let report = json_report(&dir, command, &file, &format!("r{index}.json"));
+    let weighted = dir.file("keys.tsv", lines(&weighted_records(3_000)));
+    let commands = (commands().into_iter().map(|c| (c, &file)))
+        .chain(weighted_commands().into_iter().map(|c| (c, &weighted)));
+    for (index, (command, file)) in commands.enumerate() {
+        let report = json_report(&dir, &command, file, &format!("r{index}.json"));
         let merged = ok(["merge", report.as_str(), "--format", "json"], b"");
         assert!(
             merged.stdout == std::fs::read(&report).unwrap(),

@@ -173,15 +173,23 @@ fn read_moves(path: &str) -> Vec<Move> {
         .from_reader(bytes.as_slice());
     let mut records = reader.byte_records();
     let header = records.next().expect("a header row").expect("a CSV header");
-    assert_eq!(
-        header.iter().collect::<Vec<_>>(),
-        vec![&b"key"[..], b"from", b"to"],
-        "moves file header"
-    );
+    // Redis Cluster moves carry each key's slot too.
+    let header: Vec<&[u8]> = header.iter().collect();
+    let slotted = header.len() == 4;
+    let expected: &[&[u8]] = if slotted {
+        &[b"key", b"from", b"to", b"slot"]
+    } else {
+        &[b"key", b"from", b"to"]
+    };
+    assert_eq!(header, expected, "moves file header");
     records
         .map(|record| {
             let record = record.expect("a CSV record");
-            assert_eq!(record.len(), 3, "key,from,to: {record:?}");
+            assert_eq!(record.len(), header.len(), "{header:?}: {record:?}");
+            if slotted {
+                let slot: u16 = std::str::from_utf8(&record[3]).unwrap().parse().unwrap();
+                assert!(slot < 16384, "{record:?}");
+            }
             Move {
                 key: record[0].to_vec(),
                 from: String::from_utf8(record[1].to_vec()).expect("a label"),

@@ -3,6 +3,9 @@
 //! 13, 64, 4096 and the default, and every stdout, exit code, stderr and `--moves` file must
 //! be byte for byte the one of `--threads 1` with the default block size.
 //!
+//! The same with `--key-weight` and `--top` on weighted files (`KEY<TAB>WEIGHT`), and a bad
+//! weight fails with the same message, naming the same line, everywhere.
+//!
 //! Also: stdin gives what the file gives; several inputs give what one file of their keys
 //! gives (each input's last key counts on its own, as README.md § Keys says); a key past
 //! `--max-key-len` fails the same way for every thread count and block size (and `map` writes,
@@ -899,6 +902,226 @@ fn a_key_past_max_key_len_fails_the_same_way_everywhere() {
         "{} failure(s) (map records written before the error, by block size: {}):\n{}",
         failures.len(),
         written.join(", "),
+        failures.join("\n")
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// 6: --key-weight and --top
+// ---------------------------------------------------------------------------------------
+
+/// The keys as `KEY<TAB>WEIGHT` records (weights with ties and zeros, some with spaces around
+/// them); with `-0` some keys hold `\n`, `\r\n` or a trailing `\r`, all part of the key there.
+fn weighted(keys: &[Vec<u8>], null: bool) -> Vec<Vec<u8>> {
+    keys.iter()
+        .enumerate()
+        .map(|(i, key)| {
+            let extra: &[u8] = match i % 11 {
+                0 if null => b"\nsecond line",
+                4 if null => b"\r\nthird\n",
+                8 if null => b"\r",
+                _ => b"",
+            };
+            let weight = support::weights::weight(i);
+            let weight = if i % 5 == 2 {
+                format!(" {weight} ")
+            } else {
+                weight.to_string()
+            };
+            [key.as_slice(), extra, b"\t", weight.as_bytes()].concat()
+        })
+        .collect()
+}
+
+/// NUL-delimited records with empty ones between them and no NUL after the last.
+fn nul_records(records: &[Vec<u8>]) -> Vec<u8> {
+    let mut data = b"\0".to_vec();
+    for (i, record) in records.iter().enumerate() {
+        data.extend_from_slice(record);
+        if i + 1 < records.len() {
+            data.extend_from_slice(if i % 17 == 2 { b"\0\0" } else { b"\0" });
+        }
+    }
+    data
+}
+
+/// The weighted commands, for one weighted file: loads and `--top` lists through every
+/// report, the moves file's weight column, and the three key paths (FNV, slots, jump).
+fn weighted_cases(dir: &Scratch, file: &str, null: bool) -> Vec<Case> {
+    let after = dir.file("nodes-after.txt", NODES_AFTER);
+    let cluster_after = dir.file("cluster-after.txt", CLUSTER_AFTER);
+    let with = |name: &str, args: &[&str], moves: bool| {
+        let mut c = case(name, args, moves);
+        c.args
+            .extend(["--key-weight".to_string(), file.to_string()]);
+        if null {
+            c.args.push("-0".to_string());
+            c.name += " -0";
+        }
+        c
+    };
+    let n = NODES;
+    vec![
+        with(
+            "dist --key-weight --top (ketama)",
+            &["dist", "--nodes", n, "--top", "5", "--format", "json"],
+            false,
+        ),
+        with(
+            "dist --key-weight --top csv (ketama)",
+            &["dist", "--nodes", n, "--top", "3", "--format", "csv"],
+            false,
+        ),
+        with(
+            "dist --key-weight --top table (jump)",
+            &["dist", "--nodes", n, "--algo", "jump", "--top", "3"],
+            false,
+        ),
+        with(
+            "simulate --remove --key-weight --top --moves (ketama)",
+            &[
+                "simulate", "--nodes", n, "--remove", "cache-b", "--top", "4", "--format", "json",
+            ],
+            true,
+        ),
+        with(
+            "diff --key-weight --top --moves (slots)",
+            &[
+                "diff",
+                "--from",
+                CLUSTER_NODES,
+                "--to",
+                &cluster_after,
+                "--top",
+                "4",
+                "--format",
+                "json",
+            ],
+            true,
+        ),
+        with(
+            "diff --key-weight csv (ketama)",
+            &[
+                "diff", "--from", n, "--to", &after, "--top", "2", "--format", "csv",
+            ],
+            false,
+        ),
+    ]
+}
+
+#[test]
+fn weighted_files_are_the_same_for_every_thread_count_and_block_size() {
+    let dir = Scratch::new();
+    let small = dir.file("small.tsv", line_file(&weighted(&keys(SMALL_KEYS), false)));
+    let large = dir.file("large.tsv", line_file(&weighted(&keys(LARGE_KEYS), false)));
+    let nul = dir.file("small.nul", nul_records(&weighted(&keys(SMALL_KEYS), true)));
+    for (file, null, count) in [
+        (&small, false, SMALL_KEYS),
+        (&large, false, LARGE_KEYS),
+        (&nul, true, SMALL_KEYS),
+    ] {
+        let mut call = vec![
+            "dist",
+            "--nodes",
+            NODES,
+            "--format",
+            "json",
+            "--key-weight",
+            file,
+        ];
+        if null {
+            call.push("-0");
+        }
+        assert_eq!(keys_of(&ok(call, b"").stdout), count as u64, "{file}");
+    }
+    assert_same_everywhere(&dir, &weighted_cases(&dir, &small, false), &ALL_BLOCKS);
+    assert_same_everywhere(&dir, &weighted_cases(&dir, &nul, true), &ALL_BLOCKS);
+    let large_cases: Vec<Case> = weighted_cases(&dir, &large, false)
+        .into_iter()
+        .filter(|c| {
+            c.name.starts_with("dist --key-weight --top (") || c.name.starts_with("simulate")
+        })
+        .collect();
+    assert_eq!(large_cases.len(), 2);
+    assert_same_everywhere(&dir, &large_cases, &LARGE_BLOCKS);
+}
+
+/// As with a key past `--max-key-len`: a bad record stops every run with the same line,
+/// which names the first bad record's line whatever reads it, and leaves no moves file.
+#[test]
+fn a_bad_weight_fails_the_same_way_everywhere() {
+    let dir = Scratch::new();
+    let good = weighted(&keys(SMALL_KEYS), false);
+    let at = SMALL_KEYS / 2;
+    let mut data = line_file(&good[..at]);
+    data.push(b'\n');
+    let line = data.iter().filter(|&&b| b == b'\n').count() + 1;
+    data.extend_from_slice(b"user:bad\t12kB\n");
+    data.extend_from_slice(&line_file(&good[at..]));
+    data.extend_from_slice(b"\nno weight here\n");
+    let file = dir.file("bad.tsv", &data);
+    let moves_dir = dir.join("moves");
+    std::fs::create_dir(&moves_dir).unwrap();
+    let moves = format!("{moves_dir}/moves.csv");
+    let want = format!(
+        "ringscope: error: {file}:{line}: record 'user:bad\\t12kB' has weight '12kB', not a whole \
+         number from 0 to 18446744073709551615; with --key-weight each line is KEY<TAB>WEIGHT\n"
+    );
+    let calls: [Vec<&str>; 2] = [
+        vec![
+            "dist",
+            "--nodes",
+            NODES,
+            "--key-weight",
+            "--top",
+            "3",
+            "--format",
+            "json",
+        ],
+        vec![
+            "simulate",
+            "--nodes",
+            NODES,
+            "--remove",
+            "cache-b",
+            "--key-weight",
+            "--moves",
+            &moves,
+        ],
+    ];
+    let mut failures = Vec::new();
+    for call in &calls {
+        for block in ALL_BLOCKS {
+            for threads in THREADS {
+                let repeats = if threads == 1 { 1 } else { ERROR_REPEATS };
+                for _ in 0..repeats {
+                    let mut args: Vec<String> = call.iter().map(|s| s.to_string()).collect();
+                    args.extend(["--threads".into(), threads.to_string()]);
+                    if let Some(block) = block {
+                        args.extend(["--block-size".into(), block.to_string()]);
+                    }
+                    args.push(file.clone());
+                    let out = run(&args, b"");
+                    if out.code != Some(2) || out.stderr != want || !out.stdout.is_empty() {
+                        failures.push(format!(
+                            "{} --threads {threads} --block-size {}: exit {:?}, stderr {:?}",
+                            call[0],
+                            block_name(block),
+                            out.code,
+                            out.stderr
+                        ));
+                    }
+                    if std::fs::read_dir(&moves_dir).unwrap().count() != 0 {
+                        failures.push(format!("{}: a file left in the moves directory", call[0]));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "want {want:?}; {} failure(s):\n{}",
+        failures.len(),
         failures.join("\n")
     );
 }

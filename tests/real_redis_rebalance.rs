@@ -86,7 +86,10 @@ impl Cluster {
                 if owners.len() != members.len() || !text.contains("connected") {
                     return None;
                 }
-                if text.lines().any(|l| l.contains("handshake") || l.contains("fail")) {
+                if text
+                    .lines()
+                    .any(|l| l.contains("handshake") || l.contains("fail"))
+                {
                     return None;
                 }
                 match &first {
@@ -226,8 +229,17 @@ fn predicted(report: &Value, before: &Owners) -> (Vec<(String, String, usize)>, 
 }
 
 fn assert_same_owners(what: &str, real: &Owners, predicted: &Owners) {
-    let keep = |o: &Owners| -> Owners { o.iter().filter(|(_, s)| !s.is_empty()).map(|(k, v)| (k.clone(), v.clone())).collect() };
-    assert_eq!(keep(real), keep(predicted), "{what}: the slots of each master");
+    let keep = |o: &Owners| -> Owners {
+        o.iter()
+            .filter(|(_, s)| !s.is_empty())
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    };
+    assert_eq!(
+        keep(real),
+        keep(predicted),
+        "{what}: the slots of each master"
+    );
 }
 
 #[test]
@@ -283,7 +295,12 @@ fn growing_three_masters_to_four_moves_what_rebalance_moves() {
     }
     let real = cluster.key_owners(&keys);
     let wrong = (0..keys.len()).filter(|&i| real[i] != expected[i]).count();
-    assert_eq!(wrong, 0, "{wrong} of {} keys are not where predicted", keys.len());
+    assert_eq!(
+        wrong,
+        0,
+        "{wrong} of {} keys are not where predicted",
+        keys.len()
+    );
     assert_eq!(report["moved"].as_u64().unwrap() as usize, moved.len());
     let share = report["moved_share"].as_f64().unwrap();
     assert!((share - moved.len() as f64 / keys.len() as f64).abs() < 1e-12);
@@ -398,7 +415,11 @@ fn create_splits_five_and_seven_masters_as_redis_cli_does() {
     for members in [(0..5).collect::<Vec<usize>>(), (5..12).collect()] {
         cluster.create(&members);
         let real = owners_of(&cluster.nodes_text(members[0]));
-        let mut args = vec!["ring".to_string(), "--preset".into(), "redis-cluster".into()];
+        let mut args = vec![
+            "ring".to_string(),
+            "--preset".into(),
+            "redis-cluster".into(),
+        ];
         for &i in &members {
             args.push("--node".into());
             args.push(cluster.label(i));
@@ -425,7 +446,15 @@ fn path(p: &Path) -> &str {
 
 /// `ringscope map` owners of NUL-separated keys.
 fn map_owners(nodes: &Path, keys: &Path) -> Vec<String> {
-    let args = ["map", "--nodes", path(nodes), "-0", "--format", "json", path(keys)];
+    let args = [
+        "map",
+        "--nodes",
+        path(nodes),
+        "-0",
+        "--format",
+        "json",
+        path(keys),
+    ];
     let args: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
     let out = run_ringscope(&args);
     String::from_utf8(out.stdout)
@@ -440,9 +469,15 @@ fn map_owners(nodes: &Path, keys: &Path) -> Vec<String> {
 
 /// The moves file: key → (from, to).
 fn read_moves(path: &Path) -> BTreeMap<Vec<u8>, (String, String)> {
-    let mut reader = csv::ReaderBuilder::new().from_path(path).expect("the moves file");
+    let mut reader = csv::ReaderBuilder::new()
+        .from_path(path)
+        .expect("the moves file");
     let headers = reader.byte_headers().expect("a header").clone();
-    assert_eq!(&headers, vec!["key", "from", "to", "slot"], "the moves file's columns");
+    assert_eq!(
+        &headers,
+        vec!["key", "from", "to", "slot"],
+        "the moves file's columns"
+    );
     reader
         .byte_records()
         .map(|r| {

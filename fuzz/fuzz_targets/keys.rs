@@ -1,7 +1,8 @@
-//! The key reader in every delimiter mode (`\n`, `-0`, `--keep-cr`), with small block sizes
-//! and key-length limits, over one to three files: the keys equal a plain reference split,
-//! a key past the limit is refused, and the ordered worker path (`map`, `--moves`) writes the
-//! same keys for one and for two threads.
+//! The key reader in every delimiter mode (`\n`, `-0`, `--keep-cr`), with and without
+//! `--key-weight`, with small block sizes and key-length limits, over one to three files: the
+//! keys (and weights) equal a plain reference split, a key past the limit and a record without
+//! a weight are refused, and the ordered worker path (`map`, `--moves`) writes the same keys
+//! for one and for two threads.
 
 #![no_main]
 
@@ -10,12 +11,14 @@ use std::sync::Mutex;
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use ringscope::analysis::fold_keys_in_order;
-use ringscope::keys::{Blocks, Input, KeyFormat, KeySource, MAX_KEY_LEN, split_batches};
+use ringscope::analysis::{Batch, fold_records};
+use ringscope::keys::{
+    Blocks, Input, KeyFormat, KeySource, MAX_KEY_LEN, split_batches, split_weighted_batches,
+};
 
 #[derive(Arbitrary, Debug)]
 struct Case {
-    /// 0: lines; 1: NUL (`-0`); 2: lines with `--keep-cr`.
+    /// 0: lines; 1: NUL (`-0`); 2: lines with `--keep-cr`; plus 3: each with `--key-weight`.
     mode: u8,
     /// Block size 1..=64, or larger when the top bit is set.
     block: u8,
@@ -26,11 +29,23 @@ struct Case {
     data: Vec<u8>,
 }
 
-/// What the reader must produce: keys split at the delimiter in each file, a trailing `\r`
-/// dropped in line mode without `--keep-cr`, empty keys skipped; `Err(file)` at the first key
-/// (its `\r` included) longer than the limit, with the keys before it.
-fn reference(files: &[&[u8]], format: KeyFormat) -> (Vec<Vec<u8>>, Option<usize>) {
-    let mut keys = Vec::new();
+/// A key and its weight (1 without `--key-weight`).
+type Record = (Vec<u8>, u64);
+
+/// Why the reader must stop, and in which file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Refusal {
+    TooLong(usize),
+    BadRecord(usize),
+}
+
+/// What the reader must produce: records split at the delimiter in each file, a trailing
+/// `\r` dropped in line mode without `--keep-cr`, empty records skipped; with weights, each
+/// split at its last tab into a key (skipped when empty) and digits between whitespace. The
+/// refusal at the first record (its `\r` included) longer than the limit, or without a
+/// weight, with the records before it.
+fn reference(files: &[&[u8]], format: KeyFormat) -> (Vec<Record>, Option<Refusal>) {
+    let mut records = Vec::new();
     for (index, file) in files.iter().enumerate() {
         let mut pieces: Vec<&[u8]> = file.split(|&b| b == format.delimiter).collect();
         if file.last() == Some(&format.delimiter) || file.is_empty() {
@@ -38,24 +53,43 @@ fn reference(files: &[&[u8]], format: KeyFormat) -> (Vec<Vec<u8>>, Option<usize>
         }
         for piece in pieces {
             if piece.len() > format.max_key_len {
-                return (keys, Some(index));
+                return (records, Some(Refusal::TooLong(index)));
             }
-            let key = match piece {
+            let record = match piece {
                 [rest @ .., b'\r'] if format.delimiter == b'\n' && !format.keep_cr => rest,
                 _ => piece,
             };
-            if !key.is_empty() {
-                keys.push(key.to_vec());
+            if record.is_empty() {
+                continue;
+            }
+            if !format.weighted {
+                records.push((record.to_vec(), 1));
+                continue;
+            }
+            let Some(tab) = record.iter().rposition(|&b| b == b'\t') else {
+                return (records, Some(Refusal::BadRecord(index)));
+            };
+            let digits = std::str::from_utf8(&record[tab + 1..]).map(str::trim_ascii);
+            let weight = match digits {
+                Ok(d) if !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()) => d.parse().ok(),
+                _ => None,
+            };
+            let Some(weight) = weight else {
+                return (records, Some(Refusal::BadRecord(index)));
+            };
+            if tab > 0 {
+                records.push((record[..tab].to_vec(), weight));
             }
         }
     }
-    (keys, None)
+    (records, None)
 }
 
 fuzz_target!(|case: Case| {
     let format = KeyFormat {
         delimiter: if case.mode % 3 == 1 { 0 } else { b'\n' },
         keep_cr: case.mode % 3 == 2,
+        weighted: case.mode % 6 >= 3,
         max_key_len: if case.max_key & 0x80 != 0 {
             MAX_KEY_LEN
         } else {
@@ -84,34 +118,42 @@ fuzz_target!(|case: Case| {
         .map(|(i, f)| ringscope_fuzz::scratch_file(&format!("keys{i}"), f))
         .collect();
     let inputs: Vec<Input> = paths.iter().map(|p| Input::File(p.clone())).collect();
-    let (expected, bad_file) = reference(&files, format);
+    let (expected, refusal) = reference(&files, format);
 
-    // One key at a time, as `lookup`-like callers read them.
+    // One key at a time, as `lookup`-like callers read them (keys only, weight 1).
     let source = KeySource::Inputs(inputs.clone());
     let mut keys = Vec::new();
     let read = source.for_each(format, |key| {
-        keys.push(key.to_vec());
+        keys.push((key.to_vec(), 1));
         Ok(())
     });
-    check_outcome("for_each", read, &keys, &expected, bad_file, &paths, true);
+    let unweighted: Vec<Record> = expected.iter().map(|(k, _)| (k.clone(), 1)).collect();
+    check_outcome("for_each", read, &keys, &unweighted, refusal, &paths, true);
 
     // Blocks and batches, as the workers read them.
     let mut blocks = Blocks::new(&inputs, format);
     let mut buffer = blocks.buffer();
-    let mut batched: Vec<Vec<u8>> = Vec::new();
+    let mut batched: Vec<Record> = Vec::new();
     let read = (|| {
         while let Some(block) = blocks.next_block(&mut buffer)? {
             assert!(block.len <= buffer.len());
-            split_batches(&buffer[..block.len], format, &block.input, &mut |batch| {
+            let records = &buffer[..block.len];
+            let mut take = |batch: &[&[u8]], weights: &[u64]| {
                 assert!(!batch.is_empty() && batch.len() <= ringscope::keys::BATCH);
-                batched.extend(batch.iter().map(|k| k.to_vec()));
+                let weights = weights.iter().copied().chain(std::iter::repeat(1));
+                batched.extend(batch.iter().map(|k| k.to_vec()).zip(weights));
                 Ok(())
-            })?;
+            };
+            if format.weighted {
+                split_weighted_batches(records, format, &block, &mut take)?;
+            } else {
+                split_batches(records, format, &block.input, &mut |batch| take(batch, &[]))?;
+            }
         }
         Ok(())
     })();
     let finished = read.is_ok();
-    check_outcome("blocks", read, &batched, &expected, bad_file, &paths, false);
+    check_outcome("blocks", read, &batched, &expected, refusal, &paths, false);
     if finished {
         assert!(
             blocks.next_block(&mut buffer).unwrap().is_none(),
@@ -122,20 +164,21 @@ fuzz_target!(|case: Case| {
     // The ordered worker path of `map` and `--moves`, on one thread and on two.
     let mut written = Vec::new();
     for threads in [1, 2] {
-        let out = Mutex::new(Vec::<Vec<u8>>::new());
-        let read = fold_keys_in_order(
+        let out = Mutex::new(Vec::<Record>::new());
+        let read = fold_records(
             &source,
             format,
             threads,
-            Vec::<Vec<u8>>::new,
-            |acc, batch| {
-                acc.extend(batch.iter().map(|k| k.to_vec()));
+            Vec::<Record>::new,
+            |acc, batch: Batch| {
+                let weights = batch.weights.iter().copied().chain(std::iter::repeat(1));
+                acc.extend(batch.keys.iter().map(|k| k.to_vec()).zip(weights));
                 Ok(())
             },
-            |acc| {
+            Some(|acc: &mut Vec<Record>| {
                 out.lock().unwrap().append(acc);
                 Ok(())
-            },
+            }),
             |_, _| {},
         );
         let out = out.into_inner().unwrap();
@@ -144,7 +187,7 @@ fuzz_target!(|case: Case| {
             read.map(drop),
             &out,
             &expected,
-            bad_file,
+            refusal,
             &paths,
             false,
         );
@@ -161,18 +204,31 @@ fuzz_target!(|case: Case| {
 fn check_outcome(
     what: &str,
     read: ringscope::Result<()>,
-    keys: &[Vec<u8>],
-    expected: &[Vec<u8>],
-    bad_file: Option<usize>,
+    keys: &[Record],
+    expected: &[Record],
+    refusal: Option<Refusal>,
     paths: &[PathBuf],
     exact: bool,
 ) {
-    match (read, bad_file) {
+    match (read, refusal) {
         (Ok(()), None) => assert_eq!(keys, expected, "{what}"),
-        (Err(e), Some(file)) => {
+        (Err(e), Some(refusal)) => {
             let message = e.to_string();
-            let wanted = format!("{}: a key longer than", paths[file].display());
-            assert!(message.starts_with(&wanted), "{what}: {message}");
+            let (file, wanted) = match refusal {
+                Refusal::TooLong(file) => (file, ": a key longer than"),
+                Refusal::BadRecord(file) => (file, ": record '"),
+            };
+            let path = paths[file].display().to_string();
+            // `FILE: ...`, or `FILE:LINE: ...` for a bad record (the scratch files are
+            // regular files, read again for the line).
+            let rest = message.strip_prefix(&path).unwrap_or_default();
+            let rest = match rest.strip_prefix(':') {
+                Some(line) if line.starts_with(|c: char| c.is_ascii_digit()) => {
+                    line.trim_start_matches(|c: char| c.is_ascii_digit())
+                }
+                _ => rest,
+            };
+            assert!(rest.starts_with(wanted), "{what}: {message} ({refusal:?})");
             if exact {
                 assert_eq!(keys, expected, "{what}: keys before the refusal");
             } else {

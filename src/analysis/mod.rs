@@ -5,18 +5,21 @@ mod count;
 mod dist;
 pub mod fail_each;
 pub mod gate;
+pub mod load;
 pub mod movement;
 mod parallel;
 mod progress;
 mod ring;
 mod stats;
 pub mod sweep;
+pub mod top;
 mod transitions;
+mod weighted_movement;
 
 pub use arcs::{Circle, RingArcs};
-pub use count::{Counts, count_keys};
+pub use count::{Counts, WeightedCounts, count_keys, count_weighted_keys};
 pub use dist::{DistReport, NodeLoad};
-pub use parallel::{fold_keys, fold_keys_in_order};
+pub use parallel::{Batch, fold_keys, fold_keys_in_order, fold_records};
 pub use ring::{RingReport, RingRow};
 pub use stats::Stats;
 
@@ -24,13 +27,24 @@ pub use stats::Stats;
 pub trait NodeShares {
     /// `(node, share, expected_share)` per node.
     fn node_shares(&self) -> impl Iterator<Item = (&str, f64, f64)>;
+
+    /// Whether the shares are of the load (`--key-weight`) rather than of keys or hash space.
+    fn of_load(&self) -> bool {
+        false
+    }
 }
 
+/// With `--key-weight`, balance is judged on the load: that is what the run was asked about.
 impl NodeShares for DistReport {
     fn node_shares(&self) -> impl Iterator<Item = (&str, f64, f64)> {
-        self.nodes
-            .iter()
-            .map(|n| (n.node.as_str(), n.share, n.expected_share))
+        self.nodes.iter().map(|n| {
+            let share = n.load_share.unwrap_or(n.share);
+            (n.node.as_str(), share, n.expected_share)
+        })
+    }
+
+    fn of_load(&self) -> bool {
+        self.load.is_some()
     }
 }
 

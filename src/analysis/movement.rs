@@ -1,12 +1,18 @@
 //! `simulate` and `diff`: which keys change node between two placements, how that compares
 //! with the least any placement must move, and the same figures over the whole hash space.
+//! With `--key-weight` the same figures for the load ([`super::weighted_movement`]).
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::parallel::{fold_keys, fold_keys_in_order};
+use super::load::share;
+use super::parallel::{Batch, fold_records};
+use super::top::{HotKey, MovedHotKey};
 pub use super::transitions::{OwnerPair, Transitions};
+pub use super::weighted_movement::{
+    LoadFigures, TopLists, WeightedTransitions, count_weighted_keys, report_weighted,
+};
 use crate::error::Result;
 use crate::fingerprint::RingId;
 use crate::keys::{BATCH, KeyFormat, KeySource, RandomKeys};
@@ -33,7 +39,15 @@ pub struct SideLoad {
     pub weight: u32,
     pub keys: u64,
     pub share: f64,
+    /// `--key-weight`: the sum of the node's keys' weights, and its share of all of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_share: Option<f64>,
     pub expected_share: f64,
+    /// `--top N`, before the change: the node's heaviest keys, heaviest first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top: Option<Vec<HotKey>>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -41,6 +55,8 @@ pub struct Flow {
     pub from: String,
     pub to: String,
     pub keys: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -64,21 +80,41 @@ pub struct HashSpaceMovement {
     pub flows: Vec<ShareFlow>,
 }
 
+/// The report. The `Option` fields are those of `--key-weight` (loads) and `--top` (lists).
 #[derive(Clone, Debug, Serialize)]
 pub struct MovementReport {
     pub keys: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub load: Option<u64>,
     pub moved: u64,
     /// From the keys when there are any, else from the hash space (see `basis`).
     pub moved_share: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moved_load: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moved_load_share: Option<f64>,
     pub ideal_moved_share: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ideal_moved_load_share: Option<f64>,
     pub excess_moved: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub excess_moved_load: Option<u64>,
     /// Keys whose node failed and that nothing serves after the change.
     pub unavailable: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unavailable_load: Option<u64>,
     /// `keys` or `hash-space`: where the top-level shares come from.
     pub basis: &'static str,
     pub before: Vec<SideLoad>,
     pub after: Vec<SideLoad>,
+    /// Heaviest first with `--key-weight`, else most keys first.
     pub flows: Vec<Flow>,
+    /// `--top N`: the heaviest keys that move, heaviest first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub top_moved: Option<Vec<MovedHotKey>>,
+    /// `--top N`: the N, which `merge` needs to cut merged lists where a run would.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub top_n: Option<usize>,
     pub hash_space: HashSpaceMovement,
     /// The two sides and the change; its description heads the table form.
     pub ring: RingId,
@@ -116,8 +152,8 @@ where
     M: FnMut(&[u8], Option<u32>, Option<u32>) -> Result<()> + Send,
 {
     let track_moves = on_move.is_some();
-    let start = || (Transitions::default(), MovedKeys::default());
-    let each = |(counts, moved): &mut (Transitions, MovedKeys), keys: &[&[u8]]| {
+    let each = |counts: &mut Transitions, moved: &mut MovedKeys, batch: Batch| {
+        let keys = batch.keys;
         let mut before = [None; BATCH];
         let mut after = [None; BATCH];
         let (before, after) = (&mut before[..keys.len()], &mut after[..keys.len()]);
@@ -125,52 +161,85 @@ where
         for ((key, &before), &after) in keys.iter().zip(&*before).zip(&*after) {
             counts.add(before, after, 1);
             if track_moves && before != after && after.is_some() {
-                moved.push(key, before, after);
+                moved.push(key, before, after, 1);
             }
         }
-        Ok(())
     };
-    let merge = |total: &mut (Transitions, MovedKeys), (counts, _): (Transitions, MovedKeys)| {
-        total.0.merge(counts)
-    };
-    let (counts, _) = match on_move {
-        None => fold_keys(source, format, threads, start, each, merge)?,
-        Some(mut on_move) => fold_keys_in_order(
-            source,
-            format,
-            threads,
-            start,
-            each,
-            |(_, moved)| moved.drain(&mut on_move),
-            merge,
-        )?,
-    };
-    Ok(counts)
+    let on_move =
+        on_move.map(|mut on_move| move |key: &[u8], before, after, _| on_move(key, before, after));
+    let merge = |total: &mut Transitions, counts: Transitions| total.merge(counts);
+    fold_moves(
+        source,
+        format,
+        threads,
+        Transitions::default,
+        each,
+        merge,
+        on_move,
+    )
+}
+
+/// Folds the keys of `source` into accumulators made by `start`; `each` also gets the
+/// worker's moved keys to fill, which `on_move` sees in input order, when given.
+pub(super) fn fold_moves<T: Send, M>(
+    source: &KeySource,
+    format: KeyFormat,
+    threads: usize,
+    start: impl Fn() -> T + Sync,
+    each: impl Fn(&mut T, &mut MovedKeys, Batch) + Sync,
+    merge: impl Fn(&mut T, T),
+    on_move: Option<M>,
+) -> Result<T>
+where
+    M: FnMut(&[u8], Option<u32>, Option<u32>, u64) -> Result<()> + Send,
+{
+    let flush =
+        on_move.map(|mut on_move| move |(_, moved): &mut (T, MovedKeys)| moved.drain(&mut on_move));
+    let (total, _) = fold_records(
+        source,
+        format,
+        threads,
+        || (start(), MovedKeys::default()),
+        |(acc, moved), batch| {
+            each(acc, moved, batch);
+            Ok(())
+        },
+        flush,
+        |total, (acc, _)| merge(&mut total.0, acc),
+    )?;
+    Ok(total)
 }
 
 /// Moved keys' bytes a worker keeps room for between blocks.
 const KEPT_BYTES: usize = 1 << 20;
 
-/// The moved keys of a block, held until it is the block's turn to be written.
+/// The moved keys of a block (with their weights), held until it is the block's turn to be
+/// written.
 #[derive(Default)]
-struct MovedKeys {
+pub(super) struct MovedKeys {
     bytes: Vec<u8>,
-    keys: Vec<(usize, Option<u32>, Option<u32>)>,
+    keys: Vec<(usize, Option<u32>, Option<u32>, u64)>,
 }
 
 impl MovedKeys {
-    fn push(&mut self, key: &[u8], before: Option<u32>, after: Option<u32>) {
+    pub(super) fn push(
+        &mut self,
+        key: &[u8],
+        before: Option<u32>,
+        after: Option<u32>,
+        weight: u64,
+    ) {
         self.bytes.extend_from_slice(key);
-        self.keys.push((self.bytes.len(), before, after));
+        self.keys.push((self.bytes.len(), before, after, weight));
     }
 
     fn drain(
         &mut self,
-        on_move: &mut impl FnMut(&[u8], Option<u32>, Option<u32>) -> Result<()>,
+        on_move: &mut impl FnMut(&[u8], Option<u32>, Option<u32>, u64) -> Result<()>,
     ) -> Result<()> {
         let mut start = 0;
-        for &(end, before, after) in &self.keys {
-            on_move(&self.bytes[start..end], before, after)?;
+        for &(end, before, after, weight) in &self.keys {
+            on_move(&self.bytes[start..end], before, after, weight)?;
             start = end;
         }
         self.bytes.clear();
@@ -184,24 +253,31 @@ impl MovedKeys {
 /// Builds the report from key counts (empty when no keys were given).
 pub fn report(scenario: &Scenario, keys: &Transitions) -> Result<MovementReport> {
     let figures = KeyFigures::of(&scenario.nodes, keys.pairs().into_iter());
-    let ring = RingId {
-        description: scenario.summary.clone(),
-        fingerprint: scenario.fingerprint.clone(),
-    };
     Ok(build(
         &scenario.nodes,
         &figures,
+        None,
         hash_space(scenario)?,
-        ring,
+        ring_id(scenario),
     ))
 }
 
-/// The report from key figures and the movement over the hash space: every share, the ideal
-/// and the sorted flows are derived here, for one run and for `merge` of many alike, so that
-/// a merged report is computed exactly as one over all the keys.
+/// The `ring` field: the two sides and the change.
+pub(super) fn ring_id(scenario: &Scenario) -> RingId {
+    RingId {
+        description: scenario.summary.clone(),
+        fingerprint: scenario.fingerprint.clone(),
+    }
+}
+
+/// The report from key figures (and with `--key-weight` load figures) and the movement over
+/// the hash space: every share, the ideal and the sorted flows are derived here, for one run
+/// and for `merge` of many alike, so that a merged report is computed exactly as one over
+/// all the keys.
 pub fn build(
     nodes: &[ScenarioNode],
     figures: &KeyFigures,
+    loads: Option<&LoadFigures>,
     hash_space: HashSpaceMovement,
     ring: RingId,
 ) -> MovementReport {
@@ -229,7 +305,10 @@ pub fn build(
                     weight: weight(n),
                     keys: loads[i],
                     share: shares[i],
+                    load: None,
+                    load_share: None,
                     expected_share: expected[i],
+                    top: None,
                 })
                 .collect::<Vec<_>>()
         };
@@ -244,32 +323,39 @@ pub fn build(
     let mut flows: Vec<Flow> = figures
         .flows
         .iter()
-        .map(|(&(from, to), &keys)| Flow {
-            from: label(nodes, from, UNASSIGNED),
-            to: label(nodes, to, UNAVAILABLE),
+        .map(|(pair, &keys)| Flow {
+            from: label(nodes, pair.0, UNASSIGNED),
+            to: label(nodes, pair.1, UNAVAILABLE),
             keys,
+            load: loads.map(|l| l.figures.flows.get(pair).copied().unwrap_or(0)),
         })
         .collect();
     flows.sort_by(|a, b| {
-        b.keys
-            .cmp(&a.keys)
+        (b.load.cmp(&a.load))
+            .then_with(|| b.keys.cmp(&a.keys))
             .then_with(|| (&a.from, &a.to).cmp(&(&b.from, &b.to)))
     });
-    MovementReport {
+    let report = MovementReport {
         keys: total,
+        load: None,
         moved: figures.moved,
         moved_share: if with_keys {
             figures.moved as f64 / total as f64
         } else {
             hash_space.moved_share
         },
+        moved_load: None,
+        moved_load_share: None,
         ideal_moved_share: if with_keys {
             ideal(nodes, &before_shares)
         } else {
             hash_space.ideal_moved_share
         },
+        ideal_moved_load_share: None,
         excess_moved: figures.excess,
+        excess_moved_load: None,
         unavailable: figures.unavailable,
+        unavailable_load: None,
         basis: if with_keys { "keys" } else { "hash-space" },
         before: side(&figures.before, &before_shares, &expected_before, &|n| {
             n.weight_before
@@ -278,9 +364,50 @@ pub fn build(
             n.weight_after
         }),
         flows,
+        top_moved: None,
+        top_n: None,
         hash_space,
         ring,
+    };
+    match loads {
+        Some(loads) => with_loads(report, nodes, loads),
+        None => report,
     }
+}
+
+/// `--key-weight`: the load beside every key figure, and with `--top` the lists.
+fn with_loads(
+    mut report: MovementReport,
+    nodes: &[ScenarioNode],
+    loads: &LoadFigures,
+) -> MovementReport {
+    let figures = &loads.figures;
+    let total = figures.total;
+    let shares = |side: &[u64]| side.iter().map(|&l| share(l, total)).collect::<Vec<_>>();
+    let (before, after) = (shares(&figures.before), shares(&figures.after));
+    for (side, (amounts, shares)) in [
+        (&mut report.before, (&figures.before, &before)),
+        (&mut report.after, (&figures.after, &after)),
+    ] {
+        for ((node, &load), &share) in side.iter_mut().zip(amounts).zip(shares) {
+            node.load = Some(load);
+            node.load_share = Some(share);
+        }
+    }
+    report.load = Some(total);
+    report.moved_load = Some(figures.moved);
+    report.moved_load_share = Some(share(figures.moved, total));
+    report.ideal_moved_load_share = Some(ideal(nodes, &before));
+    report.excess_moved_load = Some(figures.excess);
+    report.unavailable_load = Some(figures.unavailable);
+    if let Some(top) = &loads.top {
+        for (node, list) in report.before.iter_mut().zip(&top.before) {
+            node.top = Some(list.clone());
+        }
+        report.top_moved = Some(top.moved.clone());
+        report.top_n = Some(top.n);
+    }
+    report
 }
 
 /// What movement is counted in: keys (`u64`) or hash values (`u128`). Integers, so that every
@@ -377,13 +504,13 @@ fn share_of(part: f64, total: f64) -> f64 {
     if total > 0.0 { part / total } else { 0.0 }
 }
 
-fn label(nodes: &[ScenarioNode], node: Option<u32>, none: &str) -> String {
+pub(super) fn label(nodes: &[ScenarioNode], node: Option<u32>, none: &str) -> String {
     node.map_or_else(|| none.to_string(), |n| nodes[n as usize].label.clone())
 }
 
 /// The movement over the hash space: exact from the owner maps when both sides have
 /// comparable ones, else measured on seeded random keys.
-fn hash_space(scenario: &Scenario) -> Result<HashSpaceMovement> {
+pub(super) fn hash_space(scenario: &Scenario) -> Result<HashSpaceMovement> {
     let nodes = &scenario.nodes;
     let exact = match (scenario.before.owner_map(), scenario.after.owner_map()) {
         (Some(before), Some(after)) => transitions(&before, &after).map(|t| (t, before.range)),

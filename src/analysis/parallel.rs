@@ -3,6 +3,8 @@
 //! own accumulator in batches, and the accumulators are merged at the end. Merging is a sum,
 //! so results do not depend on the thread count or on block boundaries.
 //!
+//! With `--key-weight` each batch carries the keys' weights beside them ([`Batch`]).
+//!
 //! Output that must keep the input's order (`map`, `--moves`) is buffered per block and
 //! flushed in block order: a worker that finishes a block early waits for its turn, so at
 //! most one block's output per worker is held.
@@ -15,10 +17,19 @@ use super::progress::{Progress, Unit};
 use crate::error::{Error, Result};
 use crate::keys::{
     Blocks, Input, KeyFormat, KeySource, RandomKeys, generate_batches, split_batches,
+    split_weighted_batches,
 };
 
 /// Batches of generated keys between two flushes (generated keys come without blocks).
 const GENERATED_BATCHES_PER_FLUSH: u64 = 64;
+
+/// Keys handed to a fold together, with each key's weight when the records carry one
+/// (`KeyFormat::weighted`); `weights` is empty otherwise.
+#[derive(Clone, Copy, Debug)]
+pub struct Batch<'b> {
+    pub keys: &'b [&'b [u8]],
+    pub weights: &'b [u64],
+}
 
 /// Folds every key of `source`, in batches, into accumulators made by `start`, on `threads`
 /// threads (synthetic keys: on this one), merging them with `merge`.
@@ -30,15 +41,9 @@ pub fn fold_keys<T: Send>(
     each: impl Fn(&mut T, &[&[u8]]) -> Result<()> + Sync,
     merge: impl Fn(&mut T, T),
 ) -> Result<T> {
-    run(
-        source,
-        format,
-        threads,
-        &start,
-        &each,
-        None::<fn(&mut T) -> Result<()>>,
-        merge,
-    )
+    let each = |acc: &mut T, batch: Batch| each(acc, batch.keys);
+    let no_flush = None::<fn(&mut T) -> Result<()>>;
+    run(source, format, threads, &start, &each, no_flush, merge)
 }
 
 /// [`fold_keys`], and after each block `flush` is called on the accumulator that folded it,
@@ -52,7 +57,22 @@ pub fn fold_keys_in_order<T: Send>(
     flush: impl FnMut(&mut T) -> Result<()> + Send,
     merge: impl Fn(&mut T, T),
 ) -> Result<T> {
+    let each = |acc: &mut T, batch: Batch| each(acc, batch.keys);
     run(source, format, threads, &start, &each, Some(flush), merge)
+}
+
+/// [`fold_keys`] with the keys' weights, for folds that use them; `flush`, when given, as
+/// in [`fold_keys_in_order`].
+pub fn fold_records<T: Send>(
+    source: &KeySource,
+    format: KeyFormat,
+    threads: usize,
+    start: impl Fn() -> T + Sync,
+    each: impl Fn(&mut T, Batch) -> Result<()> + Sync,
+    flush: Option<impl FnMut(&mut T) -> Result<()> + Send>,
+    merge: impl Fn(&mut T, T),
+) -> Result<T> {
+    run(source, format, threads, &start, &each, flush, merge)
 }
 
 fn run<T: Send, F: FnMut(&mut T) -> Result<()> + Send>(
@@ -60,7 +80,7 @@ fn run<T: Send, F: FnMut(&mut T) -> Result<()> + Send>(
     format: KeyFormat,
     threads: usize,
     start: &(impl Fn() -> T + Sync),
-    each: &(impl Fn(&mut T, &[&[u8]]) -> Result<()> + Sync),
+    each: &(impl Fn(&mut T, Batch) -> Result<()> + Sync),
     flush: Option<F>,
     merge: impl Fn(&mut T, T),
 ) -> Result<T> {
@@ -69,6 +89,12 @@ fn run<T: Send, F: FnMut(&mut T) -> Result<()> + Send>(
             Blocks::new(inputs, format),
             Progress::start(total_bytes(inputs), Unit::Bytes),
         ),
+        // A fold that wants weights would silently get none.
+        KeySource::Random(_) if format.weighted => {
+            return Err(Error::usage(
+                "--key-weight reads a weight from each key record; --random makes keys without weights",
+            ));
+        }
         KeySource::Random(random) => return fold_generated(random, start, each, flush),
     };
     let shared = Shared {
@@ -141,7 +167,7 @@ impl<'a, F> Shared<'a, F> {
         &self,
         format: KeyFormat,
         start: &impl Fn() -> T,
-        each: &impl Fn(&mut T, &[&[u8]]) -> Result<()>,
+        each: &impl Fn(&mut T, Batch) -> Result<()>,
     ) -> std::result::Result<T, (u64, Error)>
     where
         F: FnMut(&mut T) -> Result<()>,
@@ -167,10 +193,17 @@ impl<'a, F> Shared<'a, F> {
                 Ok(None) => return Ok(acc),
                 Err(e) => return Err(self.fail(sequence, e)),
             };
-            let input: &Path = &block.input;
-            let split = split_batches(&buffer[..block.len], format, input, &mut |batch| {
-                each(&mut acc, batch)
-            });
+            let records = &buffer[..block.len];
+            let split = if format.weighted {
+                split_weighted_batches(records, format, &block, &mut |keys, weights| {
+                    each(&mut acc, Batch { keys, weights })
+                })
+            } else {
+                let input: &Path = &block.input;
+                split_batches(records, format, input, &mut |keys| {
+                    each(&mut acc, Batch { keys, weights: &[] })
+                })
+            };
             // The keys before a bad one are written, as they would be by one thread.
             self.flush_in_turn(sequence, &mut acc, split.is_err())?;
             if let Err(e) = split {
@@ -262,15 +295,15 @@ fn total_bytes(inputs: &[Input]) -> Option<u64> {
 fn fold_generated<T>(
     random: &RandomKeys,
     start: &impl Fn() -> T,
-    each: &impl Fn(&mut T, &[&[u8]]) -> Result<()>,
+    each: &impl Fn(&mut T, Batch) -> Result<()>,
     mut flush: Option<impl FnMut(&mut T) -> Result<()>>,
 ) -> Result<T> {
     let mut acc = start();
     let mut since_flush = 0;
     let progress = Progress::start(Some(random.count), Unit::Keys);
-    generate_batches(random, &mut |batch| {
-        progress.add(batch.len() as u64);
-        each(&mut acc, batch)?;
+    generate_batches(random, &mut |keys| {
+        progress.add(keys.len() as u64);
+        each(&mut acc, Batch { keys, weights: &[] })?;
         since_flush += 1;
         match flush.as_mut() {
             Some(flush) if since_flush == GENERATED_BATCHES_PER_FLUSH => {

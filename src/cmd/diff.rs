@@ -30,5 +30,5 @@ pub fn run(args: DiffArgs) -> Result<Outcome> {
     to.algo = sides.to_algo.clone().or(to.algo);
     to.hash = sides.to_hash.or(to.hash);
     let scenario = Scenario::diff(build_ring(&from)?, build_ring(&to)?);
-    movement::run(&scenario, &args.keys, &args.movement, chart)
+    movement::run(&scenario, &args.keys, &args.weights, &args.movement, chart)
 }

@@ -2,7 +2,8 @@
 //! changes, rebuilt the way the system itself rebuilds; `--fail-each` fails every node in
 //! turn.
 
-use ringscope::analysis::{fail_each, gate};
+use ringscope::analysis::fail_each;
+use ringscope::analysis::gate::{self, Moved};
 use ringscope::config::build_ring;
 use ringscope::output::{self, svg, svg::SvgFile};
 use ringscope::scenario::{Changes, Scenario};
@@ -18,7 +19,7 @@ pub fn run(args: SimulateArgs) -> ringscope::Result<Outcome> {
     }
     let mut scenario = Scenario::simulate(&ring, &args.changes.changes())?;
     scenario.summary = format!("{}\n{}", ring.describe(), scenario.summary);
-    movement::run(&scenario, &args.keys, &args.movement, chart)
+    movement::run(&scenario, &args.keys, &args.weights, &args.movement, chart)
 }
 
 fn run_fail_each(
@@ -29,6 +30,11 @@ fn run_fail_each(
     if args.movement.moves.is_some() {
         return Err(ringscope::Error::usage(
             "--moves writes one change's moves; it does not combine with --fail-each",
+        ));
+    }
+    if args.weights.key_weight {
+        return Err(ringscope::Error::usage(
+            "--key-weight does not combine with --fail-each; weigh one failure at a time with --fail LABEL",
         ));
     }
     let labels: Vec<String> = ring.nodes.iter().map(|n| n.label.clone()).collect();
@@ -68,18 +74,12 @@ fn run_fail_each(
     finish(out)?;
     let failed_gate = args.movement.max_moved.and_then(|limit| {
         let worst = report.worst()?;
-        let with_keys = worst.keys > 0;
-        let share = if with_keys {
-            worst.moved_share
+        let (share, of) = if worst.keys > 0 {
+            (worst.moved_share, Moved::Keys)
         } else {
-            worst.hash_space_moved_share
+            (worst.hash_space_moved_share, Moved::HashSpace)
         };
-        gate::max_moved(
-            share,
-            with_keys,
-            limit,
-            Some(&format!("{} fails", worst.fail)),
-        )
+        gate::max_moved(share, of, limit, Some(&format!("{} fails", worst.fail)))
     });
     Ok(Outcome { failed_gate })
 }

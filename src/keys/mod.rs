@@ -4,10 +4,15 @@
 //! trailing `\r` is dropped unless `keep_cr` is set; empty keys are skipped; a last key
 //! without a delimiter counts. Keys are handed out as slices of one reusable buffer: nothing
 //! is allocated per key.
+//!
+//! With `--key-weight` each record is `KEY<TAB>WEIGHT` ([`weight`]); the delimiter, CR and
+//! empty-record rules apply to the record as a whole.
 
 mod random;
 mod reader;
+mod shown;
 mod split;
+mod weight;
 
 use std::fs::File;
 use std::io::{self, IsTerminal};
@@ -17,7 +22,9 @@ use random::check_pattern;
 pub use random::generate_batches;
 pub use random::{DEFAULT_PATTERN, RandomKeys};
 pub use reader::{BlockInfo, Blocks};
-pub use split::{BATCH, split_batches, split_block};
+pub use shown::shown;
+pub use split::{BATCH, split_batches, split_block, split_weighted_batches};
+pub use weight::{BadRecord, split_weight};
 
 use crate::error::{Error, Result};
 
@@ -41,6 +48,8 @@ pub struct KeyFormat {
     pub max_key_len: usize,
     /// Bytes read at a time ([`BLOCK`]); the results of a run that succeeds never depend on it.
     pub block_size: usize,
+    /// Each record is `KEY<TAB>WEIGHT` (`--key-weight`); `max_key_len` bounds the record.
+    pub weighted: bool,
 }
 
 impl Default for KeyFormat {
@@ -50,6 +59,7 @@ impl Default for KeyFormat {
             keep_cr: false,
             max_key_len: MAX_KEY_LEN,
             block_size: BLOCK,
+            weighted: false,
         }
     }
 }
@@ -115,7 +125,8 @@ impl KeySource {
         }
     }
 
-    /// Calls `each` with every key in order. An error from `each` stops the stream.
+    /// Calls `each` with every key in order (without its weight, with `--key-weight`). An
+    /// error from `each` stops the stream.
     pub fn for_each(
         &self,
         format: KeyFormat,
@@ -126,7 +137,14 @@ impl KeySource {
                 let mut blocks = Blocks::new(inputs, format);
                 let mut buffer = blocks.buffer();
                 while let Some(block) = blocks.next_block(&mut buffer)? {
-                    split_block(&buffer[..block.len], format, &block.input, &mut each)?;
+                    let records = &buffer[..block.len];
+                    if format.weighted {
+                        split_weighted_batches(records, format, &block, &mut |keys, _| {
+                            keys.iter().try_for_each(|key| each(key))
+                        })?;
+                    } else {
+                        split_block(records, format, &block.input, &mut each)?;
+                    }
                 }
                 Ok(())
             }

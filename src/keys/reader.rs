@@ -9,20 +9,34 @@ use super::{Input, KeyFormat, STDIN_NAME, open_key_file, too_long};
 use crate::error::{Error, Result};
 
 /// Where a block came from: its place in the stream (for writing results in input order)
-/// and the input's name (for messages).
+/// and in its input (for messages).
 #[derive(Clone, Debug)]
 pub struct BlockInfo {
     pub sequence: u64,
     pub input: Arc<Path>,
     /// Bytes of the caller's buffer that hold the block.
     pub len: usize,
+    /// Where the block starts in its input, in bytes.
+    pub offset: u64,
+    /// The input is a regular file, which can be read again to find a line by its offset
+    /// (stdin and pipes cannot).
+    pub rereadable: bool,
+}
+
+/// The input being read: its reader, name, whether it can be read again, and the offset of
+/// the first byte not yet handed out in a block.
+struct Current {
+    reader: Box<dyn Read + Send>,
+    name: Arc<Path>,
+    rereadable: bool,
+    offset: u64,
 }
 
 /// The inputs, one after the other, cut into blocks that end at a delimiter or at the end of
 /// an input. The bytes after a block's last delimiter wait in `carry` for the next block.
 pub struct Blocks<'a> {
     inputs: std::slice::Iter<'a, Input>,
-    current: Option<(Box<dyn Read + Send>, Arc<Path>)>,
+    current: Option<Current>,
     carry: Vec<u8>,
     format: KeyFormat,
     sequence: u64,
@@ -47,7 +61,12 @@ impl<'a> Blocks<'a> {
     fn from_reader(reader: Box<dyn Read + Send>, format: KeyFormat) -> Self {
         Blocks {
             inputs: [].iter(),
-            current: Some((reader, Arc::from(Path::new("t")))),
+            current: Some(Current {
+                reader,
+                name: Arc::from(Path::new("t")),
+                rereadable: false,
+                offset: 0,
+            }),
             carry: Vec::new(),
             format,
             sequence: 0,
@@ -79,7 +98,7 @@ impl<'a> Blocks<'a> {
     fn read_block(&mut self, buffer: &mut Vec<u8>) -> Result<Option<BlockInfo>> {
         let size = self.format.block_size.max(1);
         loop {
-            let Some((reader, name)) = &mut self.current else {
+            let Some(current) = &mut self.current else {
                 let Some(input) = self.inputs.next() else {
                     return Ok(None);
                 };
@@ -104,18 +123,22 @@ impl<'a> Blocks<'a> {
                     let enough = self.format.max_key_len.saturating_add(size).max(filled + 1);
                     buffer.resize((buffer.len() * 2).min(enough), 0);
                 }
-                let read = match reader.read(&mut buffer[filled..]) {
+                let read = match current.reader.read(&mut buffer[filled..]) {
                     Ok(n) => n,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(Error::io(&**name, "cannot read keys", e)),
+                    Err(e) => return Err(Error::io(&*current.name, "cannot read keys", e)),
                 };
                 if read == 0 {
-                    let input = Arc::clone(name);
+                    let place = (
+                        Arc::clone(&current.name),
+                        current.offset,
+                        current.rereadable,
+                    );
                     self.current = None;
                     if filled == 0 {
                         break;
                     }
-                    return Ok(Some(self.block(input, filled)));
+                    return Ok(Some(self.block(place, filled)));
                 }
                 let scanned_to = filled;
                 filled += read;
@@ -124,35 +147,57 @@ impl<'a> Blocks<'a> {
                     memchr::memrchr(self.format.delimiter, &buffer[scanned_to..filled])
                 {
                     let end = scanned_to + offset;
-                    let input = Arc::clone(name);
+                    let place = (
+                        Arc::clone(&current.name),
+                        current.offset,
+                        current.rereadable,
+                    );
+                    current.offset += end as u64 + 1;
                     self.carry.extend_from_slice(&buffer[end + 1..filled]);
-                    return Ok(Some(self.block(input, end)));
+                    return Ok(Some(self.block(place, end)));
                 }
                 if filled > self.format.max_key_len {
-                    return Err(too_long(name, self.format));
+                    return Err(too_long(&current.name, self.format));
                 }
             }
         }
     }
 
-    fn block(&mut self, input: Arc<Path>, len: usize) -> BlockInfo {
+    fn block(
+        &mut self,
+        (input, offset, rereadable): (Arc<Path>, u64, bool),
+        len: usize,
+    ) -> BlockInfo {
         self.sequence += 1;
         BlockInfo {
             sequence: self.sequence - 1,
             input,
             len,
+            offset,
+            rereadable,
         }
     }
 }
 
-fn open(input: &Input) -> Result<(Box<dyn Read + Send>, Arc<Path>)> {
-    Ok(match input {
-        Input::Stdin => (Box::new(io::stdin()), Arc::from(Path::new(STDIN_NAME))),
-        Input::File(path) => (Box::new(open_key_file(path)?), Arc::from(path.as_path())),
-        Input::Spooled(path) => (
-            Box::new(open_key_file(path)?),
-            Arc::from(Path::new(STDIN_NAME)),
-        ),
+fn open(input: &Input) -> Result<Current> {
+    let (reader, name, rereadable): (Box<dyn Read + Send>, _, _) = match input {
+        Input::Stdin => (Box::new(io::stdin()), Path::new(STDIN_NAME), false),
+        // What stdin gave, kept in a file: read again like one, named as stdin.
+        Input::File(path) | Input::Spooled(path) => {
+            let file = open_key_file(path)?;
+            let regular = file.metadata().is_ok_and(|m| m.is_file());
+            match input {
+                // Its name is not a path to read it again by.
+                Input::Spooled(_) => (Box::new(file), Path::new(STDIN_NAME), false),
+                _ => (Box::new(file), path.as_path(), regular),
+            }
+        }
+    };
+    Ok(Current {
+        reader,
+        name: Arc::from(name),
+        rereadable,
+        offset: 0,
     })
 }
 
@@ -255,6 +300,30 @@ mod tests {
         assert!(first.len >= 100_000 && buffer.len() >= 100_000);
         while blocks.next_block(&mut buffer).unwrap().is_some() {}
         assert!(buffer.len() <= 64, "{}", buffer.len());
+    }
+
+    #[test]
+    fn blocks_know_where_they_start_in_their_input() {
+        let input: Vec<u8> = (0..700u32)
+            .flat_map(|i| format!("k{}\n", i * 31).into_bytes())
+            .chain(*b"last")
+            .collect();
+        for block in [1, 5, 64, 100_000] {
+            let format = KeyFormat {
+                block_size: block,
+                ..KeyFormat::default()
+            };
+            let mut blocks = Blocks::from_reader(Box::new(io::Cursor::new(input.clone())), format);
+            let mut buffer = blocks.buffer();
+            while let Some(info) = blocks.next_block(&mut buffer).unwrap() {
+                let at = info.offset as usize;
+                assert_eq!(
+                    &input[at..at + info.len],
+                    &buffer[..info.len],
+                    "block {block}"
+                );
+            }
+        }
     }
 
     #[test]

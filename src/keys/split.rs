@@ -6,7 +6,8 @@ use std::path::Path;
 
 use wide::u8x16;
 
-use super::{KeyFormat, too_long};
+use super::weight::{bad_record, split_weight};
+use super::{BlockInfo, KeyFormat, too_long};
 use crate::error::Result;
 
 /// Keys handed on together, so hashing and ring search can work on several keys at once.
@@ -19,12 +20,23 @@ pub fn split_block<'a>(
     name: &Path,
     each: &mut impl FnMut(&'a [u8]) -> Result<()>,
 ) -> Result<()> {
+    records(block, format, name, &mut |_, key| each(key))
+}
+
+/// Calls `each` with every record of `block` that is not empty, and where it starts.
+#[inline]
+fn records<'a>(
+    block: &'a [u8],
+    format: KeyFormat,
+    name: &Path,
+    each: &mut impl FnMut(usize, &'a [u8]) -> Result<()>,
+) -> Result<()> {
     let mut start = 0;
     for end in Delimiters::new(block, format.delimiter) {
-        emit(&block[start..end], format, name, each)?;
+        emit(start, &block[start..end], format, name, each)?;
         start = end + 1;
     }
-    emit(&block[start..], format, name, each)
+    emit(start, &block[start..], format, name, each)
 }
 
 /// Calls `each` with the keys of `block` in order, up to [`BATCH`] at a time.
@@ -48,21 +60,62 @@ pub fn split_batches<'a>(
     if len > 0 { each(&batch[..len]) } else { Ok(()) }
 }
 
+/// `--key-weight`: calls `each` with the keys of `block` (found at `info`) and their
+/// weights, in order, up to [`BATCH`] at a time. A record with an empty key is skipped, as an
+/// empty line is; a record without a weight stops the split with an error naming it.
+pub fn split_weighted_batches<'a>(
+    block: &'a [u8],
+    format: KeyFormat,
+    info: &BlockInfo,
+    each: &mut impl FnMut(&[&'a [u8]], &[u64]) -> Result<()>,
+) -> Result<()> {
+    let mut keys: [&[u8]; BATCH] = [&[]; BATCH];
+    let mut weights = [0u64; BATCH];
+    let mut len = 0;
+    records(block, format, &info.input, &mut |start, record| {
+        let (key, weight) = split_weight(record)
+            .map_err(|problem| bad_record(problem, record, format, info, start))?;
+        if key.is_empty() {
+            return Ok(());
+        }
+        keys[len] = key;
+        weights[len] = weight;
+        len += 1;
+        if len == BATCH {
+            len = 0;
+            each(&keys, &weights)?;
+        }
+        Ok(())
+    })?;
+    if len > 0 {
+        each(&keys[..len], &weights[..len])
+    } else {
+        Ok(())
+    }
+}
+
+/// Hands on a record without its delimiter (and CR), unless it is empty; `start` is where
+/// it begins in the block.
 #[inline]
 fn emit<'a>(
-    key: &'a [u8],
+    start: usize,
+    record: &'a [u8],
     format: KeyFormat,
     name: &Path,
-    each: &mut impl FnMut(&'a [u8]) -> Result<()>,
+    each: &mut impl FnMut(usize, &'a [u8]) -> Result<()>,
 ) -> Result<()> {
-    if key.len() > format.max_key_len {
+    if record.len() > format.max_key_len {
         return Err(too_long(name, format));
     }
-    let key = match key {
+    let record = match record {
         [rest @ .., b'\r'] if format.delimiter == b'\n' && !format.keep_cr => rest,
-        _ => key,
+        _ => record,
     };
-    if key.is_empty() { Ok(()) } else { each(key) }
+    if record.is_empty() {
+        Ok(())
+    } else {
+        each(start, record)
+    }
 }
 
 /// Positions of `delimiter` in a block, in order.
@@ -172,6 +225,59 @@ mod tests {
                 .filter(|k| !k.is_empty())
                 .collect();
             prop_assert_eq!(keys, reference);
+        }
+
+        #[test]
+        fn weighted_batches_split_each_record_at_its_last_tab(records in proptest::collection::vec(
+            (proptest::collection::vec(prop_oneof![Just(b'\t'), Just(b'\r'), Just(b' '), any::<u8>()], 0..12),
+             prop_oneof![
+                 any::<u64>().prop_map(|w| w.to_string()),
+                 any::<u64>().prop_map(|w| format!(" {w}\r")),
+                 Just(String::new()),
+             ]),
+            0..60),
+        ) {
+            let mut block = Vec::new();
+            let mut reference: Result<Vec<(Vec<u8>, u64)>, ()> = Ok(Vec::new());
+            for (key, weight) in &records {
+                let key: Vec<u8> = key.iter().copied().filter(|&b| b != b'\n').collect();
+                block.extend_from_slice(&key);
+                block.push(b'\t');
+                block.extend_from_slice(weight.as_bytes());
+                block.push(b'\n');
+                let record = [&key[..], b"\t", weight.as_bytes()].concat();
+                let record = record.strip_suffix(b"\r").unwrap_or(&record);
+                let tab = record.iter().rposition(|&b| b == b'\t').unwrap();
+                let parsed = std::str::from_utf8(&record[tab + 1..]).ok()
+                    .and_then(|w| w.trim_ascii().parse::<u64>().ok());
+                if let Ok(keys) = &mut reference {
+                    match parsed {
+                        None => reference = Err(()),
+                        Some(_) if tab == 0 => {}
+                        Some(w) => keys.push((record[..tab].to_vec(), w)),
+                    }
+                }
+            }
+            let info = BlockInfo {
+                sequence: 0,
+                input: std::sync::Arc::from(Path::new("k")),
+                len: block.len(),
+                offset: 0,
+                rereadable: false,
+            };
+            let mut got = Vec::new();
+            let split = split_weighted_batches(&block, KeyFormat::default(), &info, &mut |keys, weights| {
+                assert_eq!(keys.len(), weights.len());
+                got.extend(keys.iter().map(|k| k.to_vec()).zip(weights.iter().copied()));
+                Ok(())
+            });
+            match reference {
+                Ok(keys) => {
+                    prop_assert!(split.is_ok());
+                    prop_assert_eq!(got, keys);
+                }
+                Err(()) => prop_assert!(split.unwrap_err().to_string().starts_with("k: record '")),
+            }
         }
     }
 }

@@ -1,7 +1,9 @@
-//! Summing `dist` reports: keys per node and unassigned keys; the expected shares come from
-//! the ring and are the same in every part.
+//! Summing `dist` reports: keys (and loads) per node and unassigned keys (and their load);
+//! the expected shares come from the ring and are the same in every part.
 
-use super::{DistPart, add, inconsistent};
+use super::{DistPart, add, add_load, inconsistent, merged_top_n};
+use crate::analysis::load::Loads;
+use crate::analysis::top::{HotKey, merge_lists};
 use crate::analysis::{Counts, DistReport};
 use crate::error::Result;
 
@@ -20,12 +22,55 @@ pub fn merge(parts: &[(&str, &DistPart)]) -> Result<DistReport> {
     }
     let nodes = first.nodes.iter().map(|n| (n.node.clone(), n.weight));
     let expected: Vec<f64> = first.nodes.iter().map(|n| n.expected_share).collect();
-    Ok(DistReport::new(
-        first.ring.clone(),
-        nodes,
-        &counts,
-        &expected,
-    ))
+    let report = DistReport::new(first.ring.clone(), nodes, &counts, &expected);
+    if first.load.is_none() {
+        return Ok(report);
+    }
+    let mut loads = Loads {
+        per_node: vec![0; first.nodes.len()],
+        unassigned: 0,
+    };
+    let mut total = 0;
+    for &(name, part) in parts {
+        let part_loads = loads_of(name, part)?;
+        // Every load is part of the total: once it adds up, so does each of them.
+        add_load(&mut total, part_loads.total(), name)?;
+        for (sum, load) in loads.per_node.iter_mut().zip(&part_loads.per_node) {
+            *sum += load;
+        }
+        loads.unassigned += part_loads.unassigned;
+    }
+    let top = merged_top_n(parts.iter().map(|(_, part)| part.top_n)).map(|n| {
+        let node = |i: usize| {
+            let lists = parts
+                .iter()
+                .map(|(_, p)| p.nodes[i].top.as_deref().unwrap_or_default());
+            merge_lists(lists, n, |hot: &HotKey| hot)
+        };
+        (n, (0..first.nodes.len()).map(node).collect())
+    });
+    Ok(report.with_loads(&loads, top))
+}
+
+/// The loads of a `--key-weight` part, checked to add up to its load as a run's do.
+fn loads_of(name: &str, part: &DistPart) -> Result<Loads> {
+    let per_node: Option<Vec<u64>> = part.nodes.iter().map(|n| n.load).collect();
+    let loads = per_node
+        .zip(part.unassigned_load)
+        .map(|(per_node, unassigned)| Loads {
+            per_node,
+            unassigned,
+        });
+    let sum = loads.as_ref().and_then(|l| {
+        (l.per_node.iter()).try_fold(l.unassigned, |sum, &load| sum.checked_add(load))
+    });
+    match loads {
+        Some(loads) if sum.is_some() && sum == part.load => Ok(loads),
+        _ => Err(inconsistent(
+            name,
+            "its nodes' loads and the unassigned load do not add up to its load",
+        )),
+    }
 }
 
 /// What equal fingerprints promise, checked: the same nodes and expected shares, and keys

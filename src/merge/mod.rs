@@ -8,6 +8,10 @@
 //! comes from the rings alone (expected shares, the hash-space movement) must be the same in
 //! every part and is carried over. Parts are summed only when their ring fingerprints
 //! ([`crate::fingerprint`]) are equal.
+//!
+//! Reports made with `--key-weight` sum their loads as well, and only with each other. Their
+//! `--top` lists are merged as a run's heaps are ([`crate::analysis::top`]) and cut to the
+//! smallest N of the parts: the N heaviest keys of all parts are among each part's N heaviest.
 
 mod dist;
 mod movement;
@@ -24,7 +28,8 @@ use crate::fingerprint::RingId;
 #[derive(Clone, Debug)]
 pub enum Part {
     Dist(DistPart),
-    Movement(MovementPart),
+    // Boxed: a movement report is several times the size of a dist report.
+    Movement(Box<MovementPart>),
 }
 
 impl Part {
@@ -46,6 +51,21 @@ impl Part {
         match self {
             Part::Movement(part) => Some(part),
             Part::Dist(_) => None,
+        }
+    }
+
+    /// Whether the report was made with `--key-weight`.
+    fn weighted(&self) -> bool {
+        match self {
+            Part::Dist(part) => part.load.is_some(),
+            Part::Movement(part) => part.load.is_some(),
+        }
+    }
+
+    fn top_n(&self) -> Option<usize> {
+        match self {
+            Part::Dist(part) => part.top_n,
+            Part::Movement(part) => part.top_n,
         }
     }
 
@@ -84,6 +104,10 @@ pub struct NamedPart {
 
 /// The merged report, of the kind of its parts.
 #[derive(Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one per run, moved once: boxing would only add an indirection"
+)]
 pub enum Merged {
     Dist(DistReport),
     Movement(MovementReport),
@@ -96,6 +120,7 @@ pub fn merge(parts: &[NamedPart]) -> Result<Merged> {
     };
     for other in &parts[1..] {
         same_kind_and_ring(first, other)?;
+        same_weights(first, other)?;
     }
     match first.part {
         Part::Dist(_) => dist::merge(&of_kind(parts, Part::as_dist)).map(Merged::Dist),
@@ -199,6 +224,35 @@ fn same_kind_and_ring(first: &NamedPart, other: &NamedPart) -> Result<()> {
     ))
 }
 
+/// Refuses `other` unless it was made with `--key-weight` (and `--top`) as `first` was: a
+/// load summed over part of the keys would pass for the load of all of them.
+fn same_weights(first: &NamedPart, other: &NamedPart) -> Result<()> {
+    let with = |yes: bool| if yes { "with" } else { "without" };
+    let options = [
+        ("--key-weight", other.part.weighted(), first.part.weighted()),
+        (
+            "--top",
+            other.part.top_n().is_some(),
+            first.part.top_n().is_some(),
+        ),
+    ];
+    match options
+        .into_iter()
+        .find(|(_, it, first_had)| it != first_had)
+    {
+        Some((option, it, first_had)) => Err(Error::input(
+            Location::new(other.name.as_str(), None),
+            format!(
+                "made {} {option}, but {} was made {} it; merge sums reports made alike",
+                with(it),
+                first.name,
+                with(first_had)
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// A description of several lines (a ring and a change), on one line for a message.
 fn one_line(description: &str) -> String {
     format!("'{}'", description.lines().collect::<Vec<_>>().join("; "))
@@ -213,6 +267,25 @@ fn add(total: &mut u64, amount: u64, name: &str) -> Result<()> {
         )
     })?;
     Ok(())
+}
+
+/// `total + amount` for loads: a real sum can pass `u64`, so the message says what to do.
+fn add_load(total: &mut u64, amount: u64, name: &str) -> Result<()> {
+    *total = total.checked_add(amount).ok_or_else(|| {
+        Error::input(
+            Location::new(name, None),
+            format!(
+                "the loads of the reports add up to more than {}; make the reports with weights in a larger unit (e.g. KiB instead of bytes)",
+                u64::MAX
+            ),
+        )
+    })?;
+    Ok(())
+}
+
+/// The N of merged `--top` lists: the smallest of the parts' (all have one, or none does).
+fn merged_top_n(parts: impl Iterator<Item = Option<usize>>) -> Option<usize> {
+    parts.collect::<Option<Vec<usize>>>()?.into_iter().min()
 }
 
 /// An error in one part that the fingerprints should have made impossible: a file edited by

@@ -1,22 +1,28 @@
 //! Summing `simulate` / `diff` reports: keys per node before and after, moved, excess and
-//! unavailable keys and the from→to flows; the nodes, their changes and the hash-space
-//! movement come from the rings and are the same in every part.
+//! unavailable keys and the from→to flows (and the same for the load, with `--key-weight`);
+//! the nodes, their changes and the hash-space movement come from the rings and are the same
+//! in every part.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
-use super::{MovementPart, add, inconsistent};
-use crate::analysis::movement::{self, KeyFigures, MovementReport, OwnerPair, UNASSIGNED};
+use super::{MovementPart, add, add_load, inconsistent, merged_top_n};
+use crate::analysis::movement::{
+    self, Flow, KeyFigures, LoadFigures, MovementReport, OwnerPair, SideLoad, TopLists, UNASSIGNED,
+};
+use crate::analysis::top::{HotKey, MovedHotKey, merge_lists};
 use crate::error::Result;
 use crate::scenario::ScenarioNode;
 
 pub fn merge(parts: &[(&str, &MovementPart)]) -> Result<MovementReport> {
     let (first_name, first) = parts[0];
     let nodes = scenario_nodes(first_name, first)?;
-    let mut total = KeyFigures {
+    let empty = || KeyFigures {
         before: vec![0; nodes.len()],
         after: vec![0; nodes.len()],
         ..KeyFigures::default()
     };
+    let weighted = first.load.is_some();
+    let (mut total, mut loads) = (empty(), empty());
     for &(name, part) in parts {
         if scenario_nodes(name, part)? != nodes || part.hash_space != first.hash_space {
             return Err(inconsistent(
@@ -24,27 +30,103 @@ pub fn merge(parts: &[(&str, &MovementPart)]) -> Result<MovementReport> {
                 "its nodes, their changes or its hash-space figures differ from the first report's although the ring fingerprints match",
             ));
         }
-        let figures = figures(name, part, &nodes)?;
-        for (sum, amount) in total.before.iter_mut().zip(&figures.before) {
-            add(sum, *amount, name)?;
-        }
-        for (sum, amount) in total.after.iter_mut().zip(&figures.after) {
-            add(sum, *amount, name)?;
-        }
-        add(&mut total.moved, figures.moved, name)?;
-        add(&mut total.excess, figures.excess, name)?;
-        add(&mut total.unavailable, figures.unavailable, name)?;
-        add(&mut total.total, figures.total, name)?;
-        for (pair, amount) in figures.flows {
-            add(total.flows.entry(pair).or_default(), amount, name)?;
+        sum_into(
+            &mut total,
+            figures(name, part, &nodes, Amounts::KEYS)?,
+            add,
+            name,
+        )?;
+        if weighted {
+            let part_loads = figures(name, part, &nodes, Amounts::LOADS)?;
+            sum_into(&mut loads, part_loads, add_load, name)?;
         }
     }
+    let loads = weighted.then(|| LoadFigures {
+        figures: loads,
+        top: top_lists(parts),
+    });
     Ok(movement::build(
         &nodes,
         &total,
+        loads.as_ref(),
         first.hash_space.clone(),
         first.ring.clone(),
     ))
+}
+
+/// Adds a part's figures to `total` with `add`, which refuses a sum past `u64`.
+fn sum_into(
+    total: &mut KeyFigures,
+    figures: KeyFigures,
+    add: fn(&mut u64, u64, &str) -> Result<()>,
+    name: &str,
+) -> Result<()> {
+    // The total first: every other figure is part of it, and its message is the one to give.
+    add(&mut total.total, figures.total, name)?;
+    for (sum, amount) in total.before.iter_mut().zip(&figures.before) {
+        add(sum, *amount, name)?;
+    }
+    for (sum, amount) in total.after.iter_mut().zip(&figures.after) {
+        add(sum, *amount, name)?;
+    }
+    add(&mut total.moved, figures.moved, name)?;
+    add(&mut total.excess, figures.excess, name)?;
+    add(&mut total.unavailable, figures.unavailable, name)?;
+    for (pair, amount) in figures.flows {
+        add(total.flows.entry(pair).or_default(), amount, name)?;
+    }
+    Ok(())
+}
+
+/// The `--top` lists of the parts, merged and cut to the smallest N.
+fn top_lists(parts: &[(&str, &MovementPart)]) -> Option<TopLists> {
+    let n = merged_top_n(parts.iter().map(|(_, part)| part.top_n))?;
+    let node = |i: usize| {
+        let lists = parts
+            .iter()
+            .map(|(_, p)| p.before[i].top.as_deref().unwrap_or_default());
+        merge_lists(lists, n, |hot: &HotKey| hot)
+    };
+    let moved = parts
+        .iter()
+        .map(|(_, p)| p.top_moved.as_deref().unwrap_or_default());
+    Some(TopLists {
+        n,
+        before: (0..parts[0].1.before.len()).map(node).collect(),
+        moved: merge_lists(moved, n, |moved: &MovedHotKey| &moved.key),
+    })
+}
+
+/// Which of a report's figures to read: its keys, or (`--key-weight`) their loads.
+struct Amounts {
+    what: &'static str,
+    total: fn(&MovementPart) -> Option<u64>,
+    moved: fn(&MovementPart) -> Option<u64>,
+    excess: fn(&MovementPart) -> Option<u64>,
+    unavailable: fn(&MovementPart) -> Option<u64>,
+    node: fn(&SideLoad) -> Option<u64>,
+    flow: fn(&Flow) -> Option<u64>,
+}
+
+impl Amounts {
+    const KEYS: Amounts = Amounts {
+        what: "keys",
+        total: |p| Some(p.keys),
+        moved: |p| Some(p.moved),
+        excess: |p| Some(p.excess_moved),
+        unavailable: |p| Some(p.unavailable),
+        node: |n| Some(n.keys),
+        flow: |f| Some(f.keys),
+    };
+    const LOADS: Amounts = Amounts {
+        what: "loads",
+        total: |p| p.load,
+        moved: |p| p.moved_load,
+        excess: |p| p.excess_moved_load,
+        unavailable: |p| p.unavailable_load,
+        node: |n| n.load,
+        flow: |f| f.load,
+    };
 }
 
 /// The nodes with their weights before and after and what happened to them, as the report
@@ -75,14 +157,28 @@ fn scenario_nodes(name: &str, part: &MovementPart) -> Result<Vec<ScenarioNode>> 
         .collect())
 }
 
-/// The key figures of one part, checked to add up as a run's own figures do.
-fn figures(name: &str, part: &MovementPart, nodes: &[ScenarioNode]) -> Result<KeyFigures> {
+/// The key (or load) figures of one part, checked to add up as a run's own figures do.
+fn figures(
+    name: &str,
+    part: &MovementPart,
+    nodes: &[ScenarioNode],
+    amounts: Amounts,
+) -> Result<KeyFigures> {
+    let missing = || {
+        inconsistent(
+            name,
+            &format!(
+                "it lacks some of its {} although it has a load",
+                amounts.what
+            ),
+        )
+    };
     let index: HashMap<&str, u32> = nodes
         .iter()
         .enumerate()
         .map(|(i, n)| (n.label.as_str(), i as u32))
         .collect();
-    let mut flows = std::collections::BTreeMap::new();
+    let mut flows = BTreeMap::new();
     for flow in &part.flows {
         let node = |label: &str| index.get(label).copied();
         let from = match node(&flow.from) {
@@ -92,29 +188,34 @@ fn figures(name: &str, part: &MovementPart, nodes: &[ScenarioNode]) -> Result<Ke
         };
         let to = node(&flow.to).ok_or_else(|| unknown(name, &flow.to))?;
         let pair: OwnerPair = (from, Some(to));
-        if flows.insert(pair, flow.keys).is_some() {
+        let amount = (amounts.flow)(flow).ok_or_else(missing)?;
+        if flows.insert(pair, amount).is_some() {
             return Err(inconsistent(
                 name,
                 &format!("it lists the flow {} → {} twice", flow.from, flow.to),
             ));
         }
     }
+    let side = |side: &[SideLoad]| side.iter().map(amounts.node).collect::<Option<Vec<u64>>>();
     let figures = KeyFigures {
-        before: part.before.iter().map(|n| n.keys).collect(),
-        after: part.after.iter().map(|n| n.keys).collect(),
-        moved: part.moved,
-        excess: part.excess_moved,
-        unavailable: part.unavailable,
+        before: side(&part.before).ok_or_else(missing)?,
+        after: side(&part.after).ok_or_else(missing)?,
+        moved: (amounts.moved)(part).ok_or_else(missing)?,
+        excess: (amounts.excess)(part).ok_or_else(missing)?,
+        unavailable: (amounts.unavailable)(part).ok_or_else(missing)?,
         flows,
-        total: part.keys,
+        total: (amounts.total)(part).ok_or_else(missing)?,
     };
     // Every key ends on a node or unavailable, and every moved key is in one flow.
     let landed = checked_sum(figures.after.iter().copied(), figures.unavailable);
     let flowed = checked_sum(figures.flows.values().copied(), 0);
     if landed != Some(figures.total) || flowed != Some(figures.moved) {
+        let what = amounts.what;
         return Err(inconsistent(
             name,
-            "its keys after the change, unavailable keys, moved keys and flows do not add up",
+            &format!(
+                "its {what} after the change, unavailable {what}, moved {what} and flows do not add up"
+            ),
         ));
     }
     Ok(figures)

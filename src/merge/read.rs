@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use super::{NamedPart, Part};
 use crate::analysis::NodeLoad;
 use crate::analysis::movement::{Flow, HashSpaceMovement, SideLoad};
+use crate::analysis::top::MovedHotKey;
 use crate::error::{Error, Location, Result};
 use crate::files::{MAX_REPORT, read_bounded, read_file_bounded};
 use crate::fingerprint::RingId;
@@ -19,8 +20,16 @@ use crate::fingerprint::RingId;
 #[derive(Clone, Debug, Deserialize)]
 pub struct DistPart {
     pub keys: u64,
+    /// `--key-weight` reports: the total load, and the load of the unassigned keys.
+    #[serde(default)]
+    pub load: Option<u64>,
     pub nodes: Vec<NodeLoad>,
     pub unassigned: u64,
+    #[serde(default)]
+    pub unassigned_load: Option<u64>,
+    /// `--top N` reports: the N.
+    #[serde(default)]
+    pub top_n: Option<usize>,
     pub ring: RingId,
 }
 
@@ -31,9 +40,23 @@ pub struct MovementPart {
     pub moved: u64,
     pub excess_moved: u64,
     pub unavailable: u64,
+    /// `--key-weight` reports: the load twins of the key figures.
+    #[serde(default)]
+    pub load: Option<u64>,
+    #[serde(default)]
+    pub moved_load: Option<u64>,
+    #[serde(default)]
+    pub excess_moved_load: Option<u64>,
+    #[serde(default)]
+    pub unavailable_load: Option<u64>,
     pub before: Vec<SideLoad>,
     pub after: Vec<SideLoad>,
     pub flows: Vec<Flow>,
+    /// `--top N` reports: the heaviest moved keys, and the N.
+    #[serde(default)]
+    pub top_moved: Option<Vec<MovedHotKey>>,
+    #[serde(default)]
+    pub top_n: Option<usize>,
     pub hash_space: HashSpaceMovement,
     pub ring: RingId,
 }
@@ -84,7 +107,7 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Part> {
     }
     match kind {
         Kind::Dist => typed(value, kind).map(Part::Dist),
-        Kind::Movement => typed(value, kind).map(Part::Movement),
+        Kind::Movement => typed(value, kind).map(|part| Part::Movement(Box::new(part))),
     }
     .map_err(fail)
 }

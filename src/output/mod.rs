@@ -13,9 +13,15 @@ pub mod svg;
 mod sweep;
 mod table;
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use serde::Serialize;
+
+use crate::keys::shown;
+
+/// Characters of a key a table shows; CSV and JSON carry it whole.
+const SHOWN_KEY: usize = 60;
 
 /// The formats reports take with `--format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,6 +45,8 @@ pub enum Cell {
     Number(f64, usize),
     /// An amount of memory, shown in KiB, MiB or GiB.
     Bytes(u64),
+    /// A key: its bytes exactly in CSV, escaped and cut short in tables.
+    Key(Vec<u8>),
     Missing,
 }
 
@@ -102,19 +110,23 @@ fn write_csv(tabular: &Tabular, out: &mut impl Write) -> io::Result<()> {
     writer.flush()
 }
 
-fn machine_text(cell: &Cell) -> String {
+/// A cell as CSV holds it: keys byte for byte, as `--moves` writes them.
+fn machine_text(cell: &Cell) -> Cow<'_, [u8]> {
     match cell {
-        Cell::Text(text) => text.clone(),
-        Cell::Count(n) => n.to_string(),
-        Cell::Share(f) | Cell::Deviation(f) | Cell::Number(f, _) => format!("{f:.6}"),
-        Cell::Bytes(n) => n.to_string(),
-        Cell::Missing => String::new(),
+        Cell::Text(text) => Cow::Borrowed(text.as_bytes()),
+        Cell::Key(key) => Cow::Borrowed(key),
+        Cell::Count(n) | Cell::Bytes(n) => Cow::Owned(n.to_string().into_bytes()),
+        Cell::Share(f) | Cell::Deviation(f) | Cell::Number(f, _) => {
+            Cow::Owned(format!("{f:.6}").into_bytes())
+        }
+        Cell::Missing => Cow::Borrowed(b""),
     }
 }
 
 pub(crate) fn human_text(cell: &Cell) -> String {
     match cell {
         Cell::Text(text) => text.clone(),
+        Cell::Key(key) => shown(key, SHOWN_KEY),
         Cell::Count(n) => n.to_string(),
         Cell::Share(f) => format!("{:.2}%", f * 100.0),
         Cell::Deviation(f) => format!("{:+.2}%", f * 100.0),

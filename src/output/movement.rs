@@ -1,7 +1,10 @@
-//! How the `simulate` / `diff` report lays out: the nodes before and after, then the flows.
+//! How the `simulate` / `diff` report lays out: the nodes before and after, then the flows;
+//! with `--key-weight` the load beside the keys, and with `--top` the heaviest keys.
 
+use super::reports::heaviest_keys;
 use super::{Cell, Report, Tabular};
 use crate::analysis::fail_each::FailEachReport;
+use crate::analysis::load::share;
 use crate::analysis::movement::{HashSpaceMovement, MovementReport};
 
 fn percent(share: f64) -> String {
@@ -25,6 +28,8 @@ fn hash_space_line(space: &HashSpaceMovement) -> String {
 impl Report for MovementReport {
     fn tables(&self) -> Vec<Tabular> {
         let with_keys = self.keys > 0;
+        // The load, when there are keys to weigh (without keys every load is 0).
+        let load = self.load.filter(|_| with_keys);
         let mut summary = Vec::new();
         if with_keys {
             summary.push(format!(
@@ -43,13 +48,25 @@ impl Report for MovementReport {
                 ));
             }
         }
+        if let Some(load) = load {
+            summary.extend(load_lines(self, load));
+        }
         summary.push(hash_space_line(&self.hash_space));
 
         let mut columns = vec!["node", "change", "weight", "new weight"];
         if with_keys {
             columns.extend(["keys before", "keys after"]);
         }
-        columns.extend(["share before", "share after", "target share"]);
+        columns.extend(["share before", "share after"]);
+        if load.is_some() {
+            columns.extend([
+                "load before",
+                "load after",
+                "load share before",
+                "load share after",
+            ]);
+        }
+        columns.push("target share");
         let rows = self
             .before
             .iter()
@@ -64,11 +81,16 @@ impl Report for MovementReport {
                 if with_keys {
                     row.extend([Cell::Count(before.keys), Cell::Count(after.keys)]);
                 }
-                row.extend([
-                    Cell::Share(before.share),
-                    Cell::Share(after.share),
-                    Cell::Share(after.expected_share),
-                ]);
+                row.extend([Cell::Share(before.share), Cell::Share(after.share)]);
+                if load.is_some() {
+                    row.extend([
+                        Cell::Count(before.load.unwrap_or_default()),
+                        Cell::Count(after.load.unwrap_or_default()),
+                        Cell::Share(before.load_share.unwrap_or_default()),
+                        Cell::Share(after.load_share.unwrap_or_default()),
+                    ]);
+                }
+                row.push(Cell::Share(after.expected_share));
                 row
             })
             .collect();
@@ -80,19 +102,28 @@ impl Report for MovementReport {
         };
 
         let flows = if with_keys {
+            let mut columns = vec!["from", "to", "keys", "share"];
+            if load.is_some() {
+                columns.extend(["load", "load share"]);
+            }
             Tabular {
                 title: Some("flows".into()),
-                columns: vec!["from", "to", "keys", "share"],
+                columns,
                 rows: self
                     .flows
                     .iter()
                     .map(|f| {
-                        vec![
+                        let mut row = vec![
                             Cell::Text(f.from.clone()),
                             Cell::Text(f.to.clone()),
                             Cell::Count(f.keys),
                             Cell::Share(f.keys as f64 / self.keys as f64),
-                        ]
+                        ];
+                        if let Some(total) = load {
+                            let moved = f.load.unwrap_or_default();
+                            row.extend([Cell::Count(moved), Cell::Share(share(moved, total))]);
+                        }
+                        row
                     })
                     .collect(),
                 summary: Vec::new(),
@@ -119,11 +150,64 @@ impl Report for MovementReport {
                 summary: Vec::new(),
             }
         };
-        if flows.rows.is_empty() {
-            return vec![nodes];
+        let mut tables = vec![nodes];
+        if !flows.rows.is_empty() {
+            tables.push(flows);
         }
-        vec![nodes, flows]
+        if let Some(total) = load {
+            tables.extend(top_tables(self, total));
+        }
+        tables
     }
+}
+
+/// `--key-weight`: the load's figures, as the keys' line above them gives the keys'.
+fn load_lines(report: &MovementReport, load: u64) -> Vec<String> {
+    let moved = report.moved_load.unwrap_or_default();
+    let mut lines = vec![format!(
+        "moved load {moved} of {load} ({}) · ideal {} · excess {} between unchanged nodes",
+        percent(share(moved, load)),
+        percent(report.ideal_moved_load_share.unwrap_or_default()),
+        report.excess_moved_load.unwrap_or_default()
+    )];
+    let unavailable = report.unavailable_load.unwrap_or_default();
+    if unavailable > 0 {
+        lines.push(format!(
+            "load {unavailable} ({}) is on failed nodes and unavailable",
+            percent(share(unavailable, load))
+        ));
+    }
+    lines
+}
+
+/// `--top`: each node's heaviest keys before the change, then the heaviest that move.
+fn top_tables(report: &MovementReport, load: u64) -> Vec<Tabular> {
+    let before = report.before.iter().filter_map(|n| {
+        let list = n.top.as_deref()?;
+        Some((n.node.as_str(), n.load.unwrap_or_default(), list))
+    });
+    let mut tables: Vec<Tabular> = heaviest_keys(before).into_iter().collect();
+    let moved = report.top_moved.as_deref().unwrap_or_default();
+    if !moved.is_empty() {
+        tables.push(Tabular {
+            title: Some("heaviest moved keys".into()),
+            columns: vec!["rank", "key", "weight", "from", "to", "load share"],
+            rows: (moved.iter().enumerate())
+                .map(|(rank, m)| {
+                    vec![
+                        Cell::Count(rank as u64 + 1),
+                        Cell::Key(m.key.key.clone()),
+                        Cell::Count(m.key.weight),
+                        Cell::Text(m.from.clone()),
+                        Cell::Text(m.to.clone()),
+                        Cell::Share(share(m.key.weight, load)),
+                    ]
+                })
+                .collect(),
+            summary: Vec::new(),
+        });
+    }
+    tables
 }
 
 impl Report for FailEachReport {

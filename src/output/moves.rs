@@ -1,6 +1,6 @@
-//! `--moves FILE`: every moved key with its old and new node, as CSV `key,from,to`, streamed
-//! into an [`AtomicFile`], so an interrupted run never leaves a partial file under the real
-//! name.
+//! `--moves FILE`: every moved key with its old and new node, as CSV `key,from,to` — with
+//! `weight` under `--key-weight` and `slot` for Redis Cluster — streamed into an
+//! [`AtomicFile`], so an interrupted run never leaves a partial file under the real name.
 //!
 //! Keys are written byte for byte (RFC 4180 quoting where needed): keys that are not UTF-8
 //! stay exact, to be read back as bytes (e.g. Python `open(..., encoding="latin-1")` or
@@ -21,27 +21,57 @@ const MOVES: OutputKind = OutputKind {
     private: true,
 };
 
+/// The columns after `key,from,to`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MoveColumns {
+    /// `weight`: the key's weight (`--key-weight`).
+    pub weight: bool,
+    /// `slot`: the key's Redis Cluster slot.
+    pub slot: bool,
+}
+
 pub struct MovesFile {
     destination: PathBuf,
+    columns: MoveColumns,
     writer: csv::Writer<BufWriter<AtomicFile>>,
 }
 
 impl MovesFile {
-    pub fn create(destination: &Path) -> Result<MovesFile> {
+    pub fn create(destination: &Path, columns: MoveColumns) -> Result<MovesFile> {
         let file = AtomicFile::create(destination, &MOVES)?;
         let mut writer = csv::Writer::from_writer(BufWriter::with_capacity(256 * 1024, file));
+        let header = ["key", "from", "to"]
+            .into_iter()
+            .chain(columns.weight.then_some("weight"))
+            .chain(columns.slot.then_some("slot"));
         writer
-            .write_record(["key", "from", "to"])
+            .write_record(header)
             .map_err(|e| csv_error(destination, e))?;
         Ok(MovesFile {
             destination: destination.to_path_buf(),
+            columns,
             writer,
         })
     }
 
-    pub fn write(&mut self, key: &[u8], from: &str, to: &str) -> Result<()> {
+    /// One moved key; `weight` and `slot` fill their columns when the file has them.
+    pub fn write(
+        &mut self,
+        key: &[u8],
+        from: &str,
+        to: &str,
+        weight: Option<u64>,
+        slot: Option<u16>,
+    ) -> Result<()> {
+        let (mut weight_digits, mut slot_digits) = (itoa::Buffer::new(), itoa::Buffer::new());
+        let weight = weight.map(|w| weight_digits.format(w).as_bytes());
+        let slot = slot.map(|s| slot_digits.format(s).as_bytes());
+        let record = [key, from.as_bytes(), to.as_bytes()]
+            .into_iter()
+            .chain(self.columns.weight.then(|| weight.unwrap_or_default()))
+            .chain(self.columns.slot.then(|| slot.unwrap_or_default()));
         self.writer
-            .write_record([key, from.as_bytes(), to.as_bytes()])
+            .write_record(record)
             .map_err(|e| csv_error(&self.destination, e))
     }
 

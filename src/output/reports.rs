@@ -1,6 +1,7 @@
 //! How each report lays out as rows and columns.
 
 use super::{Cell, Report, Tabular, deviation};
+use crate::analysis::top::HotKey;
 use crate::analysis::{DistReport, RingReport, Stats};
 use crate::ring::ShareBasis;
 
@@ -41,6 +42,9 @@ fn node_columns(amount: &'static str) -> Vec<&'static str> {
 
 impl Report for DistReport {
     fn tables(&self) -> Vec<Tabular> {
+        if self.load.is_some() {
+            return weighted_dist_tables(self);
+        }
         let stats = stats_line(&self.stats, |keys| format!("{keys:.1}"));
         let mut summary = vec![format!("{} keys · {stats}", self.keys)];
         if self.unassigned > 0 {
@@ -68,6 +72,93 @@ impl Report for DistReport {
             summary,
         }]
     }
+}
+
+/// `dist --key-weight`: keys and load side by side (the bar draws the load share), both
+/// statistics lines, and with `--top` the heaviest keys of each node.
+fn weighted_dist_tables(report: &DistReport) -> Vec<Tabular> {
+    let amount = |value: f64| format!("{value:.1}");
+    let mut summary = vec![format!(
+        "{} keys · {}",
+        report.keys,
+        stats_line(&report.stats, amount)
+    )];
+    if let (Some(load), Some(stats)) = (report.load, &report.load_stats) {
+        summary.push(format!("load {load} · {}", stats_line(stats, amount)));
+    }
+    if report.unassigned > 0 {
+        summary.push(format!(
+            "{} keys (load {}) fall in slots no master owns",
+            report.unassigned,
+            report.unassigned_load.unwrap_or_default()
+        ));
+    }
+    let rows = report
+        .nodes
+        .iter()
+        .map(|n| {
+            let load_share = n.load_share.unwrap_or_default();
+            vec![
+                Cell::Text(n.node.clone()),
+                Cell::Count(u64::from(n.weight)),
+                Cell::Count(n.keys),
+                Cell::Share(n.share),
+                Cell::Count(n.load.unwrap_or_default()),
+                Cell::Share(load_share),
+                Cell::Share(n.expected_share),
+                deviation(n.share, n.expected_share),
+                deviation(load_share, n.expected_share),
+            ]
+        })
+        .collect();
+    let nodes = Tabular {
+        title: None,
+        columns: vec![
+            "node",
+            "weight",
+            "keys",
+            "share",
+            "load",
+            "load share",
+            "expected share",
+            "deviation",
+            "load deviation",
+        ],
+        rows,
+        summary,
+    };
+    let top = report.nodes.iter().filter_map(|n| {
+        let list = n.top.as_deref()?;
+        Some((n.node.as_str(), n.load.unwrap_or_default(), list))
+    });
+    let mut tables = vec![nodes];
+    tables.extend(heaviest_keys(top));
+    tables
+}
+
+/// `--top`: each node's heaviest keys, with their share of the node's load; `None` when
+/// there are none.
+pub(super) fn heaviest_keys<'a>(
+    nodes: impl Iterator<Item = (&'a str, u64, &'a [HotKey])>,
+) -> Option<Tabular> {
+    let mut rows = Vec::new();
+    for (node, load, list) in nodes {
+        for (rank, hot) in list.iter().enumerate() {
+            rows.push(vec![
+                Cell::Text(node.to_string()),
+                Cell::Count(rank as u64 + 1),
+                Cell::Key(hot.key.clone()),
+                Cell::Count(hot.weight),
+                Cell::Share(crate::analysis::load::share(hot.weight, load)),
+            ]);
+        }
+    }
+    (!rows.is_empty()).then(|| Tabular {
+        title: Some("heaviest keys".into()),
+        columns: vec!["node", "rank", "key", "weight", "share of node"],
+        rows,
+        summary: Vec::new(),
+    })
 }
 
 impl Report for RingReport {

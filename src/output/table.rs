@@ -13,8 +13,14 @@ const STYLE: TableStyle =
 
 use super::{Cell, Tabular, human_text};
 
-/// Columns a bar is drawn from: (share, expected share).
-const BARS: [(&str, &str); 2] = [("share", "expected share"), ("share after", "target share")];
+/// Columns a bar is drawn from: (share, expected share), the first pair a table has. With
+/// `--key-weight` that is the load share: the run was asked about the load.
+const BARS: [(&str, &str); 4] = [
+    ("load share", "expected share"),
+    ("share", "expected share"),
+    ("load share after", "target share"),
+    ("share after", "target share"),
+];
 /// Characters of a bar at the largest share of the table.
 const BAR_WIDTH: usize = 24;
 /// A bar this far over its expectation is drawn in red.
@@ -44,7 +50,7 @@ pub fn write(tabular: &Tabular, out: &mut impl Write) -> io::Result<()> {
             .map(|cell| {
                 let text = comfy_table::Cell::new(human_text(cell));
                 match cell {
-                    Cell::Text(_) => text,
+                    Cell::Text(_) | Cell::Key(_) => text,
                     _ => text.set_alignment(CellAlignment::Right),
                 }
             })

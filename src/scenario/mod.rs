@@ -176,6 +176,17 @@ impl Scenario {
         }
     }
 
+    /// A key's Redis Cluster slot, when the nodes are a Redis Cluster's masters (the slot
+    /// is the same on both sides).
+    pub fn slot(&self, key: &[u8]) -> Option<u16> {
+        self.before.placement.slot(key)
+    }
+
+    /// Whether keys have slots here ([`Scenario::slot`]).
+    pub fn has_slots(&self) -> bool {
+        self.slot(b"").is_some()
+    }
+
     /// Applies `changes` to `ring` the way its system would.
     pub fn simulate(ring: &Ring, changes: &Changes) -> Result<Scenario> {
         if changes.is_empty() {

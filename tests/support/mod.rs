@@ -11,6 +11,8 @@
 
 /// Running the `ringscope` binary for the CLI tests (`cli.rs`, `cli_movement.rs`).
 pub mod cli;
+/// Weighted key records and the loads reports must show (`--key-weight`).
+pub mod weights;
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
