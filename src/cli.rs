@@ -404,6 +404,10 @@ pub struct SimulateArgs {
     pub changes: ChangeFlags,
     #[command(flatten)]
     pub movement: MovementFlags,
+    /// Redis Cluster: write the redis-cli --cluster commands (add-node, one reshard per
+    /// move, del-node) that carry the change out to FILE, a shell script
+    #[arg(long, value_name = "FILE", help_heading = "Report options")]
+    pub plan: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

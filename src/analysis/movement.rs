@@ -17,7 +17,7 @@ use crate::error::Result;
 use crate::fingerprint::RingId;
 use crate::keys::{BATCH, KeyFormat, KeySource, RandomKeys};
 use crate::ring::owner_map::transitions;
-use crate::scenario::{Scenario, ScenarioNode, Status};
+use crate::scenario::{RebalancePlan, Scenario, ScenarioNode, Status};
 
 /// What [`count_keys`] calls with a moved key, its old node and its new node.
 pub type OnMove = fn(&[u8], Option<u32>, Option<u32>) -> Result<()>;
@@ -118,6 +118,9 @@ pub struct MovementReport {
     pub hash_space: HashSpaceMovement,
     /// The two sides and the change; its description heads the table form.
     pub ring: RingId,
+    /// Redis Cluster: the `redis-cli --cluster rebalance` that carries the change out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rebalance: Option<RebalancePlan>,
 }
 
 /// How the hash-space figures were found.
@@ -253,13 +256,22 @@ impl MovedKeys {
 /// Builds the report from key counts (empty when no keys were given).
 pub fn report(scenario: &Scenario, keys: &Transitions) -> Result<MovementReport> {
     let figures = KeyFigures::of(&scenario.nodes, keys.pairs().into_iter());
-    Ok(build(
+    let report = build(
         &scenario.nodes,
         &figures,
         None,
         hash_space(scenario)?,
         ring_id(scenario),
-    ))
+    );
+    Ok(with_rebalance(report, scenario))
+}
+
+/// The scenario's Redis Cluster rebalance, on the report that counted its keys.
+pub(super) fn with_rebalance(report: MovementReport, scenario: &Scenario) -> MovementReport {
+    MovementReport {
+        rebalance: scenario.rebalance.clone(),
+        ..report
+    }
 }
 
 /// The `ring` field: the two sides and the change.
@@ -368,6 +380,7 @@ pub fn build(
         top_n: None,
         hash_space,
         ring,
+        rebalance: None,
     };
     match loads {
         Some(loads) => with_loads(report, nodes, loads),

@@ -139,13 +139,14 @@ pub fn report_weighted(
         figures: narrowed(Figures::of(nodes, counted.loads.pairs().into_iter()))?,
         top: counted.top.map(|top| lists(nodes, top)),
     };
-    Ok(movement::build(
+    let report = movement::build(
         nodes,
         &keys,
         Some(&loads),
         movement::hash_space(scenario)?,
         movement::ring_id(scenario),
-    ))
+    );
+    Ok(movement::with_rebalance(report, scenario))
 }
 
 /// Load figures summed in `u128`, as a report carries them: every figure is part of the

@@ -2,11 +2,13 @@
 //! changes, rebuilt the way the system itself rebuilds; `--fail-each` fails every node in
 //! turn.
 
+use ringscope::Error;
 use ringscope::analysis::fail_each;
 use ringscope::analysis::gate::{self, Moved};
 use ringscope::config::build_ring;
+use ringscope::output::plan::PlanFile;
 use ringscope::output::{self, svg, svg::SvgFile};
-use ringscope::scenario::{Changes, Scenario};
+use ringscope::scenario::{Changes, Scenario, Status};
 
 use super::{Outcome, finish, movement, open_svg, stdout, write_svg, written};
 use crate::cli::SimulateArgs;
@@ -15,11 +17,45 @@ pub fn run(args: SimulateArgs) -> ringscope::Result<Outcome> {
     let chart = open_svg(args.movement.svg.as_deref())?;
     let ring = build_ring(&args.ring.options())?;
     if args.changes.fail_each {
+        if args.plan.is_some() {
+            return Err(Error::usage(
+                "--plan writes one change's commands; it does not combine with --fail-each",
+            ));
+        }
         return run_fail_each(&args, &ring, chart);
     }
-    let mut scenario = Scenario::simulate(&ring, &args.changes.changes())?;
+    let plan = args.plan.as_deref().map(PlanFile::create).transpose()?;
+    let changes = args.changes.changes();
+    let mut scenario = Scenario::simulate(&ring, &changes)?;
+    let rebalance = match (&plan, &scenario.rebalance) {
+        (Some(_), None) => {
+            return Err(Error::usage(format!(
+                "--plan writes redis-cli --cluster commands for a Redis Cluster's --add, --remove or --weight; {} has no slots to move (--moves lists the keys)",
+                ring.config.algo.name()
+            )));
+        }
+        (_, rebalance) => rebalance.clone(),
+    };
+    let change = scenario.summary.clone();
     scenario.summary = format!("{}\n{}", ring.describe(), scenario.summary);
-    movement::run(&scenario, &args.keys, &args.weights, &args.movement, chart)
+    let outcome = movement::run(&scenario, &args.keys, &args.weights, &args.movement, chart)?;
+    // Written once the run has succeeded: a failed run leaves no plan behind.
+    if let (Some(plan), Some(rebalance)) = (plan, rebalance) {
+        let added: Vec<&str> = added_labels(&scenario);
+        let removed: Vec<&str> = changes.remove.iter().map(String::as_str).collect();
+        plan.write(&rebalance, &change, &added, &removed)?;
+    }
+    Ok(outcome)
+}
+
+/// The labels of the nodes the change adds.
+fn added_labels(scenario: &Scenario) -> Vec<&str> {
+    scenario
+        .nodes
+        .iter()
+        .filter(|n| n.status == Status::Added)
+        .map(|n| n.label.as_str())
+        .collect()
 }
 
 fn run_fail_each(

@@ -45,13 +45,17 @@ pub fn merge(parts: &[(&str, &MovementPart)]) -> Result<MovementReport> {
         figures: loads,
         top: top_lists(parts),
     });
-    Ok(movement::build(
+    let report = movement::build(
         &nodes,
         &total,
         loads.as_ref(),
         first.hash_space.clone(),
         first.ring.clone(),
-    ))
+    );
+    Ok(MovementReport {
+        rebalance: first.rebalance.clone(),
+        ..report
+    })
 }
 
 /// Adds a part's figures to `total` with `add`, which refuses a sum past `u64`.

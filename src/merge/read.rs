@@ -14,6 +14,7 @@ use crate::analysis::top::MovedHotKey;
 use crate::error::{Error, Location, Result};
 use crate::files::{MAX_REPORT, read_bounded, read_file_bounded};
 use crate::fingerprint::RingId;
+use crate::scenario::RebalancePlan;
 
 /// What `merge` needs of a `dist` report: the counts it sums and what must agree. The derived
 /// figures (shares, stats) are recomputed, so they are not read.
@@ -59,6 +60,9 @@ pub struct MovementPart {
     pub top_n: Option<usize>,
     pub hash_space: HashSpaceMovement,
     pub ring: RingId,
+    /// Redis Cluster: the rebalance, the same in every part of one change.
+    #[serde(default)]
+    pub rebalance: Option<RebalancePlan>,
 }
 
 /// The name `-` reads standard input; messages call it `<stdin>`.

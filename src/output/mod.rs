@@ -7,6 +7,7 @@ pub mod interrupt;
 pub mod keys;
 mod movement;
 pub mod moves;
+pub mod plan;
 pub mod points;
 mod reports;
 pub mod svg;

@@ -6,6 +6,7 @@ use super::{Cell, Report, Tabular};
 use crate::analysis::fail_each::FailEachReport;
 use crate::analysis::load::share;
 use crate::analysis::movement::{HashSpaceMovement, MovementReport};
+use crate::scenario::RebalancePlan;
 
 fn percent(share: f64) -> String {
     format!("{:.2}%", share * 100.0)
@@ -157,8 +158,78 @@ impl Report for MovementReport {
         if let Some(total) = load {
             tables.extend(top_tables(self, total));
         }
+        if let Some(plan) = &self.rebalance {
+            tables.extend(rebalance_tables(plan));
+        }
         tables
     }
+}
+
+/// Redis Cluster: each master's slots as `redis-cli --cluster rebalance` sees them, then its
+/// moves, as it prints them.
+fn rebalance_tables(plan: &RebalancePlan) -> Vec<Tabular> {
+    let options = if plan.use_empty_masters {
+        " --cluster-use-empty-masters"
+    } else {
+        ""
+    };
+    let verdict = if plan.needed {
+        format!("{} moves", plan.moves.len())
+    } else {
+        format!(
+            "no rebalancing needed: every master is within the {}% threshold",
+            plan.threshold
+        )
+    };
+    let masters = Tabular {
+        title: Some(format!(
+            "redis-cli --cluster rebalance {}{options} (threshold {}%): {verdict}",
+            plan.entry, plan.threshold
+        )),
+        columns: vec![
+            "master",
+            "weight",
+            "slots before",
+            "expected slots",
+            "slots after",
+        ],
+        rows: plan
+            .masters
+            .iter()
+            .map(|m| {
+                vec![
+                    Cell::Text(m.node.clone()),
+                    Cell::Number(f64::from(m.weight), 2),
+                    Cell::Count(m.slots_before as u64),
+                    m.expected_slots
+                        .map_or(Cell::Missing, |e| Cell::Count(e.max(0) as u64)),
+                    Cell::Count(m.slots_after as u64),
+                ]
+            })
+            .collect(),
+        summary: Vec::new(),
+    };
+    let mut tables = vec![masters];
+    if !plan.moves.is_empty() {
+        tables.push(Tabular {
+            title: Some("slot moves, in order".into()),
+            columns: vec!["from", "to", "slots", "ranges"],
+            rows: plan
+                .moves
+                .iter()
+                .map(|m| {
+                    vec![
+                        Cell::Text(m.from.clone()),
+                        Cell::Text(m.to.clone()),
+                        Cell::Count(m.slots as u64),
+                        Cell::Text(m.ranges.clone()),
+                    ]
+                })
+                .collect(),
+            summary: Vec::new(),
+        });
+    }
+    tables
 }
 
 /// `--key-weight`: the load's figures, as the keys' line above them gives the keys'.

@@ -12,7 +12,7 @@ use std::io::Write;
 use std::path::Path;
 
 use super::atomic::{AtomicFile, OutputKind};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::scenario::RebalancePlan;
 
 const PLAN: OutputKind = OutputKind {
@@ -24,7 +24,7 @@ const PLAN: OutputKind = OutputKind {
     private: false,
 };
 
-/// How long the script waits, at most, for the cluster to agree after adding a master.
+/// How long the script waits, at most, for the cluster to agree before each change.
 const AGREE_SECONDS: u32 = 60;
 
 /// The file `--plan` names, checked and opened before any work.
@@ -82,33 +82,67 @@ fn script(plan: &RebalancePlan, summary: &str, added: &[&str], removed: &[&str])
         ),
     );
     line(&mut out, "set -eu");
-    for new in added {
+    line(
+        &mut out,
+        "# redis-cli --cluster refuses to change a cluster whose nodes do not agree yet: wait",
+    );
+    line(
+        &mut out,
+        &format!(
+            "settle() {{ tries=0; until redis-cli --cluster check {} >/dev/null 2>&1; do tries=$((tries + 1)); [ \"$tries\" -le {AGREE_SECONDS} ] || {{ echo 'the cluster does not agree; see redis-cli --cluster check' >&2; exit 1; }}; sleep 1; done; }}",
+            quote(entry)
+        ),
+    );
+    if !added.is_empty() {
         line(
             &mut out,
-            &format!("redis-cli --cluster add-node {} {}", quote(new), quote(entry)),
+            "# knows HOST PORT NODE: wait until HOST:PORT has met NODE (gossip takes a moment)",
         );
-    }
-    if !added.is_empty() {
-        line(&mut out, "# wait until every node agrees on the new member");
-        line(&mut out, "tries=0");
         line(
             &mut out,
             &format!(
-                "until redis-cli --cluster check {} >/dev/null 2>&1; do tries=$((tries + 1)); [ \"$tries\" -le {AGREE_SECONDS} ] || {{ echo 'the cluster does not agree; run redis-cli --cluster check' >&2; exit 1; }}; sleep 1; done",
+                "knows() {{ tries=0; until redis-cli -h \"$1\" -p \"$2\" cluster nodes | grep -v handshake | grep -q -- \" $3@\"; do tries=$((tries + 1)); [ \"$tries\" -le {AGREE_SECONDS} ] || {{ echo \"$1:$2 has not met $3\" >&2; exit 1; }}; sleep 1; done; }}"
+            ),
+        );
+    }
+    for new in added {
+        line(
+            &mut out,
+            &format!(
+                "redis-cli --cluster add-node {} {}",
+                quote(new),
                 quote(entry)
             ),
         );
     }
+    // Every master must know every new one before slots can move to it.
+    for new in added {
+        for master in &plan.masters {
+            let (host, port) = host_and_port(&master.node);
+            line(
+                &mut out,
+                &format!("knows {} {} {}", quote(host), quote(port), quote(new)),
+            );
+        }
+    }
+    line(&mut out, "settle");
     // Every master's id, known from the node list or asked of the node.
     for (index, master) in plan.masters.iter().enumerate() {
         let value = match &master.id {
             Some(id) => quote(id),
             None => {
                 let (host, port) = host_and_port(&master.node);
-                format!("\"$(redis-cli -h {} -p {} cluster myid)\"", quote(host), quote(port))
+                format!(
+                    "\"$(redis-cli -h {} -p {} cluster myid)\"",
+                    quote(host),
+                    quote(port)
+                )
             }
         };
-        line(&mut out, &format!("{}={value}   # {}", variable(index), master.node));
+        line(
+            &mut out,
+            &format!("{}={value}   # {}", variable(index), master.node),
+        );
     }
     let index_of = |label: &str| {
         plan.masters
@@ -119,7 +153,10 @@ fn script(plan: &RebalancePlan, summary: &str, added: &[&str], removed: &[&str])
     for step in &plan.moves {
         line(
             &mut out,
-            &format!("# {} slots {} → {}: {}", step.slots, step.from, step.to, step.ranges),
+            &format!(
+                "# {} slots {} → {}: {}",
+                step.slots, step.from, step.to, step.ranges
+            ),
         );
         line(
             &mut out,
@@ -131,6 +168,7 @@ fn script(plan: &RebalancePlan, summary: &str, added: &[&str], removed: &[&str])
                 step.slots
             ),
         );
+        line(&mut out, "settle");
     }
     for leaving in removed {
         line(
@@ -156,15 +194,5 @@ fn quote(word: &str) -> String {
         word.to_string()
     } else {
         format!("'{}'", word.replace('\'', "'\\''"))
-    }
-}
-
-/// `--plan` only means something for a Redis Cluster change.
-pub fn refuse_without_rebalance(plan: Option<&RebalancePlan>, algo: &str) -> Result<()> {
-    match plan {
-        Some(_) => Ok(()),
-        None => Err(Error::usage(format!(
-            "--plan writes redis-cli --cluster commands; {algo} has no slots to move (use --moves for the keys)"
-        ))),
     }
 }

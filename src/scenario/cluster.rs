@@ -3,7 +3,7 @@
 //! `rebalance --cluster-weight`, and a master removed is emptied by `rebalance` with weight 0
 //! before `del-node`. The ring after the change is the slots after that rebalance.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Changes, ScenarioNode, Status};
 use crate::config::Ring;
@@ -13,7 +13,7 @@ use crate::ring::rebalance::{self, DEFAULT_THRESHOLD, Master};
 use crate::ring::slots;
 
 /// What `redis-cli --cluster rebalance` does for the change, in the report's words.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RebalancePlan {
     /// `false`: every master is within the threshold, and nothing moves.
     pub needed: bool,
@@ -29,7 +29,7 @@ pub struct RebalancePlan {
     pub moves: Vec<PlanMove>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PlanMaster {
     pub node: String,
     /// The master's node id, when the node list gives it.
@@ -42,7 +42,7 @@ pub struct PlanMaster {
     pub slots_after: usize,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PlanMove {
     pub from: String,
     pub to: String,
