@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::Stats;
-use crate::nodes::Node;
+use crate::nodes::{Node, Replica};
 use crate::ring::{Ownership, ShareBasis};
 
 #[derive(Clone, Debug, Serialize)]
@@ -23,6 +23,9 @@ pub struct RingReport {
     /// `exact` (counted over every hash value) or `analytic` (the algorithm's promise).
     pub basis: ShareBasis,
     pub stats: Stats,
+    /// Redis Cluster replicas, which own nothing, each with its master.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub replicas: Vec<Replica>,
 }
 
 impl RingReport {
@@ -49,6 +52,7 @@ impl RingReport {
             },
             basis: ownership.basis,
             stats: Stats::of(&ownership.shares, expected),
+            replicas: Vec::new(),
         }
     }
 }

@@ -31,7 +31,10 @@ pub fn run(args: RingArgs) -> Result<Outcome> {
         return Ok(Outcome::default());
     }
     let expected = ring.placement.promised_shares(&ring.nodes);
-    let report = RingReport::new(&ring.nodes, &ring.placement.ownership(), &expected);
+    let report = RingReport {
+        replicas: ring.settings.cluster.replicas.clone(),
+        ..RingReport::new(&ring.nodes, &ring.placement.ownership(), &expected)
+    };
     let caption = ring.describe();
     write_svg(chart, || {
         let arcs = RingArcs::of(ring.placement.as_ref());

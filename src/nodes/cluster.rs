@@ -15,8 +15,9 @@ pub struct ClusterTopology {
     pub replicas: Vec<Replica>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Replica {
+    #[serde(rename = "node")]
     pub label: String,
     /// The label of its master, when that master is listed.
     pub master: Option<String>,

@@ -176,6 +176,18 @@ impl Report for RingReport {
                 self.unowned_share * 100.0
             ));
         }
+        if !self.replicas.is_empty() {
+            let replicas: Vec<String> = self
+                .replicas
+                .iter()
+                .map(|r| format!("{} of {}", r.label, r.master.as_deref().unwrap_or("?")))
+                .collect();
+            summary.push(format!(
+                "{} replicas, which own no slots: {}",
+                replicas.len(),
+                replicas.join(", ")
+            ));
+        }
         vec![Tabular {
             title: None,
             columns: node_columns("points"),
