@@ -10,7 +10,6 @@ mod support;
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
 use support::cli::{Scratch, ok};
 
 fn fixture(name: &str) -> String {

@@ -101,6 +101,7 @@ struct Options {
     algo: Option<AlgoName>,
     hash: Option<u8>,
     vnodes: Option<u8>,
+    probes: Option<u8>,
     tag: Option<(u8, u8)>,
     table: Option<u8>,
     default_port: Option<u16>,
@@ -135,6 +136,7 @@ impl Options {
                 .hash
                 .map(|h| &REGISTRY[usize::from(h) % REGISTRY.len()]),
             vnodes: self.vnodes.map(u32::from),
+            probes: self.probes.map(|p| 1 + u32::from(p % 32)),
             hash_tag: self.tag.map(|(open, close)| HashTag { open, close }),
             table_size: self.table.map(|t| TABLES[usize::from(t) % TABLES.len()]),
             default_port: self.default_port,
@@ -153,6 +155,7 @@ struct Case {
     reweight: Vec<(u8, u8)>,
     add: Vec<Spec>,
     auto_eject: Option<bool>,
+    threshold: Option<u8>,
     keys: Vec<Vec<u8>>,
     nodes: Vec<Spec>,
 }
@@ -222,6 +225,7 @@ fuzz_target!(|case: Case| {
             .map(|(i, w)| format!("{}={w}", label(i)))
             .collect(),
         auto_eject: case.auto_eject,
+        rebalance_threshold: case.threshold.map(|t| f32::from(t % 101)),
     };
     if let Ok(scenario) = Scenario::simulate(&ring, &changes) {
         check_scenario(&scenario, &keys);
