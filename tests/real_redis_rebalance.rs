@@ -106,6 +106,33 @@ impl Cluster {
         }
     }
 
+    /// Predicts `change` with `simulate` on server 0's CLUSTER NODES, then runs `redis-cli
+    /// --cluster rebalance --cluster-weight` of server `i` at `weight` and checks the moves;
+    /// returns the slots each master should own after.
+    fn reweigh(&self, change: &[&str], i: usize, weight: u32) -> Owners {
+        let before_file = self.save_nodes(0, &format!("before-{i}-{weight}.txt"));
+        let before = owners_of(&self.nodes_text(0));
+        let mut args = vec![
+            "simulate",
+            "--nodes",
+            path(&before_file),
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(change);
+        let (moves, after) = predicted(&ringscope_json(&args), &before);
+        let id = self.id(i);
+        let output = self.cli(&[
+            "--cluster",
+            "rebalance",
+            &self.label(0),
+            "--cluster-weight",
+            &format!("{}={weight}", &id[..8]),
+        ]);
+        assert_same_moves(&format!("weight {weight}"), &real_moves(&output), &moves);
+        after
+    }
+
     /// Writes server `i`'s CLUSTER NODES into the test directory.
     fn save_nodes(&self, i: usize, name: &str) -> PathBuf {
         let path = self.dir.path().join(name);
@@ -346,56 +373,16 @@ fn a_weighted_rebalance_and_emptying_a_master_move_what_redis_cli_moves() {
     };
     cluster.create(&[0, 1, 2, 3]);
     // --cluster-weight ID=3 on the second master.
-    let before_file = cluster.save_nodes(0, "before.txt");
-    let before = owners_of(&cluster.nodes_text(0));
-    let heavy = cluster.label(1);
-    let report = ringscope_json(&[
-        "simulate",
-        "--nodes",
-        path(&before_file),
-        "--weight",
-        &format!("{heavy}=3"),
-        "--format",
-        "json",
-    ]);
-    let (moves, after) = predicted(&report, &before);
-    let id = cluster.id(1);
-    let output = cluster.cli(&[
-        "--cluster",
-        "rebalance",
-        &cluster.label(0),
-        "--cluster-weight",
-        &format!("{}=3", &id[..8]),
-    ]);
-    assert_same_moves("weight 3", &real_moves(&output), &moves);
+    let heavy = format!("{}=3", cluster.label(1));
+    let after = cluster.reweigh(&["--weight", &heavy], 1, 3);
     cluster.settle(&[0, 1, 2, 3]);
     assert_same_owners("weight 3", &owners_of(&cluster.nodes_text(0)), &after);
 
     // Emptying the fourth master, then removing it.
-    let before_file = cluster.save_nodes(0, "before-removal.txt");
-    let before = owners_of(&cluster.nodes_text(0));
-    let leaving = cluster.label(3);
-    let report = ringscope_json(&[
-        "simulate",
-        "--nodes",
-        path(&before_file),
-        "--remove",
-        &leaving,
-        "--format",
-        "json",
-    ]);
-    let (moves, after) = predicted(&report, &before);
-    let id = cluster.id(3);
-    let output = cluster.cli(&[
-        "--cluster",
-        "rebalance",
-        &cluster.label(0),
-        "--cluster-weight",
-        &format!("{}=0", &id[..8]),
-    ]);
-    assert_same_moves("weight 0", &real_moves(&output), &moves);
+    let after = cluster.reweigh(&["--remove", &cluster.label(3)], 3, 0);
     // Emptied, the master becomes a replica of the one that took its last slots.
     cluster.settle_masters(&[0, 1, 2, 3], 3);
+    let id = cluster.id(3);
     cluster.cli(&["--cluster", "del-node", &cluster.label(0), &id]);
     cluster.settle(&[0, 1, 2]);
     assert_same_owners("removal", &owners_of(&cluster.nodes_text(0)), &after);
