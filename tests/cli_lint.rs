@@ -128,6 +128,50 @@ fn twenty_five_equal_servers_get_156_points_not_160() {
 }
 
 #[test]
+fn chance_collisions_of_points_are_one_finding_with_their_count() {
+    // 3,000 points on a 15-bit hash: about 137 positions are expected to hold two nodes.
+    let dir = Scratch::new();
+    let nodes = dir.file(
+        "nodes.txt",
+        "10.0.0.1:6379 a\n10.0.0.2:6379 b\n10.0.0.3:6379 c\n",
+    );
+    let args = [
+        "--nodes", &nodes, "--algo", "vnode", "--vnodes", "1000", "--hash", "crc32",
+    ];
+    let (findings, code) = lint(&args);
+    assert_eq!(code, 1);
+    let chance: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["check"] == "point-collision")
+        .collect();
+    assert_eq!(chance.len(), 1, "{findings:?}");
+    let problem = chance[0]["problem"].as_str().unwrap();
+    let positions: u64 = problem.split(' ').next().unwrap().parse().unwrap();
+    // What the points say: positions held by two different nodes, counted here.
+    let ring = Command::cargo_bin("ringscope")
+        .unwrap()
+        .args(["ring", "--points", "--format", "csv"])
+        .args(args)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(ring.stdout).unwrap();
+    let points: Vec<(u64, String)> = text
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let (p, n) = l.split_once(',').unwrap();
+            (p.parse().unwrap(), n.to_string())
+        })
+        .collect();
+    let shared = points
+        .windows(2)
+        .filter(|w| w[0].0 == w[1].0 && w[0].1 != w[1].1)
+        .count() as u64;
+    assert_eq!(positions, shared, "{problem}");
+    assert!((50..300).contains(&positions), "{problem}");
+}
+
+#[test]
 fn names_that_twemproxy_cuts_to_the_same_point_names_collide() {
     let dir = Scratch::new();
     let prefix = "x".repeat(275);
