@@ -168,3 +168,74 @@ fn an_envoy_ring_ignores_weight_0_nodes_for_its_size() {
     assert_eq!(placement.ownership().points, [Some(0), Some(1024)]);
     assert_eq!(placement.points().unwrap().len(), 1024);
 }
+
+/// Found by the `keys` fuzz target: NUL-separated keys over three files (the middle one
+/// empty), 26-byte blocks and a 26-byte key limit that a key passes. The ordered worker path
+/// (`map`, `--moves`) must write the same keys before the refusal on one thread and on two.
+#[test]
+fn the_keys_before_a_refusal_are_the_same_on_one_thread_and_two() {
+    use ringscope::analysis::fold_keys_in_order;
+    use ringscope::keys::{Input, KeyFormat, KeySource};
+    use std::sync::Mutex;
+
+    let data = std::fs::read(format!(
+        "{}/tests/fixtures/fuzz-keys-two-threads.bin",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let parts = [&data[..773], &data[773..773], &data[773..]];
+    let inputs: Vec<Input> = parts
+        .iter()
+        .enumerate()
+        .map(|(i, part)| {
+            let path = dir.path().join(format!("keys{i}"));
+            std::fs::write(&path, part).unwrap();
+            Input::File(path)
+        })
+        .collect();
+    let source = KeySource::Inputs(inputs);
+    let format = KeyFormat {
+        delimiter: 0,
+        keep_cr: false,
+        max_key_len: 26,
+        block_size: 26,
+        ..KeyFormat::default()
+    };
+    let written = |threads: usize| {
+        let out = Mutex::new(Vec::<Vec<u8>>::new());
+        let read = fold_keys_in_order(
+            &source,
+            format,
+            threads,
+            Vec::<Vec<u8>>::new,
+            |acc, keys| {
+                acc.extend(keys.iter().map(|k| k.to_vec()));
+                Ok(())
+            },
+            |acc| {
+                out.lock().unwrap().append(acc);
+                Ok(())
+            },
+            |_, _| {},
+        );
+        (read.map_err(|e| e.to_string()), out.into_inner().unwrap())
+    };
+    let one = written(1);
+    assert!(one.0.is_err(), "a key passes the limit");
+    // Every key before the first one past the limit, whatever the block and batch it was in.
+    let mut before = Vec::new();
+    for key in data.split(|&b| b == 0).filter(|k| !k.is_empty()) {
+        if key.len() > 26 {
+            break;
+        }
+        before.push(key.to_vec());
+    }
+    assert_eq!(one.1, before);
+    for run in 0..200 {
+        let two = written(2);
+        assert_eq!(two.0, one.0, "run {run}");
+        assert_eq!(two.1.len(), one.1.len(), "run {run}: keys written");
+        assert_eq!(two.1, one.1, "run {run}");
+    }
+}

@@ -119,7 +119,7 @@ pub fn check_pool(pool: &Pool, format: Option<Format>) {
         }
         match (&node.slots, pool.format) {
             (None, _) => {}
-            (Some(ranges), Format::ClusterNodes) => {
+            (Some(ranges), Format::ClusterNodes | Format::ClusterShards) => {
                 for &(low, high) in ranges {
                     assert!(low <= high && usize::from(high) < SLOT_COUNT, "{ranges:?}");
                     for slot in low..=high {

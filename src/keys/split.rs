@@ -48,7 +48,7 @@ pub fn split_batches<'a>(
 ) -> Result<()> {
     let mut batch: [&[u8]; BATCH] = [&[]; BATCH];
     let mut len = 0;
-    split_block(block, format, name, &mut |key| {
+    let split = split_block(block, format, name, &mut |key| {
         batch[len] = key;
         len += 1;
         if len == BATCH {
@@ -56,8 +56,13 @@ pub fn split_batches<'a>(
             each(&batch)?;
         }
         Ok(())
-    })?;
-    if len > 0 { each(&batch[..len]) } else { Ok(()) }
+    });
+    // The keys before a bad one go on too, as they do one key at a time: what comes out
+    // before a refusal must not depend on where blocks and batches happen to end.
+    if len > 0 {
+        each(&batch[..len])?;
+    }
+    split
 }
 
 /// `--key-weight`: calls `each` with the keys of `block` (found at `info`) and their
@@ -72,7 +77,7 @@ pub fn split_weighted_batches<'a>(
     let mut keys: [&[u8]; BATCH] = [&[]; BATCH];
     let mut weights = [0u64; BATCH];
     let mut len = 0;
-    records(block, format, &info.input, &mut |start, record| {
+    let split = records(block, format, &info.input, &mut |start, record| {
         let (key, weight) = split_weight(record)
             .map_err(|problem| bad_record(problem, record, format, info, start))?;
         if key.is_empty() {
@@ -86,12 +91,12 @@ pub fn split_weighted_batches<'a>(
             each(&keys, &weights)?;
         }
         Ok(())
-    })?;
+    });
+    // As in `split_batches`: the records before a bad one go on too.
     if len > 0 {
-        each(&keys[..len], &weights[..len])
-    } else {
-        Ok(())
+        each(&keys[..len], &weights[..len])?;
     }
+    split
 }
 
 /// Hands on a record without its delimiter (and CR), unless it is empty; `start` is where
