@@ -239,3 +239,18 @@ fn the_keys_before_a_refusal_are_the_same_on_one_thread_and_two() {
         assert_eq!(two.1, one.1, "run {run}");
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// cluster_shards, crash-3b4c40559685b91192e44f842f4a4c58cb0e03a7: a shard whose master has
+// an empty id and port 0 became a node with an empty label.
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn a_cluster_shards_master_without_an_id_is_refused() {
+    let text = "slots\n\nnodes\nid\n\nport\n0\nrole\nmaster\n";
+    let (_dir, path) = scratch("shards.txt", text.as_bytes());
+    assert_refused(
+        &["ring", "--nodes", &path, "--nodes-format", "cluster-shards"],
+        ":1: a master without its 'id'",
+    );
+}

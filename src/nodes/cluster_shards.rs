@@ -58,6 +58,13 @@ pub fn parse(text: &str, source: &str) -> Result<(Vec<Node>, ClusterTopology)> {
             // can reach; its slots stay unowned.
             continue;
         };
+        if primary.id.is_empty() {
+            // Without an id or an address a master has no name to be known by.
+            return Err(Error::input(
+                at,
+                "a master without its 'id'; give the output of 'redis-cli cluster shards' as it is",
+            ));
+        }
         let mut ranges = Vec::new();
         for pair in shard.slots.chunks(2) {
             let range = match *pair {
