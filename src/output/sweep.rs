@@ -41,9 +41,13 @@ impl Report for SweepReport {
             .removed
             .as_deref()
             .unwrap_or("(one node: nothing to remove)");
+        let nodes = match self.nodes {
+            1 => "1 node".to_string(),
+            n => format!("{n} nodes"),
+        };
         let mut summary = vec![format!(
-            "{counted} · {} nodes · +1: {} · −1: {removed} · ideal: the least any placement must move",
-            self.nodes, self.added
+            "{counted} · {nodes} · +1: {} · −1: {removed} · ideal: the least any placement must move",
+            self.added
         )];
         summary.extend(self.recommendation.iter().map(|r| r.reason.clone()));
         vec![Tabular {
