@@ -166,7 +166,7 @@ impl Report for RingReport {
         let basis = match self.basis {
             ShareBasis::Exact => "shares counted exactly over every hash value",
             ShareBasis::Analytic => "shares are what the algorithm promises for a uniform hash",
-            ShareBasis::Sampled => "shares measured on 2^20 pseudo-random key hashes",
+            ShareBasis::Sampled => "shares measured on 2^18 pseudo-random key hashes",
         };
         let stats = stats_line(&self.stats, |share| format!("{:.4}%", share * 100.0));
         let mut summary = vec![stats, basis.to_string()];

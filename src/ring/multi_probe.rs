@@ -9,6 +9,8 @@
 //! nodes get somewhat more than their weight's share (1:4 gives about 17:83); reports show
 //! the measured shares beside the promised ones.
 
+use std::sync::OnceLock;
+
 use super::{
     Continuum, HashTag, NodeId, Ownership, Placement, Point, RingConfig, ShareBasis, hashed_part,
 };
@@ -25,14 +27,16 @@ const POINT_SEED: u64 = 0;
 /// Points of one ring: far more than any node list needs (one point per unit of weight).
 const MAX_POINTS: u64 = 1 << 24;
 /// Probe pairs sampled to measure each node's share: with no arcs to add up, the share is
-/// measured (standard error about 0.05% of the space per node).
-const SAMPLES: u64 = 1 << 20;
+/// measured (standard error under 0.1% of the space per node), once per ring.
+pub const SAMPLES: u64 = 1 << 18;
 
 pub struct MultiProbe {
     continuum: Continuum<u64>,
     nodes: usize,
     probes: u32,
     hash_tag: Option<HashTag>,
+    /// The measured shares, once asked for: every report of one ring asks again.
+    shares: OnceLock<Vec<f64>>,
 }
 
 impl MultiProbe {
@@ -65,6 +69,7 @@ impl MultiProbe {
             nodes: nodes.len(),
             probes: config.probes.unwrap_or(DEFAULT_PROBES),
             hash_tag: config.hash_tag,
+            shares: OnceLock::new(),
         })
     }
 
@@ -95,17 +100,20 @@ impl Placement for MultiProbe {
     /// Measured on pseudo-random probe pairs: a key's two hashes are what decide its node,
     /// and SipHash makes them uniform.
     fn ownership(&self) -> Ownership {
-        let mut counts = vec![0u64; self.nodes];
-        let mut state = 0x243f_6a88_85a3_08d3u64;
-        for _ in 0..SAMPLES {
-            let (h1, h2) = (split_mix(&mut state), split_mix(&mut state));
-            if let Some(node) = self.closest(h1, h2) {
-                counts[node as usize] += 1;
+        let shares = self.shares.get_or_init(|| {
+            let mut counts = vec![0u64; self.nodes];
+            let mut state = 0x243f_6a88_85a3_08d3u64;
+            for _ in 0..SAMPLES {
+                let (h1, h2) = (split_mix(&mut state), split_mix(&mut state));
+                if let Some(node) = self.closest(h1, h2) {
+                    counts[node as usize] += 1;
+                }
             }
-        }
+            counts.iter().map(|&c| c as f64 / SAMPLES as f64).collect()
+        });
         Ownership {
             points: self.continuum.point_counts(self.nodes),
-            shares: counts.iter().map(|&c| c as f64 / SAMPLES as f64).collect(),
+            shares: shares.clone(),
             basis: ShareBasis::Sampled,
         }
     }
@@ -215,8 +223,9 @@ mod tests {
         }
         for (count, share) in counts.iter().zip(&shares) {
             let measured = *count as f64 / keys as f64;
-            // Two independent samples, 2^20 and 200,000: within 5 standard errors.
-            let se = (share * (1.0 - share) / keys as f64).sqrt();
+            // Two independent samples, SAMPLES and 200,000: within 5 standard errors.
+            let n = 1.0 / keys as f64 + 1.0 / SAMPLES as f64;
+            let se = (share * (1.0 - share) * n).sqrt();
             assert!((measured - share).abs() < 5.0 * se, "{measured} vs {share}");
         }
     }
