@@ -254,3 +254,22 @@ fn a_cluster_shards_master_without_an_id_is_refused() {
         ":1: a master without its 'id'",
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// ring_build, timeout-b5179da75e7713c3c9896a85f0acdbb310f62273: one node under multi-probe,
+// its shares asked for once per failure rule, each time measured anew on a million probe
+// pairs. The shares are now measured once per ring, on 2^18 pairs; kept for the input, not
+// for its time (tests do not time).
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn multi_probe_shares_of_one_node_are_the_whole_space_every_time() {
+    let pool = nodes::parse("/tmp/redis.sock:31\n", "n.txt", Some(Format::Plain), None).unwrap();
+    let config = RingConfig::new(Algo::MultiProbe, hash::by_name("siphash").unwrap());
+    let placement = ring::build(&pool.nodes, &config).unwrap();
+    for _ in 0..4 {
+        let ownership = placement.ownership();
+        assert_eq!(ownership.shares, [1.0]);
+        assert_eq!(ownership.points, [Some(31)]);
+    }
+}
