@@ -63,10 +63,49 @@ fn assert_close(what: &str, got: f64, want: f64) {
     );
 }
 
+/// Checks a row against the same configuration run alone: its balance against `alone`'s
+/// stats (`ring` or `dist`), its movement against `simulate` with `extra` (the key file,
+/// or nothing). Returns the two `simulate` reports (one node added, one removed).
+fn assert_row_is_run_alone(
+    row: &Value,
+    alone: &Value,
+    algo: &str,
+    vnodes: Option<u64>,
+    extra: &[&str],
+) -> Vec<Value> {
+    for field in ["stddev", "max_over_mean"] {
+        assert_close(
+            &format!("{algo} {vnodes:?} {field}"),
+            f64_of(&row[field]),
+            f64_of(&alone["stats"][field]),
+        );
+    }
+    let mut simulated = Vec::new();
+    for (change, spec) in [("add", "192.0.2.254:6379:1"), ("remove", "cache-c")] {
+        let mut args = vec![format!("--{change}"), spec.to_string()];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let report = single("simulate", algo, vnodes, &args);
+        let what = format!("{algo} {vnodes:?} {change}");
+        assert_close(
+            &what,
+            f64_of(&row[format!("moved_share_{change}")]),
+            f64_of(&report["moved_share"]),
+        );
+        assert_close(
+            &what,
+            f64_of(&row[format!("ideal_{change}")]),
+            f64_of(&report["ideal_moved_share"]),
+        );
+        simulated.push(report);
+    }
+    simulated
+}
+
 #[test]
 fn without_keys_rows_are_what_ring_and_simulate_say() {
-    // Multi-probe is left to the test with keys: without, its shares are measured on a
-    // million probe pairs, slow in a debug build.
+    // Multi-probe is left to the test with keys: without, its shares are measured on 2^18
+    // probe pairs, slow in a debug build.
     let report = sweep(
         &[
             "--algos",
@@ -87,29 +126,10 @@ fn without_keys_rows_are_what_ring_and_simulate_say() {
         let row = row(&report, algo, vnodes);
         let ring = single("ring", algo, vnodes, &[]);
         assert_eq!(row["basis"], ring["basis"], "{algo}");
-        for field in ["stddev", "max_over_mean"] {
-            assert_close(
-                &format!("{algo} {vnodes:?} {field}"),
-                f64_of(&row[field]),
-                f64_of(&ring["stats"][field]),
-            );
-        }
-        for (change, spec) in [("add", "192.0.2.254:6379:1"), ("remove", "cache-c")] {
-            let simulated = single("simulate", algo, vnodes, &[&format!("--{change}"), spec]);
-            let what = format!("{algo} {vnodes:?} {change}");
-            assert_close(
-                &what,
-                f64_of(&row[format!("moved_share_{change}")]),
-                f64_of(&simulated["moved_share"]),
-            );
-            assert_close(
-                &what,
-                f64_of(&row[format!("ideal_{change}")]),
-                f64_of(&simulated["ideal_moved_share"]),
-            );
+        for simulated in assert_row_is_run_alone(row, &ring, algo, vnodes, &[]) {
             assert_eq!(
                 row["movement_basis"], simulated["hash_space"]["basis"],
-                "{what}"
+                "{algo} {vnodes:?}"
             );
         }
         assert!(f64_of(&row["ns_per_key"]) > 0.0, "{algo}");
@@ -135,32 +155,7 @@ fn with_keys_rows_are_what_dist_and_simulate_count() {
         let row = row(&report, algo, vnodes);
         assert_eq!(row["basis"], "keys");
         let dist = single("dist", algo, vnodes, &[&keys]);
-        for field in ["stddev", "max_over_mean"] {
-            assert_close(
-                &format!("{algo} {vnodes:?} {field}"),
-                f64_of(&row[field]),
-                f64_of(&dist["stats"][field]),
-            );
-        }
-        for (change, spec) in [("add", "192.0.2.254:6379:1"), ("remove", "cache-c")] {
-            let simulated = single(
-                "simulate",
-                algo,
-                vnodes,
-                &[&format!("--{change}"), spec, &keys],
-            );
-            let what = format!("{algo} {vnodes:?} {change}");
-            assert_close(
-                &what,
-                f64_of(&row[format!("moved_share_{change}")]),
-                f64_of(&simulated["moved_share"]),
-            );
-            assert_close(
-                &what,
-                f64_of(&row[format!("ideal_{change}")]),
-                f64_of(&simulated["ideal_moved_share"]),
-            );
-        }
+        assert_row_is_run_alone(row, &dist, algo, vnodes, &[&keys]);
     }
 }
 

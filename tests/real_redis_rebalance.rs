@@ -110,8 +110,7 @@ impl Cluster {
     /// --cluster rebalance --cluster-weight` of server `i` at `weight` and checks the moves;
     /// returns the slots each master should own after.
     fn reweigh(&self, change: &[&str], i: usize, weight: u32) -> Owners {
-        let before_file = self.save_nodes(0, &format!("before-{i}-{weight}.txt"));
-        let before = owners_of(&self.nodes_text(0));
+        let (before_file, before) = self.save_nodes(0, &format!("before-{i}-{weight}.txt"));
         let mut args = vec![
             "simulate",
             "--nodes",
@@ -133,11 +132,13 @@ impl Cluster {
         after
     }
 
-    /// Writes server `i`'s CLUSTER NODES into the test directory.
-    fn save_nodes(&self, i: usize, name: &str) -> PathBuf {
+    /// Writes server `i`'s CLUSTER NODES into the test directory; returns the file and the
+    /// slots of each master it lists (from the same text).
+    fn save_nodes(&self, i: usize, name: &str) -> (PathBuf, Owners) {
         let path = self.dir.path().join(name);
-        std::fs::write(&path, self.nodes_text(i)).expect("write CLUSTER NODES");
-        path
+        let text = self.nodes_text(i);
+        std::fs::write(&path, &text).expect("write CLUSTER NODES");
+        (path, owners_of(&text))
     }
 
     fn id(&self, i: usize) -> String {
@@ -308,8 +309,7 @@ fn growing_three_masters_to_four_moves_what_rebalance_moves() {
         return;
     };
     cluster.create(&[0, 1, 2]);
-    let before_file = cluster.save_nodes(0, "before.txt");
-    let before = owners_of(&cluster.nodes_text(0));
+    let (before_file, before) = cluster.save_nodes(0, "before.txt");
     let keys = test_keys();
     let key_file = cluster.dir.path().join("keys.bin");
     write_keyfile(&key_file, &keys);
@@ -394,8 +394,7 @@ fn the_plan_carries_the_change_out() {
         return;
     };
     cluster.create(&[0, 1, 2]);
-    let before_file = cluster.save_nodes(0, "before.txt");
-    let before = owners_of(&cluster.nodes_text(0));
+    let (before_file, before) = cluster.save_nodes(0, "before.txt");
     let plan = cluster.dir.path().join("plan.sh");
     let new = cluster.label(3);
     let report = ringscope_json(&[

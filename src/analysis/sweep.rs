@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::keys::{BATCH, KeyFormat, KeySource, RandomKeys, generate_batches};
 use crate::nodes::{self, Node};
 use crate::ring::bounded_load::{BoundedLoads, Loads};
-use crate::ring::{Algo, DEFAULT_VNODES, RingConfig, ShareBasis};
+use crate::ring::{Algo, DEFAULT_VNODES, RingConfig};
 use crate::scenario::{Changes, Scenario};
 
 /// The algorithms a sweep compares unless `--algos` says otherwise.
@@ -198,37 +198,43 @@ pub fn sweep(request: &SweepRequest) -> Result<SweepReport> {
         }
         None => (nodes.len() > 1).then(|| nodes[nodes.len() / 2].label.clone()),
     };
-    // No keys at all (an empty stdin) is the same as none given: the rings' own figures.
-    let keys_counted = match &request.keys {
-        Some(keys) => count_all(keys)?,
-        None => 0,
-    };
-    let keys = request.keys.as_ref().filter(|_| keys_counted > 0);
     let timed = timed_keys()?;
+    let timed: Vec<&[u8]> = timed.iter().map(Vec::as_slice).collect();
+    let row_of = |candidate: &Candidate, keys: Option<&SweepKeys>| match *candidate {
+        Candidate::Placement { .. } => {
+            let ring = build_ring(&options_for(request.ring, candidate))?;
+            placement_row(&ring, candidate, keys, &add, removed.as_deref(), &timed)
+        }
+        Candidate::BoundedLoad { vnodes, factor } => {
+            let config = RingConfig {
+                vnodes: Some(vnodes),
+                ..vnode_config(request.ring)?
+            };
+            bounded_row(
+                &nodes,
+                &config,
+                factor,
+                &added,
+                removed.as_deref(),
+                keys,
+                &timed,
+            )
+        }
+    };
+    let mut keys = request.keys.as_ref();
+    // Every row reads the same keys: the first says how many there are.
+    let (first, keys_counted) = row_of(&request.candidates[0], keys)?;
+    let first = if keys.is_some() && keys_counted == 0 {
+        // No keys at all (an empty stdin) is the same as none given: the rings' own figures.
+        keys = None;
+        row_of(&request.candidates[0], None)?.0
+    } else {
+        first
+    };
     let mut rows = Vec::with_capacity(request.candidates.len());
-    for candidate in request.candidates {
-        let row = match *candidate {
-            Candidate::Placement { .. } => {
-                let ring = build_ring(&options_for(request.ring, candidate))?;
-                placement_row(&ring, candidate, keys, &add, removed.as_deref(), &timed)?
-            }
-            Candidate::BoundedLoad { vnodes, factor } => {
-                let config = RingConfig {
-                    vnodes: Some(vnodes),
-                    ..vnode_config(request.ring)?
-                };
-                bounded_row(
-                    &nodes,
-                    &config,
-                    factor,
-                    &added,
-                    removed.as_deref(),
-                    keys,
-                    &timed,
-                )?
-            }
-        };
-        rows.push(row);
+    rows.push(first);
+    for candidate in &request.candidates[1..] {
+        rows.push(row_of(candidate, keys)?.0);
     }
     Ok(SweepReport {
         keys: keys_counted,
@@ -289,8 +295,8 @@ fn placement_row(
     keys: Option<&SweepKeys>,
     add: &str,
     remove: Option<&str>,
-    timed: &[Vec<u8>],
-) -> Result<SweepRow> {
+    timed: &[&[u8]],
+) -> Result<(SweepRow, u64)> {
     let promised = ring.placement.promised_shares(&ring.nodes);
     let addition = Scenario::simulate(
         ring,
@@ -310,7 +316,7 @@ fn placement_row(
         ),
         None => {
             let ownership = ring.placement.ownership();
-            (basis_name(ownership.basis), ownership.shares)
+            (ownership.basis.name(), ownership.shares)
         }
     };
     let removal = match remove {
@@ -324,15 +330,14 @@ fn placement_row(
         None => None,
     };
     let placement = ring.placement.as_ref();
-    let ns_per_key = time_per_key(timed, || {
+    let ns_per_key = time_per_key(timed, |keys| {
         let mut owners = [None; BATCH];
-        for batch in timed.chunks(BATCH) {
-            let keys: Vec<&[u8]> = batch.iter().map(Vec::as_slice).collect();
-            placement.locate_batch(&keys, &mut owners[..keys.len()]);
+        for batch in keys.chunks(BATCH) {
+            placement.locate_batch(batch, &mut owners[..batch.len()]);
             black_box(&owners);
         }
     });
-    Ok(row(
+    let row = row(
         candidate,
         basis,
         &Stats::of(&loads, &promised),
@@ -340,7 +345,8 @@ fn placement_row(
         removal.as_ref(),
         ns_per_key,
         placement.ring_bytes(),
-    ))
+    );
+    Ok((row, added.keys))
 }
 
 /// Bounded loads on the three rings as keys go by.
@@ -357,6 +363,8 @@ struct Moved {
     share: f64,
     ideal: f64,
     basis: &'static str,
+    /// Keys counted (0 without keys).
+    keys: u64,
     /// Keys per scenario node before the change, when counted on keys.
     before_keys: Option<Vec<u64>>,
 }
@@ -368,6 +376,7 @@ fn movement_of(scenario: &Scenario, keys: Option<&SweepKeys>) -> Result<Moved> {
             share: report.moved_share,
             ideal: report.ideal_moved_share,
             basis: report.hash_space.basis.name(),
+            keys: 0,
             before_keys: None,
         });
     };
@@ -380,6 +389,7 @@ fn movement_of(scenario: &Scenario, keys: Option<&SweepKeys>) -> Result<Moved> {
         share: figures.moved as f64 / total,
         ideal: ideal_moved_share(&before, &weights_after),
         basis: "keys",
+        keys: figures.total,
         before_keys: Some(figures.before),
     })
 }
@@ -393,8 +403,8 @@ fn bounded_row(
     added: &Node,
     remove: Option<&str>,
     keys: Option<&SweepKeys>,
-    timed: &[Vec<u8>],
-) -> Result<SweepRow> {
+    timed: &[&[u8]],
+) -> Result<(SweepRow, u64)> {
     let candidate = Candidate::BoundedLoad {
         vnodes: config.vnodes.unwrap_or(DEFAULT_VNODES),
         factor,
@@ -451,6 +461,7 @@ fn bounded_row(
     // One thread gives one state: it is the total.
     let state = fold_keys(source, format, 1, start, place, |total, one| *total = one)?;
     let counts = &state.base;
+    let counted = keys.map_or(0, |_| counts.total);
     let total = counts.total.max(1) as f64;
     let before: Vec<f64> = counts.per_node.iter().map(|&k| k as f64 / total).collect();
     // Loads in the unit of the other rows: keys, or shares where the keys are only a sample.
@@ -471,6 +482,7 @@ fn bounded_row(
                 .collect::<Vec<_>>(),
         ),
         basis: movement_basis,
+        keys: counted,
         before_keys: None,
     };
     let removed_moved = removed_at.map(|r| Moved {
@@ -484,18 +496,18 @@ fn bounded_row(
                 .collect::<Vec<_>>(),
         ),
         basis: movement_basis,
+        keys: counted,
         before_keys: None,
     });
-    let ns_per_key = time_per_key(timed, || {
+    let ns_per_key = time_per_key(timed, |keys| {
         let mut loads = base.loads();
         let mut owners = [0; BATCH];
-        for batch in timed.chunks(BATCH) {
-            let keys: Vec<&[u8]> = batch.iter().map(Vec::as_slice).collect();
-            base.assign_batch(&mut loads, &keys, &mut owners[..keys.len()]);
+        for batch in keys.chunks(BATCH) {
+            base.assign_batch(&mut loads, batch, &mut owners[..batch.len()]);
             black_box(&owners);
         }
     });
-    Ok(row(
+    let row = row(
         &candidate,
         basis,
         &stats,
@@ -503,7 +515,8 @@ fn bounded_row(
         removed_moved.as_ref(),
         ns_per_key,
         Some(base.ring_bytes()),
-    ))
+    );
+    Ok((row, added_moved.keys))
 }
 
 fn row(
@@ -533,14 +546,6 @@ fn row(
     }
 }
 
-fn basis_name(basis: ShareBasis) -> &'static str {
-    match basis {
-        ShareBasis::Exact => "exact",
-        ShareBasis::Analytic => "analytic",
-        ShareBasis::Sampled => "sampled",
-    }
-}
-
 fn sample_keys(count: u64) -> RandomKeys {
     RandomKeys {
         count,
@@ -564,26 +569,17 @@ fn timed_keys() -> Result<Vec<Vec<u8>>> {
     Ok(keys)
 }
 
-/// The best of a few runs of `lookups` over `timed`, per key.
-fn time_per_key(timed: &[Vec<u8>], mut lookups: impl FnMut()) -> f64 {
+/// The best of a few runs of `lookups` over `keys`, per key.
+fn time_per_key(keys: &[&[u8]], mut lookups: impl FnMut(&[&[u8]])) -> f64 {
     let best = (0..TIMED_RUNS)
         .map(|_| {
             let start = Instant::now();
-            lookups();
+            lookups(keys);
             start.elapsed()
         })
         .min()
         .unwrap_or_default();
-    best.as_nanos() as f64 / timed.len().max(1) as f64
-}
-
-fn count_all(keys: &SweepKeys) -> Result<u64> {
-    let mut count = 0u64;
-    keys.source.for_each(keys.format, |_| {
-        count += 1;
-        Ok(())
-    })?;
-    Ok(count)
+    best.as_nanos() as f64 / keys.len().max(1) as f64
 }
 
 /// The fastest lookup among the rows that meet the target balance and move within

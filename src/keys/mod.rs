@@ -159,7 +159,7 @@ impl KeySource {
 /// when this is dropped, or by a signal), files and synthetic keys are read again.
 pub struct Rereadable {
     pub source: KeySource,
-    _spool: Option<tempfile::TempPath>,
+    spool: Option<tempfile::TempPath>,
 }
 
 impl KeySource {
@@ -168,13 +168,13 @@ impl KeySource {
         let KeySource::Inputs(inputs) = &self else {
             return Ok(Rereadable {
                 source: self,
-                _spool: None,
+                spool: None,
             });
         };
         if !inputs.contains(&Input::Stdin) {
             return Ok(Rereadable {
                 source: self,
-                _spool: None,
+                spool: None,
             });
         }
         const ACTION: &str = "cannot keep the keys read from stdin";
@@ -199,14 +199,14 @@ impl KeySource {
             .collect();
         Ok(Rereadable {
             source: KeySource::Inputs(inputs),
-            _spool: Some(path),
+            spool: Some(path),
         })
     }
 }
 
 impl Drop for Rereadable {
     fn drop(&mut self) {
-        if let Some(path) = &self._spool {
+        if let Some(path) = &self.spool {
             crate::output::interrupt::done(path);
         }
     }

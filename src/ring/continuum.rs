@@ -159,9 +159,11 @@ impl<P: Position> Continuum<P> {
     /// The owners of every point in search order from the first point at or after `hash`,
     /// once round the ring.
     pub fn owners_from(&self, hash: P) -> impl Iterator<Item = NodeId> + '_ {
-        let len = self.len();
-        let start = self.search(hash).map_or(0, |i| i % len.max(1));
-        (0..len).map(move |step| self.owners[(start + step) % len])
+        let owners = self.sorted().1;
+        // The wrap-around entry (index `len`) stands for the first point.
+        let start = self.search(hash).unwrap_or(0) % owners.len().max(1);
+        let (before, after) = owners.split_at(start);
+        after.iter().chain(before).copied()
     }
 
     /// Bytes the search structure holds: positions, owners and the index.

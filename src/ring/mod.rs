@@ -129,6 +129,17 @@ pub enum ShareBasis {
     Sampled,
 }
 
+impl ShareBasis {
+    /// The name reports print, as in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            ShareBasis::Exact => "exact",
+            ShareBasis::Analytic => "analytic",
+            ShareBasis::Sampled => "sampled",
+        }
+    }
+}
+
 /// One point of a continuum or table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Point {
