@@ -228,7 +228,8 @@ impl RingFlags {
 #[derive(Args, Debug)]
 #[command(next_help_heading = "Key options")]
 pub struct KeyFlags {
-    /// Key files, one key per line ('-' is stdin; none: stdin)
+    /// Key files, one key per line; '-' is stdin (dist and map read stdin when no file is
+    /// given; simulate, diff and sweep only when '-' is)
     #[arg(value_name = "FILE")]
     pub files: Vec<String>,
     /// Keys are separated by NUL bytes instead of newlines
@@ -237,8 +238,9 @@ pub struct KeyFlags {
     /// Keep a trailing carriage return as part of the key
     #[arg(long)]
     pub keep_cr: bool,
-    /// Threads that hash keys [default: the number of cores]; results do not depend on it
-    #[arg(long, value_name = "N", allow_negative_numbers = true,
+    /// Threads that hash keys [default: the number of cores; at most 4 per core are used];
+    /// results do not depend on it
+    #[arg(short = 'j', long, value_name = "N", allow_negative_numbers = true,
           value_parser = |s: &str| whole(s, 1, u16::MAX))]
     pub threads: Option<u16>,
     /// Refuse keys longer than this many bytes (a sign of the wrong delimiter); at most
@@ -266,10 +268,17 @@ pub struct KeyFlags {
 }
 
 impl KeyFlags {
-    /// Keys for commands that can work without any (`simulate`, `diff`): none when no file
-    /// and no `--random` is given and stdin is a terminal.
+    /// Keys for commands that can work without any (`simulate`, `diff`, `sweep`): only the
+    /// keys asked for — files, `-` for stdin, `--random`. Stdin is never read unasked: in
+    /// `while read n; do ringscope simulate ...; done` it belongs to the loop, and reading it
+    /// would change the answer.
     pub fn optional_source(&self) -> ringscope::Result<Option<KeySource>> {
-        if self.files.is_empty() && self.random.is_none() && std::io::stdin().is_terminal() {
+        if self.files.is_empty() && self.random.is_none() {
+            if !std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+                eprintln!(
+                    "ringscope: no keys given, so figures are over the hash space; stdin is read for keys only when '-' is given"
+                );
+            }
             return Ok(None);
         }
         self.source().map(Some)
@@ -284,11 +293,13 @@ impl KeyFlags {
         KeySource::from_files(&self.files, random)
     }
 
+    /// The threads to use: as asked, but no more than [`THREADS_PER_CORE`] per core, since
+    /// more only wait for the reader (and thousands would exhaust the system's threads).
     pub fn threads(&self) -> usize {
-        self.threads.map_or_else(
-            || std::thread::available_parallelism().map_or(1, usize::from),
-            usize::from,
-        )
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        self.threads
+            .map_or(cores, usize::from)
+            .min(cores * THREADS_PER_CORE)
     }
 
     pub fn format(&self) -> KeyFormat {
@@ -301,6 +312,9 @@ impl KeyFlags {
         }
     }
 }
+
+/// The most threads used per core, whatever `--threads` asks.
+const THREADS_PER_CORE: usize = 4;
 
 /// `--key-weight` and `--top`: the load of the keys beside their count.
 #[derive(Args, Debug)]

@@ -15,20 +15,20 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return usage_error(error),
     };
-    if let Err(error) = ringscope::output::interrupt::remove_pending_files_on_signal() {
+    if let Err(error) = ringscope::files::interrupt::remove_pending_files_on_signal() {
         say(&format!(
             "ringscope: error: cannot watch for signals: {error}"
         ));
         return ExitCode::from(2);
     }
     match cmd::run(cli.command) {
-        Ok(cmd::Outcome { failed_gate: None }) => ExitCode::SUCCESS,
-        Ok(cmd::Outcome {
-            failed_gate: Some(message),
-        }) => {
-            say(&format!("ringscope: gate failed: {message}"));
+        Ok(None) => ExitCode::SUCCESS,
+        Ok(Some(failed_gate)) => {
+            say(&format!("ringscope: gate failed: {failed_gate}"));
             ExitCode::from(1)
         }
+        // Per-key output (`map`, `lookup`) whose reader has gone: nothing more to say. Reports
+        // never end here: their gates are judged whoever reads them.
         Err(error) if error.is_broken_pipe() => ExitCode::SUCCESS,
         Err(error) => {
             say(&format!("ringscope: error: {error}"));
@@ -41,11 +41,9 @@ fn main() -> ExitCode {
 /// error line.
 fn usage_error(error: clap::Error) -> ExitCode {
     match error.kind() {
-        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-            let _ = error.print();
-            ExitCode::SUCCESS
-        }
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => print_help(&error, ExitCode::SUCCESS),
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand | ErrorKind::MissingSubcommand => {
+            // Asked for nothing: the help on stderr, as the answer to a mistake.
             let _ = error.print();
             ExitCode::from(2)
         }
@@ -55,6 +53,27 @@ fn usage_error(error: clap::Error) -> ExitCode {
             say(&format!(
                 "ringscope: error: {message}; see 'ringscope --help'"
             ));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Writes `--help` or `--version` to stdout; one that cannot be written (`> /dev/full`) is
+/// an error like any other output's, not a success. A reader that has gone (`| head`) is not.
+fn print_help(help: &clap::Error, success: ExitCode) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    let rendered = help.render();
+    let text = if std::io::IsTerminal::is_terminal(&out) {
+        rendered.ansi().to_string()
+    } else {
+        rendered.to_string()
+    };
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => success,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => success,
+        Err(e) => {
+            let error = ringscope::Error::io("<stdout>", "cannot write output", e);
+            say(&format!("ringscope: error: {error}"));
             ExitCode::from(2)
         }
     }

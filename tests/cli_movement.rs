@@ -13,6 +13,7 @@
 mod support;
 
 use std::collections::BTreeMap;
+use std::os::unix::fs::FileTypeExt as _;
 use std::path::Path;
 
 use assert_cmd::Command;
@@ -1467,20 +1468,25 @@ fn moves_file_into_a_missing_directory_is_refused_and_leaves_nothing() {
 }
 
 #[test]
-fn moves_file_that_is_not_a_regular_file_is_refused() {
-    // Written beside and renamed into place, the file would replace a device or a directory.
+fn moves_into_a_directory_is_refused_and_into_a_device_is_streamed() {
+    // A directory cannot take the file; a device is written as a stream, never replaced.
     let dir = Scratch::new();
     let list = dir.file("nodes.txt", plain(&FIVE, true));
     let keys = dir.file("keys.txt", key_file_bytes(&sample_keys(100), b'\n'));
-    for target in ["/dev/null".to_string(), dir.path()] {
-        let message = error(
-            [
-                "simulate", "--nodes", &list, "--remove", "n2", &keys, "--moves", &target,
-            ],
-            b"",
-        );
-        assert!(message.contains("not a regular file"), "{message}");
-    }
+    let args = |target: &str| {
+        strings(&[
+            "simulate", "--nodes", &list, "--remove", "n2", &keys, "--moves", target,
+        ])
+    };
+    let message = error(args(&dir.path()), b"");
+    assert!(message.contains("is a directory"), "{message}");
+    ok(args("/dev/null"), b"");
+    assert!(
+        std::fs::metadata("/dev/null")
+            .unwrap()
+            .file_type()
+            .is_char_device()
+    );
     assert_eq!(dir.entries(), vec!["keys.txt", "nodes.txt"]);
 }
 

@@ -162,7 +162,7 @@ fn with_keys_rows_are_what_dist_and_simulate_count() {
 #[test]
 fn keys_from_stdin_count_as_a_file() {
     let keys = std::fs::read(sample("keys.txt")).expect("sample keys");
-    let piped = sweep(&["--algos", "ketama,bounded-load"], &keys);
+    let piped = sweep(&["--algos", "ketama,bounded-load", "-"], &keys);
     let file = sweep(
         &["--algos", "ketama,bounded-load", &sample("keys.txt")],
         b"",
@@ -419,6 +419,7 @@ fn bad_choices_are_refused_with_one_line() {
             "ketama",
             "--max-key-len",
             "4",
+            "-",
         ],
         b"user:1000\n",
     );

@@ -191,7 +191,7 @@ fn the_keys_before_a_refusal_are_the_same_on_one_thread_and_two() {
         .map(|(i, part)| {
             let path = dir.path().join(format!("keys{i}"));
             std::fs::write(&path, part).unwrap();
-            Input::File(path)
+            Input::open(&path).unwrap()
         })
         .collect();
     let source = KeySource::Inputs(inputs);

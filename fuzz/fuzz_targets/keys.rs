@@ -117,7 +117,7 @@ fuzz_target!(|case: Case| {
         .enumerate()
         .map(|(i, f)| ringscope_fuzz::scratch_file(&format!("keys{i}"), f))
         .collect();
-    let inputs: Vec<Input> = paths.iter().map(|p| Input::File(p.clone())).collect();
+    let inputs: Vec<Input> = paths.iter().map(|p| Input::open(p).unwrap()).collect();
     let (expected, refusal) = reference(&files, format);
 
     // One key at a time, as `lookup`-like callers read them (keys only, weight 1).

@@ -32,6 +32,12 @@ pub trait NodeShares {
     fn of_load(&self) -> bool {
         false
     }
+
+    /// Why the shares say nothing, when they were counted on keys and there were none (or
+    /// none weighed anything); `None` when there is something to judge.
+    fn nothing_counted(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 /// With `--key-weight`, balance is judged on the load: that is what the run was asked about.
@@ -45,6 +51,16 @@ impl NodeShares for DistReport {
 
     fn of_load(&self) -> bool {
         self.load.is_some()
+    }
+
+    fn nothing_counted(&self) -> Option<&'static str> {
+        if self.keys == 0 {
+            Some("no keys were read")
+        } else if self.load == Some(0) {
+            Some("the keys' weights add up to 0")
+        } else {
+            None
+        }
     }
 }
 

@@ -112,13 +112,22 @@ fn run<T: Send, F: FnMut(&mut T) -> Result<()> + Send>(
         vec![shared.work(format, start, each)]
     } else {
         std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..threads)
-                .map(|_| scope.spawn(|| shared.work(format, start, each)))
+            // A thread the system refuses (out of threads or memory) is one worker fewer:
+            // results do not depend on how many there are, and this thread works too.
+            let workers: Vec<_> = (1..threads)
+                .map_while(|_| {
+                    std::thread::Builder::new()
+                        .spawn_scoped(scope, || shared.work(format, start, each))
+                        .ok()
+                })
                 .collect();
-            workers
-                .into_iter()
-                .map(|w| w.join().expect("a worker does not panic"))
-                .collect()
+            let mut results = vec![shared.work(format, start, each)];
+            results.extend(
+                workers
+                    .into_iter()
+                    .map(|w| w.join().expect("a worker does not panic")),
+            );
+            results
         })
     };
     let mut total = start();
@@ -283,9 +292,7 @@ fn total_bytes(inputs: &[Input]) -> Option<u64> {
     inputs
         .iter()
         .map(|input| match input {
-            Input::File(path) | Input::Spooled(path) => {
-                std::fs::metadata(path).ok().map(|m| m.len())
-            }
+            Input::File(file) => file.len(),
             Input::Stdin => None,
         })
         .sum()
@@ -368,7 +375,7 @@ mod tests {
         let mut keys: Vec<String> = (0..3000).map(|i| format!("key:{i}")).collect();
         keys[2000] = "bad".into();
         let file = key_file(&keys);
-        let source = KeySource::Inputs(vec![Input::File(file.path().to_path_buf())]);
+        let source = KeySource::Inputs(vec![Input::open(file.path()).unwrap()]);
         for block_size in [1, 7, 100, 4096, 1 << 20] {
             let format = KeyFormat {
                 block_size,
@@ -392,7 +399,7 @@ mod tests {
         let file = key_file(&keys);
         let (done, finished) = mpsc::channel();
         std::thread::spawn(move || {
-            let source = KeySource::Inputs(vec![Input::File(file.path().to_path_buf())]);
+            let source = KeySource::Inputs(vec![Input::open(file.path()).unwrap()]);
             let format = KeyFormat {
                 block_size: 64,
                 ..KeyFormat::default()

@@ -31,10 +31,16 @@ impl Progress {
     pub fn start(total: Option<u64>, unit: Unit) -> Progress {
         let done = Arc::new(AtomicU64::new(0));
         let stop = Arc::new(AtomicBool::new(false));
-        let drawer = std::io::stderr().is_terminal().then(|| {
-            let (done, stop) = (Arc::clone(&done), Arc::clone(&stop));
-            std::thread::spawn(move || draw(&done, &stop, total, unit))
-        });
+        let drawer = std::io::stderr()
+            .is_terminal()
+            .then(|| {
+                let (done, stop) = (Arc::clone(&done), Arc::clone(&stop));
+                // No bar is better than no run: a refused thread draws nothing.
+                std::thread::Builder::new()
+                    .spawn(move || draw(&done, &stop, total, unit))
+                    .ok()
+            })
+            .flatten();
         Progress { done, stop, drawer }
     }
 

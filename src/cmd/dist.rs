@@ -6,7 +6,7 @@ use ringscope::config::build_ring;
 use ringscope::fingerprint;
 use ringscope::output::svg;
 
-use super::{Outcome, open_svg, print_report, write_svg};
+use super::{Outcome, note_keys, open_svg, print_report, write_svg};
 use crate::cli::DistArgs;
 
 pub fn run(args: DistArgs) -> ringscope::Result<Outcome> {
@@ -29,6 +29,7 @@ pub fn run(args: DistArgs) -> ringscope::Result<Outcome> {
         let counts = count_keys(placement, ring.nodes.len(), &source, format, threads)?;
         DistReport::new(id, nodes, &counts, &expected)
     };
-    write_svg(chart, || svg::dist_chart(&report))?;
-    print_report(&report, &args.report, &report.ring.description)
+    note_keys(report.keys, &args.keys);
+    let chart = write_svg(chart, || svg::dist_chart(&report))?;
+    Ok(print_report(&report, &args.report, &report.ring.description)?.with(chart))
 }

@@ -4,22 +4,14 @@
 use ringscope::Result;
 use ringscope::config::build_ring;
 use ringscope::lint::lint;
-use ringscope::output;
 
-use super::{Outcome, finish, stdout, written};
+use super::{Outcome, print_rendered};
 use crate::cli::LintArgs;
 
 pub fn run(args: LintArgs) -> Result<Outcome> {
     let ring = build_ring(&args.ring.options())?;
     let report = lint(&ring)?;
-    let mut out = stdout();
-    written(output::render(
-        &report,
-        args.format.into(),
-        &ring.describe(),
-        &mut out,
-    ))?;
-    finish(out)?;
+    print_rendered(&report, args.format.into(), &ring.describe())?;
     let failed_gate = match report.findings.len() {
         0 => None,
         n => Some(format!(
@@ -32,5 +24,5 @@ pub fn run(args: LintArgs) -> Result<Outcome> {
                 .join(", ")
         )),
     };
-    Ok(Outcome { failed_gate })
+    Ok(Outcome::gate(failed_gate))
 }

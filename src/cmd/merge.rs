@@ -39,12 +39,15 @@ pub fn run(args: MergeArgs) -> Result<Outcome> {
     }
     match merge::merge(&parts)? {
         Merged::Dist(report) => {
-            write_svg(chart, || svg::dist_chart(&report))?;
-            print_report(&report, &args.report, &report.ring.description)
+            let chart = write_svg(chart, || svg::dist_chart(&report))?;
+            Ok(print_report(&report, &args.report, &report.ring.description)?.with(chart))
         }
         Merged::Movement(report) => {
-            write_svg(chart, || svg::movement_chart(&report))?;
-            movement::print_report(&report, args.report.format, args.max_moved)
+            let chart = write_svg(chart, || svg::movement_chart(&report))?;
+            // Parts are counted on keys: a merged total of none has nothing to judge.
+            let outcome =
+                movement::print_report(&report, args.report.format, args.max_moved, true)?;
+            Ok(outcome.with(chart))
         }
     }
 }

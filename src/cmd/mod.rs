@@ -1,8 +1,14 @@
 //! One file per subcommand; each wires ring options, a key source, an analysis and an output
-//! together, and returns whether a gate failed.
+//! together, and returns whether a gate failed and the files it wrote.
+//!
+//! What every command shares lives here: before a command runs, the files it reads and
+//! writes are checked ([`files`]); its report goes to standard output, where a reader that
+//! goes away ends the report quietly but never the gate; its output files are put in place
+//! only once it has succeeded.
 
 mod diff;
 mod dist;
+mod files;
 mod lint;
 mod lookup;
 mod map;
@@ -13,25 +19,47 @@ mod shell;
 mod simulate;
 mod sweep;
 
-use std::io::{self, BufWriter, StdoutLock, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use ringscope::Result;
 use ringscope::analysis::{NodeShares, gate};
+use ringscope::files::output::Finished;
 use ringscope::output::svg::SvgFile;
 use ringscope::output::{self, Report};
 
-use crate::cli::{Command, ReportFlags};
+use crate::cli::{Command, KeyFlags, ReportFlags};
 
-/// What a command that ran to the end has to say to the exit code.
-#[derive(Debug, Default)]
+/// What a command that ran to the end has to say to the exit code, and the files it wrote,
+/// waiting to be put in place.
+#[derive(Default)]
 pub struct Outcome {
     /// A CI gate that failed, with the message that says which and by how much.
     pub failed_gate: Option<String>,
+    pub files: Vec<Finished>,
 }
 
-pub fn run(command: Command) -> Result<Outcome> {
-    match command {
+impl Outcome {
+    fn gate(failed_gate: Option<String>) -> Outcome {
+        Outcome {
+            failed_gate,
+            files: Vec::new(),
+        }
+    }
+
+    /// Adds files written on the way (a chart, a moves file).
+    fn with(mut self, files: impl IntoIterator<Item = Finished>) -> Outcome {
+        self.files.extend(files);
+        self
+    }
+}
+
+/// Runs `command`; the message of a failed gate, if one failed.
+pub fn run(command: Command) -> Result<Option<String>> {
+    let plan = files::check(&command)?;
+    REPORT_TO_STDERR.store(plan.output_on_stdout, Ordering::Relaxed);
+    let outcome = match command {
         Command::Lookup(args) => lookup::run(args),
         Command::Map(args) => map::run(args),
         Command::Ring(args) => ring::run(args),
@@ -43,13 +71,24 @@ pub fn run(command: Command) -> Result<Outcome> {
         Command::Lint(args) => lint::run(args),
         Command::Completions { shell } => shell::completions(shell),
         Command::Man { subcommand } => shell::man(subcommand.as_deref()),
+    }?;
+    // The whole run, report included, succeeded: only now is any file replaced.
+    for file in outcome.files {
+        file.commit()?;
     }
+    Ok(outcome.failed_gate)
 }
 
 /// Standard output is buffered: results can be millions of lines.
 const OUTPUT_BUFFER: usize = 64 * 1024;
 
-fn stdout() -> BufWriter<StdoutLock<'static>> {
+/// Set once, before the command runs, when an output file took standard output (`--moves
+/// -`): the report then goes to standard error, so that the two never mix.
+static REPORT_TO_STDERR: AtomicBool = AtomicBool::new(false);
+
+/// Standard output for per-key results (`map`, `lookup`, `ring --points`), where a reader
+/// that goes away (`| head`) ends the run.
+fn stdout() -> BufWriter<io::StdoutLock<'static>> {
     BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout().lock())
 }
 
@@ -62,24 +101,38 @@ fn finish(mut out: impl Write) -> Result<()> {
     written(out.flush())
 }
 
+/// Writes a report where reports go. A reader that has gone away (`| head`) ends it quietly
+/// and the command goes on, so that its gate is still judged; any other failure is an error.
+fn print(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
+    let mut out: Box<dyn Write> = if REPORT_TO_STDERR.load(Ordering::Relaxed) {
+        Box::new(io::stderr().lock())
+    } else {
+        Box::new(stdout())
+    };
+    match write(&mut out).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => written(other),
+    }
+}
+
+/// Renders `report` in `format` where reports go.
+fn print_rendered(report: &impl Report, format: output::ReportFormat, caption: &str) -> Result<()> {
+    print(|mut out| output::render(report, format, caption, &mut out))
+}
+
 /// Prints a report in the chosen format, then applies the balance gate to it.
 fn print_report(
     report: &(impl Report + NodeShares),
     flags: &ReportFlags,
     caption: &str,
 ) -> Result<Outcome> {
-    let mut out = stdout();
-    written(output::render(
-        report,
-        flags.format.into(),
-        caption,
-        &mut out,
-    ))?;
-    finish(out)?;
+    print_rendered(report, flags.format.into(), caption)?;
     let failed_gate = flags
         .max_imbalance
-        .and_then(|limit| gate::max_imbalance(report, limit));
-    Ok(Outcome { failed_gate })
+        .map(|limit| gate::max_imbalance(report, limit))
+        .transpose()?
+        .flatten();
+    Ok(Outcome::gate(failed_gate))
 }
 
 /// Opens the `--svg` file before any work, so that a wrong path fails at once.
@@ -88,10 +141,32 @@ fn open_svg(path: Option<&Path>) -> Result<Option<SvgFile>> {
 }
 
 /// Draws and writes the chart when `--svg` was given. It is written before the report is
-/// printed, so a reader that closes stdout early (`| head`) still gets the whole chart.
-fn write_svg(file: Option<SvgFile>, draw: impl FnOnce() -> String) -> Result<()> {
-    match file {
-        Some(file) => file.write(&draw()),
-        None => Ok(()),
+/// printed, so that a reader that closes stdout early (`| head`) still gets the whole chart.
+fn write_svg(file: Option<SvgFile>, draw: impl FnOnce() -> String) -> Result<Option<Finished>> {
+    file.map(|file| file.write(&draw())).transpose()
+}
+
+/// On a terminal, says how many keys were read and from where: the check that the keys a
+/// report counts are the keys meant (an empty pipe looks like a quiet success otherwise).
+fn note_keys(count: u64, keys: &KeyFlags) {
+    if !io::stderr().is_terminal() {
+        return;
     }
+    let from = match (&keys.random, keys.files.as_slice()) {
+        (Some(_), _) => "--random".to_string(),
+        (None, []) => "standard input".to_string(),
+        (None, files) => files
+            .iter()
+            .map(|f| {
+                if f == "-" {
+                    "standard input"
+                } else {
+                    f.as_str()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    let noun = if count == 1 { "key" } else { "keys" };
+    let _ = writeln!(io::stderr(), "ringscope: {count} {noun} read from {from}");
 }

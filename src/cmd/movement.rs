@@ -5,12 +5,12 @@
 use ringscope::Result;
 use ringscope::analysis::gate;
 use ringscope::analysis::movement::{self, MovementReport, UNASSIGNED, WeightedTransitions};
-use ringscope::output;
+use ringscope::files::output::Finished;
 use ringscope::output::moves::{MoveColumns, MovesFile};
 use ringscope::output::svg::{self, SvgFile};
 use ringscope::scenario::Scenario;
 
-use super::{Outcome, finish, stdout, write_svg, written};
+use super::{Outcome, note_keys, print_rendered, write_svg};
 use crate::cli::{KeyFlags, MovementFlags, TableFormat, WeightFlags};
 
 /// `chart` is the `--svg` file, opened by the command before it built anything.
@@ -39,7 +39,7 @@ pub fn run(
             file.write(key, label(from), label(to), weight, scenario.slot(key))
         }
     });
-    let report = if weighted {
+    let (report, moves) = if weighted {
         let on_move =
             on_move.map(|mut write| move |key: &[u8], from, to, w| write(key, from, to, Some(w)));
         let counted = match &source {
@@ -53,8 +53,8 @@ pub fn run(
             )?,
             None => WeightedTransitions::new(scenario.nodes.len(), weights.top),
         };
-        finish_moves(moves)?;
-        movement::report_weighted(scenario, counted)?
+        let moves = finish_moves(moves)?;
+        (movement::report_weighted(scenario, counted)?, moves)
     } else {
         let on_move =
             on_move.map(|mut write| move |key: &[u8], from, to| write(key, from, to, None));
@@ -62,33 +62,34 @@ pub fn run(
             Some(source) => movement::count_keys(scenario, source, format, threads, on_move)?,
             None => movement::Transitions::default(),
         };
-        finish_moves(moves)?;
-        movement::report(scenario, &counts)?
+        let moves = finish_moves(moves)?;
+        (movement::report(scenario, &counts)?, moves)
     };
-    write_svg(chart, || svg::movement_chart(&report))?;
-    print_report(&report, flags.format, flags.max_moved)
+    if source.is_some() {
+        note_keys(report.keys, keys);
+    }
+    let chart = write_svg(chart, || svg::movement_chart(&report))?;
+    let outcome = print_report(&report, flags.format, flags.max_moved, source.is_some())?;
+    Ok(outcome.with(moves).with(chart))
 }
 
-fn finish_moves(moves: Option<MovesFile>) -> Result<()> {
-    moves.map_or(Ok(()), MovesFile::finish)
+fn finish_moves(moves: Option<MovesFile>) -> Result<Option<Finished>> {
+    moves.map(MovesFile::finish).transpose()
 }
 
 /// Prints a `simulate` / `diff` report (its own or a merged one) in `format`, then applies
-/// the `--max-moved` gate to it (to the load's share, with `--key-weight`).
+/// the `--max-moved` gate to it (to the load's share, with `--key-weight`); `counted_keys`
+/// says the report was counted on keys, so that none read is refused, not judged.
 pub fn print_report(
     report: &MovementReport,
     format: TableFormat,
     max_moved: Option<f64>,
+    counted_keys: bool,
 ) -> Result<Outcome> {
-    let mut out = stdout();
-    written(output::render(
-        report,
-        format.into(),
-        &report.ring.description,
-        &mut out,
-    ))?;
-    finish(out)?;
-    let (share, of) = gate::moved_share(report);
-    let failed_gate = max_moved.and_then(|limit| gate::max_moved(share, of, limit, None));
-    Ok(Outcome { failed_gate })
+    print_rendered(report, format.into(), &report.ring.description)?;
+    let failed_gate = max_moved
+        .map(|limit| gate::max_moved_of(report, limit, counted_keys))
+        .transpose()?
+        .flatten();
+    Ok(Outcome::gate(failed_gate))
 }

@@ -36,9 +36,9 @@ pub fn run(args: RingArgs) -> Result<Outcome> {
         ..RingReport::new(&ring.nodes, &ring.placement.ownership(), &expected)
     };
     let caption = ring.describe();
-    write_svg(chart, || {
+    let chart = write_svg(chart, || {
         let arcs = RingArcs::of(ring.placement.as_ref());
         svg::ring_chart(&report, &caption, arcs.as_ref())
     })?;
-    print_report(&report, &args.report, &caption)
+    Ok(print_report(&report, &args.report, &caption)?.with(chart))
 }

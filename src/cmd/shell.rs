@@ -1,6 +1,8 @@
 //! `ringscope completions SHELL` and `ringscope man`: both generated from the clap
 //! definitions, so they never drift from the options.
 
+use std::io::Write;
+
 use clap::CommandFactory;
 use ringscope::{Error, Result};
 
@@ -8,8 +10,12 @@ use super::{Outcome, finish, stdout, written};
 use crate::cli::Cli;
 
 pub fn completions(shell: clap_complete::Shell) -> Result<Outcome> {
+    // Generated in memory first: the generator cannot report a failed write (a full disk),
+    // and would panic on one.
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "ringscope", &mut script);
     let mut out = stdout();
-    clap_complete::generate(shell, &mut Cli::command(), "ringscope", &mut out);
+    written(out.write_all(&script))?;
     finish(out).map(|()| Outcome::default())
 }
 

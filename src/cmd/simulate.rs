@@ -7,10 +7,10 @@ use ringscope::analysis::fail_each;
 use ringscope::analysis::gate::{self, Moved};
 use ringscope::config::build_ring;
 use ringscope::output::plan::PlanFile;
-use ringscope::output::{self, svg, svg::SvgFile};
+use ringscope::output::{svg, svg::SvgFile};
 use ringscope::scenario::{Changes, Scenario, Status};
 
-use super::{Outcome, finish, movement, open_svg, stdout, write_svg, written};
+use super::{Outcome, movement, note_keys, open_svg, print_rendered, write_svg};
 use crate::cli::SimulateArgs;
 
 pub fn run(args: SimulateArgs) -> ringscope::Result<Outcome> {
@@ -38,12 +38,13 @@ pub fn run(args: SimulateArgs) -> ringscope::Result<Outcome> {
     };
     let change = scenario.summary.clone();
     scenario.summary = format!("{}\n{}", ring.describe(), scenario.summary);
-    let outcome = movement::run(&scenario, &args.keys, &args.weights, &args.movement, chart)?;
-    // Written once the run has succeeded: a failed run leaves no plan behind.
+    let mut outcome = movement::run(&scenario, &args.keys, &args.weights, &args.movement, chart)?;
     if let (Some(plan), Some(rebalance)) = (plan, rebalance) {
         let added: Vec<&str> = added_labels(&scenario);
         let removed: Vec<&str> = changes.remove.iter().map(String::as_str).collect();
-        plan.write(&rebalance, &change, &added, &removed)?;
+        outcome
+            .files
+            .push(plan.write(&rebalance, &change, &added, &removed)?);
     }
     Ok(outcome)
 }
@@ -99,23 +100,31 @@ fn run_fail_each(
         rule.explain()
     );
     let report = fail_each::report(&labels, &scenarios, &counts, caption)?;
-    write_svg(chart, || svg::fail_each_chart(&report))?;
-    let mut out = stdout();
-    written(output::render(
-        &report,
-        args.movement.format.into(),
-        &report.caption,
-        &mut out,
-    ))?;
-    finish(out)?;
-    let failed_gate = args.movement.max_moved.and_then(|limit| {
-        let worst = report.worst()?;
-        let (share, of) = if worst.keys > 0 {
-            (worst.moved_share, Moved::Keys)
-        } else {
-            (worst.hash_space_moved_share, Moved::HashSpace)
-        };
-        gate::max_moved(share, of, limit, Some(&format!("{} fails", worst.fail)))
-    });
-    Ok(Outcome { failed_gate })
+    if let Some(first) = report.rows.first()
+        && source.is_some()
+    {
+        note_keys(first.keys, &args.keys);
+    }
+    let chart = write_svg(chart, || svg::fail_each_chart(&report))?;
+    print_rendered(&report, args.movement.format.into(), &report.caption)?;
+    let failed_gate = match args.movement.max_moved {
+        Some(limit) => {
+            if source.is_some() && report.rows.first().is_some_and(|row| row.keys == 0) {
+                return Err(gate::nothing_to_judge(
+                    &format!("--max-moved {limit}"),
+                    "no keys were read",
+                ));
+            }
+            report.worst().and_then(|worst| {
+                let (share, of) = if worst.keys > 0 {
+                    (worst.moved_share, Moved::Keys)
+                } else {
+                    (worst.hash_space_moved_share, Moved::HashSpace)
+                };
+                gate::max_moved(share, of, limit, Some(&format!("{} fails", worst.fail)))
+            })
+        }
+        None => None,
+    };
+    Ok(Outcome::gate(failed_gate).with(chart))
 }

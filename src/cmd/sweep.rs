@@ -4,9 +4,9 @@
 use ringscope::Result;
 use ringscope::analysis::sweep::{self, Candidate, SweepKeys, SweepRequest};
 use ringscope::config::RingOptions;
-use ringscope::output::{self, svg};
+use ringscope::output::svg;
 
-use super::{Outcome, finish, open_svg, stdout, write_svg, written};
+use super::{Outcome, open_svg, print_rendered, write_svg};
 use crate::cli::SweepArgs;
 
 pub fn run(args: SweepArgs) -> Result<Outcome> {
@@ -37,14 +37,8 @@ pub fn run(args: SweepArgs) -> Result<Outcome> {
         remove: args.remove,
         target_imbalance: args.target_imbalance,
     })?;
-    write_svg(chart, || svg::sweep_chart(&report))?;
-    let mut out = stdout();
+    let chart = write_svg(chart, || svg::sweep_chart(&report))?;
     let caption = "sweep: the same nodes under each configuration";
-    written(output::render(
-        &report,
-        args.format.into(),
-        caption,
-        &mut out,
-    ))?;
-    finish(out).map(|()| Outcome::default())
+    print_rendered(&report, args.format.into(), caption)?;
+    Ok(Outcome::default().with(chart))
 }

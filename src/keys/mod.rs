@@ -15,8 +15,10 @@ mod split;
 mod weight;
 
 use std::fs::File;
-use std::io::{self, IsTerminal};
-use std::path::{Path, PathBuf};
+use std::io::{self, IsTerminal, Read};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use random::check_pattern;
 pub use random::generate_batches;
@@ -52,6 +54,13 @@ pub struct KeyFormat {
     pub weighted: bool,
 }
 
+impl KeyFormat {
+    /// Whether a CR before the delimiter is dropped (CRLF lines).
+    pub fn strips_cr(&self) -> bool {
+        self.delimiter == b'\n' && !self.keep_cr
+    }
+}
+
 impl Default for KeyFormat {
     fn default() -> Self {
         KeyFormat {
@@ -64,25 +73,131 @@ impl Default for KeyFormat {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Where keys come from: standard input, or a file opened once and kept open.
+#[derive(Clone, Debug)]
 pub enum Input {
     Stdin,
-    File(PathBuf),
-    /// A temporary file holding what stdin gave ([`KeySource::rereadable`]), read as a file
-    /// and named `<stdin>` in messages.
-    Spooled(PathBuf),
+    File(KeyFile),
 }
 
 /// How messages name standard input.
 pub const STDIN_NAME: &str = "<stdin>";
 
 impl Input {
-    pub fn from_arg(arg: &str) -> Input {
+    /// `-` is stdin; anything else a file, opened now (and refused now when it cannot be).
+    pub fn from_arg(arg: &str) -> Result<Input> {
         if arg == "-" {
-            Input::Stdin
+            Ok(Input::Stdin)
         } else {
-            Input::File(PathBuf::from(arg))
+            KeyFile::open(Path::new(arg)).map(Input::File)
         }
+    }
+
+    /// The file at `path`, opened now.
+    pub fn open(path: &Path) -> Result<Input> {
+        KeyFile::open(path).map(Input::File)
+    }
+}
+
+/// A key file, opened once and read through the handle kept here: a FIFO's writer meets the
+/// one reader it will ever have (opening it twice would hand its data to the first open), and
+/// the file checked is the file read.
+#[derive(Clone, Debug)]
+pub struct KeyFile {
+    /// The name messages give it: its path as given, or `<stdin>` for stdin kept in a file.
+    pub name: Arc<Path>,
+    file: Arc<File>,
+    /// A regular file, read from its start by every pass (positional reads leave the shared
+    /// handle alone) and read again to find the line of a bad record. Anything else (a pipe,
+    /// `/dev/fd/N`, a device) is read once, as a stream.
+    regular: bool,
+    /// Set when a stream has been read: a second pass would silently see nothing.
+    streamed: Arc<AtomicBool>,
+}
+
+impl KeyFile {
+    fn open(path: &Path) -> Result<KeyFile> {
+        const ACTION: &str = "cannot open key file";
+        let file = File::open(path).map_err(|e| Error::io(path, ACTION, e))?;
+        let metadata = file.metadata().map_err(|e| Error::io(path, ACTION, e))?;
+        // Opening a directory succeeds; reading it would fail only later, mid-run.
+        if metadata.is_dir() {
+            return Err(Error::io(path, ACTION, io::ErrorKind::IsADirectory.into()));
+        }
+        Ok(KeyFile::of(Arc::from(path), file, metadata.is_file()))
+    }
+
+    fn of(name: Arc<Path>, file: File, regular: bool) -> KeyFile {
+        KeyFile {
+            name,
+            file: Arc::new(file),
+            regular,
+            streamed: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// The file's handle when it can be read again from any offset (a regular file).
+    pub fn rereadable(&self) -> Option<&Arc<File>> {
+        self.regular.then_some(&self.file)
+    }
+
+    /// Bytes to read, when known (a regular file).
+    pub fn len(&self) -> Option<u64> {
+        self.regular
+            .then(|| self.file.metadata().ok().map(|m| m.len()))
+            .flatten()
+    }
+
+    /// A reader from the start of the file; for a stream, the one and only reader.
+    pub(crate) fn reader(&self) -> Result<Box<dyn io::Read + Send>> {
+        if self.regular {
+            return Ok(Box::new(FromStart {
+                file: Arc::clone(&self.file),
+                offset: 0,
+            }));
+        }
+        if self.streamed.swap(true, Ordering::Relaxed) {
+            return Err(Error::usage(format!(
+                "{}: a pipe is read only once, and these keys are needed again; give a regular file",
+                self.name.display()
+            )));
+        }
+        Ok(Box::new(Stream(Arc::clone(&self.file))))
+    }
+}
+
+/// A regular file read from its start by offset, whatever else reads the same handle.
+struct FromStart {
+    file: Arc<File>,
+    offset: u64,
+}
+
+impl io::Read for FromStart {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        let read = read_at(&self.file, buffer, self.offset)?;
+        self.offset += read as u64;
+        Ok(read)
+    }
+}
+
+/// A pipe or device, read as it comes.
+struct Stream(Arc<File>);
+
+impl io::Read for Stream {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        (&*self.0).read(buffer)
+    }
+}
+
+/// Reads at `offset` of `file` without moving its cursor.
+pub(crate) fn read_at(file: &File, buffer: &mut [u8], offset: u64) -> io::Result<usize> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::FileExt::read_at(file, buffer, offset)
+    }
+    #[cfg(windows)]
+    {
+        std::os::windows::fs::FileExt::seek_read(file, buffer, offset)
     }
 }
 
@@ -113,13 +228,12 @@ impl KeySource {
                 Ok(KeySource::Inputs(vec![Input::Stdin]))
             }
             None => {
-                let inputs: Vec<Input> = files.iter().map(|f| Input::from_arg(f)).collect();
-                // Refuse a bad file before any output is written for the good ones.
-                for input in &inputs {
-                    if let Input::File(path) = input {
-                        open_key_file(path)?;
-                    }
-                }
+                // Each file is opened here, once: a bad one is refused before any output is
+                // written for the good ones.
+                let inputs = files
+                    .iter()
+                    .map(|f| Input::from_arg(f))
+                    .collect::<Result<Vec<_>>>()?;
                 Ok(KeySource::Inputs(inputs))
             }
         }
@@ -155,70 +269,88 @@ impl KeySource {
     }
 }
 
-/// Keys that can be read more than once: what stdin gave is kept in a temporary file (removed
-/// when this is dropped, or by a signal), files and synthetic keys are read again.
+/// Keys that can be read more than once: what stdin, a pipe or a device gave is kept in a
+/// temporary file (removed when this is dropped, or by a signal); regular files and
+/// synthetic keys are read again.
 pub struct Rereadable {
     pub source: KeySource,
-    spool: Option<tempfile::TempPath>,
+    spools: Vec<tempfile::TempPath>,
 }
 
 impl KeySource {
-    /// For commands that read the keys several times (`sweep`): stdin is copied once.
+    /// For commands that read the keys several times (`sweep`): every input that can be read
+    /// only once is copied, once, so that every pass sees the same keys.
     pub fn rereadable(self) -> Result<Rereadable> {
-        let KeySource::Inputs(inputs) = &self else {
+        let KeySource::Inputs(inputs) = self else {
             return Ok(Rereadable {
                 source: self,
-                spool: None,
+                spools: Vec::new(),
             });
         };
-        if !inputs.contains(&Input::Stdin) {
-            return Ok(Rereadable {
-                source: self,
-                spool: None,
-            });
-        }
-        const ACTION: &str = "cannot keep the keys read from stdin";
-        let temp_dir = std::env::temp_dir();
-        let file = tempfile::Builder::new()
-            .prefix(".ringscope-keys-")
-            .tempfile_in(&temp_dir)
-            .map_err(|e| Error::io(&temp_dir, ACTION, e))?;
-        crate::output::interrupt::pending(file.path());
-        let mut writer = io::BufWriter::new(file.as_file());
-        io::copy(&mut io::stdin().lock(), &mut writer)
-            .and_then(|_| io::Write::flush(&mut writer))
-            .map_err(|e| Error::io(file.path(), ACTION, e))?;
-        drop(writer);
-        let path = file.into_temp_path();
+        let mut spools = Vec::new();
         let inputs = inputs
-            .iter()
+            .into_iter()
             .map(|input| match input {
-                Input::Stdin => Input::Spooled(path.to_path_buf()),
-                file => file.clone(),
+                Input::File(file) if file.regular => Ok(Input::File(file)),
+                Input::File(file) => {
+                    let reader = file.reader()?;
+                    spool(reader, Arc::clone(&file.name), &mut spools).map(Input::File)
+                }
+                Input::Stdin => spool(
+                    Box::new(io::stdin()),
+                    Arc::from(Path::new(STDIN_NAME)),
+                    &mut spools,
+                )
+                .map(Input::File),
             })
-            .collect();
+            .collect::<Result<Vec<_>>>()?;
         Ok(Rereadable {
             source: KeySource::Inputs(inputs),
-            spool: Some(path),
+            spools,
         })
     }
 }
 
-impl Drop for Rereadable {
-    fn drop(&mut self) {
-        if let Some(path) = &self.spool {
-            crate::output::interrupt::done(path);
-        }
+/// Copies `reader` into a temporary file, read afterwards as a regular file named `name`.
+fn spool(
+    mut reader: Box<dyn io::Read + Send>,
+    name: Arc<Path>,
+    spools: &mut Vec<tempfile::TempPath>,
+) -> Result<KeyFile> {
+    const ACTION: &str = "cannot keep the keys read";
+    let temp_dir = std::env::temp_dir();
+    let file = tempfile::Builder::new()
+        .prefix(".ringscope-keys-")
+        .tempfile_in(&temp_dir)
+        .map_err(|e| Error::io(&temp_dir, ACTION, e))?;
+    crate::files::interrupt::pending(file.path());
+    let (handle, path) = file.into_parts();
+    spools.push(path);
+    // Copied by hand, so that a failed read is named as the input's and a failed write
+    // (a full temporary directory) as the copy's.
+    let mut writer = io::BufWriter::new(&handle);
+    let mut buffer = vec![0; BLOCK];
+    loop {
+        let read = match reader.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::io(&*name, "cannot read keys", e)),
+        };
+        io::Write::write_all(&mut writer, &buffer[..read])
+            .map_err(|e| Error::io(&temp_dir, ACTION, e))?;
     }
+    io::Write::flush(&mut writer).map_err(|e| Error::io(&temp_dir, ACTION, e))?;
+    drop(writer);
+    Ok(KeyFile::of(name, handle, true))
 }
 
-fn open_key_file(path: &Path) -> Result<File> {
-    const ACTION: &str = "cannot open key file";
-    // Opening a directory succeeds; reading it would fail only later, mid-run.
-    if path.is_dir() {
-        return Err(Error::io(path, ACTION, io::ErrorKind::IsADirectory.into()));
+impl Drop for Rereadable {
+    fn drop(&mut self) {
+        for path in &self.spools {
+            crate::files::interrupt::done(path);
+        }
     }
-    File::open(path).map_err(|e| Error::io(path, ACTION, e))
 }
 
 pub(crate) fn too_long(name: &Path, format: KeyFormat) -> Error {

@@ -1,11 +1,12 @@
 //! Reading inputs in blocks of whole keys, straight into the buffer of whoever asks: one
 //! reader can feed several workers (behind a lock) without copying blocks around.
 
+use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{Input, KeyFormat, STDIN_NAME, open_key_file, too_long};
+use super::{Input, KeyFormat, STDIN_NAME, too_long};
 use crate::error::{Error, Result};
 
 /// Where a block came from: its place in the stream (for writing results in input order)
@@ -18,9 +19,9 @@ pub struct BlockInfo {
     pub len: usize,
     /// Where the block starts in its input, in bytes.
     pub offset: u64,
-    /// The input is a regular file, which can be read again to find a line by its offset
-    /// (stdin and pipes cannot).
-    pub rereadable: bool,
+    /// The input's handle when it is a regular file, which can be read again to find a line
+    /// by its offset (stdin and pipes cannot).
+    pub rereadable: Option<Arc<File>>,
 }
 
 /// The input being read: its reader, name, whether it can be read again, and the offset of
@@ -28,7 +29,7 @@ pub struct BlockInfo {
 struct Current {
     reader: Box<dyn Read + Send>,
     name: Arc<Path>,
-    rereadable: bool,
+    rereadable: Option<Arc<File>>,
     offset: u64,
 }
 
@@ -64,7 +65,7 @@ impl<'a> Blocks<'a> {
             current: Some(Current {
                 reader,
                 name: Arc::from(Path::new("t")),
-                rereadable: false,
+                rereadable: None,
                 offset: 0,
             }),
             carry: Vec::new(),
@@ -132,7 +133,7 @@ impl<'a> Blocks<'a> {
                     let place = (
                         Arc::clone(&current.name),
                         current.offset,
-                        current.rereadable,
+                        current.rereadable.clone(),
                     );
                     self.current = None;
                     if filled == 0 {
@@ -150,13 +151,19 @@ impl<'a> Blocks<'a> {
                     let place = (
                         Arc::clone(&current.name),
                         current.offset,
-                        current.rereadable,
+                        current.rereadable.clone(),
                     );
                     current.offset += end as u64 + 1;
                     self.carry.extend_from_slice(&buffer[end + 1..filled]);
                     return Ok(Some(self.block(place, end)));
                 }
-                if filled > self.format.max_key_len {
+                // One byte more may be the CR of a CRLF line, which the key does not keep.
+                if filled
+                    > self
+                        .format
+                        .max_key_len
+                        .saturating_add(self.format.strips_cr() as usize)
+                {
                     return Err(too_long(&current.name, self.format));
                 }
             }
@@ -165,7 +172,7 @@ impl<'a> Blocks<'a> {
 
     fn block(
         &mut self,
-        (input, offset, rereadable): (Arc<Path>, u64, bool),
+        (input, offset, rereadable): (Arc<Path>, u64, Option<Arc<File>>),
         len: usize,
     ) -> BlockInfo {
         self.sequence += 1;
@@ -180,24 +187,19 @@ impl<'a> Blocks<'a> {
 }
 
 fn open(input: &Input) -> Result<Current> {
-    let (reader, name, rereadable): (Box<dyn Read + Send>, _, _) = match input {
-        Input::Stdin => (Box::new(io::stdin()), Path::new(STDIN_NAME), false),
-        // What stdin gave, kept in a file: read again like one, named as stdin.
-        Input::File(path) | Input::Spooled(path) => {
-            let file = open_key_file(path)?;
-            let regular = file.metadata().is_ok_and(|m| m.is_file());
-            match input {
-                // Its name is not a path to read it again by.
-                Input::Spooled(_) => (Box::new(file), Path::new(STDIN_NAME), false),
-                _ => (Box::new(file), path.as_path(), regular),
-            }
-        }
-    };
-    Ok(Current {
-        reader,
-        name: Arc::from(name),
-        rereadable,
-        offset: 0,
+    Ok(match input {
+        Input::Stdin => Current {
+            reader: Box::new(io::stdin()),
+            name: Arc::from(Path::new(STDIN_NAME)),
+            rereadable: None,
+            offset: 0,
+        },
+        Input::File(file) => Current {
+            reader: file.reader()?,
+            name: Arc::clone(&file.name),
+            rereadable: file.rereadable().cloned(),
+            offset: 0,
+        },
     })
 }
 

@@ -3,8 +3,7 @@
 //! while a weight never does. The weight is read straight from the bytes: no UTF-8 check and
 //! no allocation, as it runs once per key.
 
-use std::io::Read;
-use std::path::Path;
+use std::fs::File;
 
 use super::{BlockInfo, KeyFormat, shown};
 use crate::error::{Error, Location};
@@ -60,8 +59,8 @@ pub fn bad_record(
 ) -> Error {
     let line = block
         .rereadable
-        .then(|| line_at(&block.input, block.offset + at as u64, format.delimiter))
-        .flatten();
+        .as_ref()
+        .and_then(|file| line_at(file, block.offset + at as u64, format.delimiter));
     let what = match problem {
         BadRecord::NoTab => "has no weight".to_string(),
         BadRecord::BadWeight => {
@@ -92,12 +91,12 @@ pub fn bad_record(
 /// many lines come before its block; counting them for every block would slow every run
 /// down for the sake of a message, so the file is read again, once, when a record is bad.
 /// `None` when the file has changed since.
-fn line_at(path: &Path, offset: u64, delimiter: u8) -> Option<usize> {
-    let mut file = std::fs::File::open(path).ok()?.take(offset);
+fn line_at(file: &File, offset: u64, delimiter: u8) -> Option<usize> {
     let mut buffer = vec![0; super::BLOCK];
     let (mut lines, mut read) = (1, 0u64);
-    loop {
-        let n = match file.read(&mut buffer) {
+    while read < offset {
+        let want = buffer.len().min((offset - read) as usize);
+        let n = match super::read_at(file, &mut buffer[..want], read) {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
@@ -148,9 +147,9 @@ mod tests {
     fn lines_are_counted_up_to_the_offset() {
         let file = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(file.path(), b"a\t1\n\nb\t2\nc\n").unwrap();
-        assert_eq!(line_at(file.path(), 0, b'\n'), Some(1));
-        assert_eq!(line_at(file.path(), 5, b'\n'), Some(3));
-        assert_eq!(line_at(file.path(), 9, b'\n'), Some(4));
-        assert_eq!(line_at(file.path(), 100, b'\n'), None);
+        assert_eq!(line_at(file.as_file(), 0, b'\n'), Some(1));
+        assert_eq!(line_at(file.as_file(), 5, b'\n'), Some(3));
+        assert_eq!(line_at(file.as_file(), 9, b'\n'), Some(4));
+        assert_eq!(line_at(file.as_file(), 100, b'\n'), None);
     }
 }

@@ -2,8 +2,6 @@
 //! JSON for scripts (hyperfine's exporter layout), and drawn as SVG charts with `--svg`
 //! ([`svg`]). Per-key output for `map` and `lookup` is in [`keys`].
 
-pub mod atomic;
-pub mod interrupt;
 pub mod keys;
 mod movement;
 pub mod moves;

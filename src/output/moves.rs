@@ -1,6 +1,6 @@
 //! `--moves FILE`: every moved key with its old and new node, as CSV `key,from,to` — with
 //! `weight` under `--key-weight` and `slot` for Redis Cluster — streamed into an
-//! [`AtomicFile`], so an interrupted run never leaves a partial file under the real name.
+//! [`OutputFile`], put in place only when the whole run has succeeded.
 //!
 //! Keys are written byte for byte (RFC 4180 quoting where needed): keys that are not UTF-8
 //! stay exact, to be read back as bytes (e.g. Python `open(..., encoding="latin-1")` or
@@ -9,8 +9,8 @@
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
-use super::atomic::{AtomicFile, OutputKind};
 use crate::error::{Error, Result};
+use crate::files::output::{Finished, OutputFile, OutputKind};
 
 const MOVES: OutputKind = OutputKind {
     option: "--moves",
@@ -33,12 +33,12 @@ pub struct MoveColumns {
 pub struct MovesFile {
     destination: PathBuf,
     columns: MoveColumns,
-    writer: csv::Writer<BufWriter<AtomicFile>>,
+    writer: csv::Writer<BufWriter<OutputFile>>,
 }
 
 impl MovesFile {
     pub fn create(destination: &Path, columns: MoveColumns) -> Result<MovesFile> {
-        let file = AtomicFile::create(destination, &MOVES)?;
+        let file = OutputFile::create(destination, &MOVES)?;
         let mut writer = csv::Writer::from_writer(BufWriter::with_capacity(256 * 1024, file));
         let header = ["key", "from", "to"]
             .into_iter()
@@ -75,8 +75,8 @@ impl MovesFile {
             .map_err(|e| csv_error(&self.destination, e))
     }
 
-    /// Flushes and renames the file into place.
-    pub fn finish(self) -> Result<()> {
+    /// Flushes the file; it is put in place when the returned output is committed.
+    pub fn finish(self) -> Result<Finished> {
         let destination = self.destination;
         let write_error = |e| Error::io(&destination, MOVES.cannot_write, e);
         let buffered = self

@@ -11,8 +11,8 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::atomic::{AtomicFile, OutputKind};
 use crate::error::Result;
+use crate::files::output::{Finished, OutputFile, OutputKind};
 use crate::scenario::RebalancePlan;
 
 const PLAN: OutputKind = OutputKind {
@@ -28,11 +28,11 @@ const PLAN: OutputKind = OutputKind {
 const AGREE_SECONDS: u32 = 60;
 
 /// The file `--plan` names, checked and opened before any work.
-pub struct PlanFile(AtomicFile);
+pub struct PlanFile(OutputFile);
 
 impl PlanFile {
     pub fn create(destination: &Path) -> Result<PlanFile> {
-        AtomicFile::create(destination, &PLAN).map(PlanFile)
+        OutputFile::create(destination, &PLAN).map(PlanFile)
     }
 
     /// Writes the commands of `plan`: `added` masters join first, `removed` ones leave last.
@@ -42,7 +42,7 @@ impl PlanFile {
         summary: &str,
         added: &[&str],
         removed: &[&str],
-    ) -> Result<()> {
+    ) -> Result<Finished> {
         let script = script(plan, summary, added, removed);
         self.0
             .write_all(script.as_bytes())

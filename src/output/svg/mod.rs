@@ -35,12 +35,12 @@ use std::path::Path;
 
 pub use line::{Series, XScale, line_chart};
 
-use super::atomic::{AtomicFile, OutputKind};
 use super::{Cell, human_text};
 use crate::analysis::fail_each::FailEachReport;
 use crate::analysis::movement::MovementReport;
 use crate::analysis::{DistReport, RingArcs, RingReport};
 use crate::error::Result;
+use crate::files::output::{Finished, OutputFile, OutputKind};
 use document::{NOTE, Svg};
 
 /// `ring --svg`: `caption` says what ring was built; `arcs` is its circle
@@ -80,15 +80,15 @@ const SVG: OutputKind = OutputKind {
 };
 
 /// The file `--svg` names, checked and opened before any work, written whole at the end.
-pub struct SvgFile(AtomicFile);
+pub struct SvgFile(OutputFile);
 
 impl SvgFile {
     pub fn create(destination: &Path) -> Result<SvgFile> {
-        AtomicFile::create(destination, &SVG).map(SvgFile)
+        OutputFile::create(destination, &SVG).map(SvgFile)
     }
 
-    /// Writes `svg` and renames the file into place.
-    pub fn write(mut self, svg: &str) -> Result<()> {
+    /// Writes `svg`; the file is put in place when the returned output is committed.
+    pub fn write(mut self, svg: &str) -> Result<Finished> {
         self.0
             .write_all(svg.as_bytes())
             .map_err(|e| self.0.write_error(e))?;

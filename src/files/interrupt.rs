@@ -16,14 +16,14 @@ static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 /// Without it, the default action would kill the process before any cleanup.
 pub fn remove_pending_files_on_signal() -> std::io::Result<()> {
     let mut signals = Signals::new([SIGINT, SIGTERM, SIGHUP])?;
-    std::thread::spawn(move || {
+    std::thread::Builder::new().spawn(move || {
         if let Some(signal) = signals.forever().next() {
             for path in lock().drain(..) {
                 let _ = std::fs::remove_file(path);
             }
             std::process::exit(128 + signal);
         }
-    });
+    })?;
     Ok(())
 }
 
