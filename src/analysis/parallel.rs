@@ -292,7 +292,7 @@ fn total_bytes(inputs: &[Input]) -> Option<u64> {
     inputs
         .iter()
         .map(|input| match input {
-            Input::File(file) => file.len(),
+            Input::File(file) => file.size(),
             Input::Stdin => None,
         })
         .sum()

@@ -166,7 +166,7 @@ fn replace(path: &Path, kind: &'static OutputKind) -> Result<Target> {
     }
     let temp = builder
         .tempfile_in(directory)
-        .map_err(|e| Error::io(path, kind.cannot_create, e.into()))?;
+        .map_err(|e| Error::io(path, kind.cannot_create, e))?;
     interrupt::pending(temp.path());
     // A file that is replaced keeps its mode, as an editor saving it would keep it.
     if !kind.private

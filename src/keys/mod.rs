@@ -142,7 +142,7 @@ impl KeyFile {
     }
 
     /// Bytes to read, when known (a regular file).
-    pub fn len(&self) -> Option<u64> {
+    pub fn size(&self) -> Option<u64> {
         self.regular
             .then(|| self.file.metadata().ok().map(|m| m.len()))
             .flatten()
