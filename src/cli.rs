@@ -73,7 +73,7 @@ ringscope dist --nodes samples/nodes.txt samples/keys.txt --svg dist.svg"
 ringscope simulate --nodes samples/nodes.txt --add '10.0.1.15:6379 cache-e' --max-moved 25\n  \
 ringscope simulate --nodes samples/nodes.txt --fail cache-b --svg fail.svg samples/keys.txt\n  \
 ringscope simulate --nodes pool.yml --fail cache-d --key-weight --top 5 sizes.tsv\n  \
-redis-cli --scan | ringscope simulate --nodes pool.yml --pool alpha --weight cache-c=1 --moves moves.csv"
+redis-cli --scan | ringscope simulate --nodes pool.yml --pool alpha --weight cache-c=1 --moves moves.csv -"
     )]
     Simulate(SimulateArgs),
     /// What moves between two node lists or configs (a pool before and after a change)
@@ -89,7 +89,7 @@ git show main:pool.yml > /tmp/old.yml && ringscope diff --from /tmp/old.yml --to
     #[command(
         after_help = "Examples:\n  ringscope sweep --nodes samples/nodes.txt\n  \
 ringscope sweep --nodes samples/nodes.txt samples/keys.txt --target-imbalance 1.10\n  \
-redis-cli --scan | ringscope sweep --nodes pool.yml --pool alpha --algos vnode,maglev --vnodes 100,200,400 --format json\n  \
+redis-cli --scan | ringscope sweep --nodes pool.yml --pool alpha --algos vnode,maglev --vnodes 100,200,400 --format json -\n  \
 ringscope sweep --nodes samples/pool-10.txt --svg sweep.svg"
     )]
     Sweep(SweepArgs),

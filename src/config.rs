@@ -238,6 +238,11 @@ fn read_pool(options: &RingOptions) -> Result<Pool> {
         }
     };
     for (index, spec) in options.inline_nodes.iter().enumerate() {
+        if std::path::Path::new(spec).is_file() {
+            return Err(Error::usage(format!(
+                "--node {spec}: is a file, and --node takes one node (ADDR[:WEIGHT] [NAME]); did you mean --nodes {spec}?"
+            )));
+        }
         pool.nodes.push(nodes::parse_inline(spec, index + 1)?);
     }
     if pool.nodes.is_empty() {
@@ -245,7 +250,7 @@ fn read_pool(options: &RingOptions) -> Result<Pool> {
             "no nodes: give --nodes FILE or --node SPEC (e.g. --node 10.0.0.1:6379)",
         ));
     }
-    nodes::check_unique_labels(&pool.nodes)?;
+    nodes::check_labels(&pool.nodes)?;
     Ok(pool)
 }
 

@@ -57,7 +57,12 @@ pub enum Error {
 /// case after the colon, then what to do when the reason says it.
 pub fn describe_io(error: &std::io::Error) -> String {
     use std::io::ErrorKind;
-    let text = error.to_string();
+    // The system's own words for its code: an error that passed through a library may carry
+    // more (tempfile adds `at path "..."`, naming its temporary file, not the user's path).
+    let text = match os_code(error) {
+        Some(code) => std::io::Error::from_raw_os_error(code).to_string(),
+        None => error.to_string(),
+    };
     let text = match text.rfind(" (os error ") {
         Some(at) if text.ends_with(')') => &text[..at],
         _ => text.as_str(),
@@ -78,6 +83,17 @@ pub fn describe_io(error: &std::io::Error) -> String {
         reason += hint;
     }
     reason
+}
+
+/// The system's error code of `error`, or of the error it wraps. A wrapper that keeps only
+/// the text (tempfile's) still carries the code as Rust's standard library writes it.
+fn os_code(error: &std::io::Error) -> Option<i32> {
+    if let Some(code) = error.raw_os_error() {
+        return Some(code);
+    }
+    let text = error.to_string();
+    let digits = &text[text.find("(os error ")? + "(os error ".len()..];
+    digits[..digits.find(')')?].parse().ok()
 }
 
 impl Error {
@@ -133,5 +149,16 @@ mod tests {
         );
         let other = Error::io("f", "cannot read keys", io::Error::from_raw_os_error(5));
         assert_eq!(other.to_string(), "f: cannot read keys: input/output error");
+        // A library's wrapping (tempfile names its temporary file) gives way to the
+        // system's words.
+        let wrapped = tempfile::Builder::new()
+            .prefix(".ringscope-moves-")
+            .tempfile_in("/nonexistent-directory")
+            .unwrap_err();
+        assert!(wrapped.to_string().contains("at path"), "{wrapped}");
+        assert_eq!(
+            Error::io("moves.csv", "cannot create the moves file", wrapped).to_string(),
+            "moves.csv: cannot create the moves file: no such file or directory; check the path"
+        );
     }
 }

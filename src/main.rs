@@ -100,6 +100,10 @@ fn one_line(rendered: &str) -> String {
     line
 }
 
+/// The longest message printed: what it quotes is cut in the middle past this, so that a
+/// 20 MB line of input is not echoed back, and the advice at the end is kept.
+const MAX_MESSAGE: usize = 1000;
+
 /// Writes one line to stderr; control characters from user input (a newline in a file name
 /// or a key) are escaped so that a message stays one line.
 fn say(line: &str) {
@@ -113,5 +117,37 @@ fn say(line: &str) {
             }
         })
         .collect();
-    let _ = writeln!(std::io::stderr(), "{line}");
+    let _ = writeln!(std::io::stderr(), "{}", bounded(&line));
+}
+
+/// `line` cut to [`MAX_MESSAGE`] characters: its start and its end (what to do), joined by
+/// an ellipsis that says how much was left out.
+fn bounded(line: &str) -> std::borrow::Cow<'_, str> {
+    let count = line.chars().count();
+    if count <= MAX_MESSAGE {
+        return line.into();
+    }
+    let (head, tail) = (MAX_MESSAGE * 2 / 3, MAX_MESSAGE / 3);
+    let start: String = line.chars().take(head).collect();
+    let end: String = line.chars().skip(count - tail).collect();
+    format!(
+        "{start} … ({} characters left out) … {end}",
+        count - head - tail
+    )
+    .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_messages_keep_their_start_and_their_advice() {
+        let line = format!("f:1: bad '{}'; give a node", "x".repeat(20 << 20));
+        let cut = bounded(&line);
+        assert!(cut.chars().count() < MAX_MESSAGE + 60, "{}", cut.len());
+        assert!(cut.starts_with("f:1: bad 'xxx") && cut.ends_with("'; give a node"));
+        assert!(cut.contains("characters left out"));
+        assert_eq!(bounded("short"), "short");
+    }
 }

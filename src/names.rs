@@ -13,10 +13,17 @@ pub fn resolve<T: Copy>(what: &str, wanted: &str, table: &[(&str, T)]) -> Result
     Err(Error::usage(unknown(what, wanted, &names)))
 }
 
-/// The message for an unknown name: the nearest valid name when one is close, then all of them.
+/// Valid names a message lists; a pool of 100,000 nodes is not one line.
+const LISTED: usize = 32;
+/// Characters of the unknown name a message quotes.
+const QUOTED: usize = 60;
+
+/// The message for an unknown name: the nearest valid name when one is close, then the valid
+/// ones (the first [`LISTED`] of a long list, and how many more).
 pub fn unknown(what: &str, wanted: &str, valid: &[&str]) -> String {
+    let quoted = crate::keys::shown(wanted.as_bytes(), QUOTED);
     if valid.is_empty() {
-        return format!("unknown {what} '{wanted}' (there is none)");
+        return format!("unknown {what} '{quoted}' (there is none)");
     }
     let wanted_lower = wanted.to_lowercase();
     // Fewest edits first; among equals, the name sharing the longest start (Jaro-Winkler).
@@ -27,8 +34,12 @@ pub fn unknown(what: &str, wanted: &str, valid: &[&str]) -> String {
             std::cmp::Reverse((similarity * 1e6) as u64),
         )
     };
+    // Edit distance costs the product of the lengths: a name far longer than any valid one
+    // is near none of them, and is not compared.
+    let longest = valid.iter().map(|name| name.len()).max().unwrap_or(0);
     let nearest = valid
         .iter()
+        .filter(|_| wanted.len() <= 2 * longest + 8)
         .min_by_key(|name| score(name))
         .map(|name| (score(name).0, *name));
     // A name that shares nothing with what was typed is no suggestion ('x' is not near 'a').
@@ -39,15 +50,32 @@ pub fn unknown(what: &str, wanted: &str, valid: &[&str]) -> String {
         }
         _ => String::new(),
     };
-    format!(
-        "unknown {what} '{wanted}'{hint} (valid: {})",
+    let listed = if valid.len() > LISTED {
+        format!(
+            "{}, … and {} more",
+            valid[..LISTED].join(", "),
+            valid.len() - LISTED
+        )
+    } else {
         valid.join(", ")
-    )
+    };
+    format!("unknown {what} '{quoted}'{hint} (valid: {listed})")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_lists_and_long_names_are_cut_short() {
+        let names: Vec<String> = (0..100_000).map(|i| format!("node-{i}")).collect();
+        let valid: Vec<&str> = names.iter().map(String::as_str).collect();
+        let message = unknown("node", &"x".repeat(1 << 20), &valid);
+        assert!(message.len() < 400, "{}", message.len());
+        assert!(message.ends_with("node-31, … and 99968 more)"), "{message}");
+        let near = unknown("node", "node-99999x", &valid);
+        assert!(near.contains("did you mean 'node-99999'?"), "{near}");
+    }
 
     #[test]
     fn suggests_the_nearest_name() {

@@ -33,7 +33,7 @@ pub fn max_imbalance(report: &impl NodeShares, limit: f64) -> Result<Option<Stri
 /// failed upstream step through.
 pub fn nothing_to_judge(gate: &str, why: &str) -> Error {
     Error::usage(format!(
-        "{gate}: {why}, and a gate cannot judge none; check what produced the keys (an empty input is what a failed `redis-cli --scan` gives)"
+        "{gate}: {why}, and a gate cannot judge none; check what produced the keys (an empty input is what a failed redis-cli --scan gives)"
     ))
 }
 

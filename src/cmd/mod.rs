@@ -126,12 +126,13 @@ fn print_report(
     flags: &ReportFlags,
     caption: &str,
 ) -> Result<Outcome> {
-    print_rendered(report, flags.format.into(), caption)?;
+    // Judged first: a gate that cannot judge is an error, and an error prints no report.
     let failed_gate = flags
         .max_imbalance
         .map(|limit| gate::max_imbalance(report, limit))
         .transpose()?
         .flatten();
+    print_rendered(report, flags.format.into(), caption)?;
     Ok(Outcome::gate(failed_gate))
 }
 

@@ -86,10 +86,11 @@ pub fn print_report(
     max_moved: Option<f64>,
     counted_keys: bool,
 ) -> Result<Outcome> {
-    print_rendered(report, format.into(), &report.ring.description)?;
+    // Judged first: a gate that cannot judge is an error, and an error prints no report.
     let failed_gate = max_moved
         .map(|limit| gate::max_moved_of(report, limit, counted_keys))
         .transpose()?
         .flatten();
+    print_rendered(report, format.into(), &report.ring.description)?;
     Ok(Outcome::gate(failed_gate))
 }

@@ -105,8 +105,6 @@ fn run_fail_each(
     {
         note_keys(first.keys, &args.keys);
     }
-    let chart = write_svg(chart, || svg::fail_each_chart(&report))?;
-    print_rendered(&report, args.movement.format.into(), &report.caption)?;
     let failed_gate = match args.movement.max_moved {
         Some(limit) => {
             if source.is_some() && report.rows.first().is_some_and(|row| row.keys == 0) {
@@ -126,5 +124,7 @@ fn run_fail_each(
         }
         None => None,
     };
+    let chart = write_svg(chart, || svg::fail_each_chart(&report))?;
+    print_rendered(&report, args.movement.format.into(), &report.caption)?;
     Ok(Outcome::gate(failed_gate).with(chart))
 }

@@ -305,10 +305,23 @@ pub fn weight_shares(nodes: &[Node]) -> Vec<f64> {
     nodes.iter().map(|n| f64::from(n.weight) / total).collect()
 }
 
-/// Refuses two nodes with the same label: outputs and options could not tell them apart.
-pub fn check_unique_labels(nodes: &[Node]) -> Result<()> {
+/// Refuses a label that would not print as one clean cell (a control character: an escape
+/// sequence in a table, a newline that splits a `lookup` line or a TSV record), whatever
+/// format it came from, and two nodes with the same label: outputs and options could not
+/// tell them apart.
+pub fn check_labels(nodes: &[Node]) -> Result<()> {
     let mut seen: HashMap<&str, &Location> = HashMap::new();
     for node in nodes {
+        if let Some(c) = node.label.chars().find(|c| c.is_control()) {
+            return Err(Error::input(
+                node.origin.clone(),
+                format!(
+                    "node label '{}' holds control character 0x{:02x}; labels are printed in tables, TSV and CSV, so give a name without one",
+                    crate::keys::shown(node.label.as_bytes(), 60),
+                    u32::from(c)
+                ),
+            ));
+        }
         if let Some(first) = seen.insert(&node.label, &node.origin) {
             return Err(Error::input(
                 node.origin.clone(),
@@ -392,7 +405,7 @@ mod tests {
     #[test]
     fn duplicate_labels_name_both_places() {
         let nodes = plain::parse("10.0.0.1:6379 a\n10.0.0.2:6379 a\n", "pool.txt").unwrap();
-        let err = check_unique_labels(&nodes).unwrap_err().to_string();
+        let err = check_labels(&nodes).unwrap_err().to_string();
         assert_eq!(
             err,
             "pool.txt:2: duplicate node label 'a' (first defined at pool.txt:1); give each node a distinct name or address"

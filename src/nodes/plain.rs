@@ -57,7 +57,32 @@ pub fn parse_line(line: &str, at: Location) -> Result<Option<Node>> {
         ),
         other => other,
     })?;
+    if weight.is_none() {
+        check_port_is_no_weight(&address, &at)?;
+    }
     Ok(Some(Node::new(address, weight.unwrap_or(1), name, at)))
+}
+
+/// Ports below 1024 that the servers people shard over do listen on (HTTP behind nginx,
+/// haproxy or Envoy); any other port that low after a bare name is a weight in disguise.
+const LOW_PORTS_IN_USE: [u16; 2] = [80, 443];
+
+/// `cache-a:3` reads as host `cache-a`, port 3: nearly always a weight written the way
+/// `ADDR:WEIGHT` is written after a port. Refused with how to write either.
+fn check_port_is_no_weight(address: &Address, at: &Location) -> Result<()> {
+    let Address::Tcp { host, port, text } = address else {
+        return Ok(());
+    };
+    let bare_name = !host.contains(['.', ':', '[']);
+    if bare_name && *port < 1024 && !LOW_PORTS_IN_USE.contains(port) {
+        return Err(Error::input(
+            at.clone(),
+            format!(
+                "'{text}' reads as host {host}, port {port}, which no cache listens on; for a weight write {host}:PORT:{port} or '{host} {port}' (a port that low needs the host's address or full name)"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// `#` starts a comment at the start of a line or after whitespace (so `#` inside a name stays).
@@ -127,6 +152,23 @@ mod tests {
         assert_eq!((n.address.to_string(), n.weight), ("/tmp/r.sock".into(), 2));
         let n = one("memcache-1 5");
         assert_eq!((n.label.as_str(), n.weight), ("memcache-1", 5));
+        let n = one("web-1:80");
+        assert_eq!((n.label.as_str(), n.weight), ("web-1:80", 1));
+        let n = one("10.0.0.1:3");
+        assert_eq!((n.label.as_str(), n.weight), ("10.0.0.1:3", 1));
+    }
+
+    #[test]
+    fn a_low_port_after_a_bare_name_is_taken_for_a_weight() {
+        let err = parse_line("cache-a:3", Location::new("--node #1", None))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "--node #1: 'cache-a:3' reads as host cache-a, port 3, which no cache listens on; for a weight write cache-a:PORT:3 or 'cache-a 3' (a port that low needs the host's address or full name)"
+        );
+        assert_eq!(one("cache-a 3").weight, 3);
+        assert_eq!(one("cache-a:6379").weight, 1);
     }
 
     #[test]

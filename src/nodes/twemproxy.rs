@@ -26,6 +26,29 @@ const TWEMPROXY_HASHES: [&str; 12] = [
     "jenkins",
 ];
 
+/// The directives of a pool that nutcracker 0.5.0 knows (`nc_conf.c : conf_commands`); it
+/// refuses any other (`conf_handler`: "directive ... is unknown"), so a misspelt
+/// `distribution` is an error there, never a silent default.
+const TWEMPROXY_DIRECTIVES: [&str; 17] = [
+    "listen",
+    "hash",
+    "hash_tag",
+    "distribution",
+    "timeout",
+    "backlog",
+    "client_connections",
+    "redis",
+    "tcpkeepalive",
+    "redis_auth",
+    "redis_db",
+    "preconnect",
+    "auto_eject_hosts",
+    "server_connections",
+    "server_retry_timeout",
+    "server_failure_limit",
+    "servers",
+];
+
 pub fn parse(text: &str, source: &str, wanted: Option<&str>) -> Result<Pool> {
     refuse_anchors(text, source)?;
     let documents = MarkedYaml::load_from_str(text).map_err(|e| syntax_error(&e, source))?;
@@ -159,7 +182,18 @@ pub fn parse(text: &str, source: &str, wanted: Option<&str>) -> Result<Pool> {
                     nodes.push(parse_server(&text, location)?);
                 }
             }
-            _ => {}
+            Some(directive) if TWEMPROXY_DIRECTIVES.contains(&directive) => {}
+            other => {
+                let name =
+                    other.map_or_else(|| "?".to_string(), |n| crate::keys::shown(n.as_bytes(), 40));
+                return Err(Error::input(
+                    at(key),
+                    format!(
+                        "nutcracker refuses this pool: {}",
+                        crate::names::unknown("directive", &name, &TWEMPROXY_DIRECTIVES)
+                    ),
+                ));
+            }
         }
     }
     if nodes.is_empty() {

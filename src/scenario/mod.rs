@@ -265,6 +265,11 @@ impl Scenario {
             failed_in_place.push(status == Status::Failed);
         }
         for (position, spec) in changes.add.iter().enumerate() {
+            if std::path::Path::new(spec).is_file() {
+                return Err(Error::usage(format!(
+                    "--add {spec}: is a file, and --add takes one node (ADDR[:WEIGHT] [NAME]); give --add once per node"
+                )));
+            }
             let mut node = nodes::parse_inline(spec, position + 1)?;
             node.origin = crate::error::Location::new(format!("--add {spec}"), None);
             if nodes.iter().any(|n| n.label == node.label) {
