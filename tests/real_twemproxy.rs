@@ -280,3 +280,65 @@ fn twemproxy_pools_match_real_nutcracker() {
         failures.join("\n")
     );
 }
+
+/// Directives: what `nutcracker -t` accepts, ringscope accepts, and what it refuses (a
+/// misspelt `distribution`, a directive of a later version), ringscope refuses too.
+#[test]
+fn pool_directives_are_accepted_and_refused_as_nutcracker_does() {
+    let Some(bins) = require_programs("real_twemproxy directives", &[NUTCRACKER]) else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let directives = [
+        "listen: 127.0.0.1:22121",
+        "hash: md5",
+        "hash_tag: \"{}\"",
+        "distribution: modula",
+        "timeout: 400",
+        "backlog: 1024",
+        "client_connections: 10",
+        "redis: true",
+        "tcpkeepalive: true",
+        "redis_db: 0",
+        "preconnect: false",
+        "auto_eject_hosts: true",
+        "server_connections: 1",
+        "server_retry_timeout: 2000",
+        "server_failure_limit: 3",
+        "distrbution: modula",
+        "reuseport: true",
+        "hash_tags: \"{}\"",
+        "servers_: [\"127.0.0.1:6380:1\"]",
+    ];
+    for (i, directive) in directives.iter().enumerate() {
+        let listen = if directive.starts_with("listen") {
+            ""
+        } else {
+            "  listen: 127.0.0.1:22121\n"
+        };
+        let conf = tmp.path().join(format!("pool{i}.yml"));
+        std::fs::write(
+            &conf,
+            format!("alpha:\n{listen}  {directive}\n  servers:\n   - 127.0.0.1:6379:1 a\n"),
+        )
+        .unwrap();
+        let real = std::process::Command::new(&bins[0])
+            .arg("-t")
+            .arg("-c")
+            .arg(&conf)
+            .output()
+            .expect("nutcracker -t runs");
+        let ours = std::process::Command::new(support::ringscope_bin())
+            .args(["ring", "--nodes"])
+            .arg(&conf)
+            .output()
+            .expect("ringscope runs");
+        assert_eq!(
+            ours.status.success(),
+            real.status.success(),
+            "{directive}: nutcracker says {}, ringscope {}",
+            String::from_utf8_lossy(&real.stderr).trim(),
+            String::from_utf8_lossy(&ours.stderr).trim()
+        );
+    }
+}
