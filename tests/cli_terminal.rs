@@ -120,3 +120,42 @@ fn progress_shows_on_a_terminal_after_a_second_and_never_into_a_pipe() {
     );
     assert!(shown.contains("node,weight,keys"), "{shown:?}");
 }
+
+#[test]
+fn a_terminal_is_told_which_keys_were_read_and_that_stdin_was_not() {
+    let dir = Scratch::new();
+    let nodes = nodes(&dir);
+    let keys = dir.file("keys.txt", "user:1\nuser:2\nuser:3\n");
+    let bin = env!("CARGO_BIN_EXE_ringscope");
+    let on_terminal = |command: String| {
+        Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+    };
+    let Ok(counted) = on_terminal(format!("{bin} dist --nodes {nodes} {keys} > /dev/null")) else {
+        eprintln!("SKIPPED: no `script` (util-linux) to run ringscope on a pseudo-terminal");
+        return;
+    };
+    assert!(
+        counted.contains(&format!("3 keys read from {keys}")),
+        "{counted:?}"
+    );
+    let unread = on_terminal(format!(
+        "printf 'user:1\\n' | {bin} simulate --nodes {nodes} --fail 10.0.0.1:6379 > /dev/null"
+    ))
+    .expect("script");
+    assert!(
+        unread.contains("stdin is read for keys only when '-' is given"),
+        "{unread:?}"
+    );
+    // Into a pipe, neither is said.
+    let piped = Command::new("sh")
+        .args([
+            "-c",
+            &format!("{bin} dist --nodes {nodes} {keys} > /dev/null"),
+        ])
+        .output()
+        .expect("sh");
+    assert!(piped.stderr.is_empty());
+}
