@@ -33,6 +33,10 @@ ringscope lookup --nodes samples/nodes.txt user:1000\n  ringscope ring --preset 
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// When to colour tables: auto (a terminal, unless NO_COLOR is set or TERM is dumb;
+    /// CLICOLOR_FORCE forces it), always, never
+    #[arg(long, value_enum, global = true, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 #[derive(Subcommand, Debug)]
@@ -466,9 +470,8 @@ impl ChangeFlags {
 #[derive(Args, Debug)]
 #[command(next_help_heading = "Report options")]
 pub struct MovementFlags {
-    /// Output format
-    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
-    pub format: TableFormat,
+    #[command(flatten)]
+    pub shown: ShownFlags,
     /// Gate: exit 1 when more than PCT percent of the keys (of their load with --key-weight;
     /// of the hash space without keys) move
     #[arg(long, value_name = "PCT", value_parser = parse_percent, allow_negative_numbers = true)]
@@ -549,9 +552,8 @@ pub struct SweepArgs {
     #[arg(long, value_name = "RATIO", default_value_t = sweep::DEFAULT_TARGET_IMBALANCE,
           value_parser = parse_ratio, allow_negative_numbers = true, help_heading = "Sweep options")]
     pub target_imbalance: f64,
-    /// Output format
-    #[arg(long, value_enum, default_value_t = TableFormat::Table, help_heading = "Report options")]
-    pub format: TableFormat,
+    #[command(flatten)]
+    pub shown: ShownFlags,
     /// Also draw max/mean against vnodes per algorithm as an SVG chart in FILE
     #[arg(long, value_name = "FILE", help_heading = "Report options")]
     pub svg: Option<PathBuf>,
@@ -561,9 +563,8 @@ pub struct SweepArgs {
 pub struct LintArgs {
     #[command(flatten)]
     pub ring: RingFlags,
-    /// Output format
-    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
-    pub format: TableFormat,
+    #[command(flatten)]
+    pub shown: ShownFlags,
 }
 
 #[derive(Args, Debug)]
@@ -606,9 +607,8 @@ pub struct SideFlags {
 #[derive(Args, Debug)]
 #[command(next_help_heading = "Report options")]
 pub struct ReportFlags {
-    /// Output format
-    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
-    pub format: TableFormat,
+    #[command(flatten)]
+    pub shown: ShownFlags,
     /// Gate: exit 1 when a node's share (of the load, with --key-weight) exceeds RATIO times what
     /// its weight promises
     #[arg(long, value_name = "RATIO", value_parser = parse_ratio, allow_negative_numbers = true)]
@@ -618,10 +618,40 @@ pub struct ReportFlags {
     pub svg: Option<PathBuf>,
 }
 
+/// How a report is shown: its format, and which of its tables.
+#[derive(Args, Debug)]
+#[command(next_help_heading = "Report options")]
+pub struct ShownFlags {
+    /// Output format: a table for people; CSV or TSV (one table, the main one unless --table
+    /// says otherwise; headers as JSON names its fields); JSON (everything)
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
+    /// Which table of the report to show (CSV and TSV show one): the main one by default;
+    /// summary (the headline figures, one row) for every report; flows, top, top_moved,
+    /// rebalance, slot_moves for simulate, diff and their merge; top for dist
+    #[arg(long, value_name = "NAME", value_parser = clap::builder::PossibleValuesParser::new(TABLE_NAMES))]
+    pub table: Option<String>,
+}
+
+/// Every name `--table` takes, for completion; each report says which of them it has.
+const TABLE_NAMES: [&str; 10] = [
+    "nodes",
+    "summary",
+    "flows",
+    "top",
+    "top_moved",
+    "rebalance",
+    "slot_moves",
+    "failures",
+    "configurations",
+    "findings",
+];
+
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum TableFormat {
     Table,
     Csv,
+    Tsv,
     Json,
 }
 
@@ -630,9 +660,20 @@ impl From<TableFormat> for ReportFormat {
         match format {
             TableFormat::Table => ReportFormat::Table,
             TableFormat::Csv => ReportFormat::Csv,
+            TableFormat::Tsv => ReportFormat::Tsv,
             TableFormat::Json => ReportFormat::Json,
         }
     }
+}
+
+/// `--color`: when tables are coloured.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set or TERM is dumb (CLICOLOR_FORCE forces it)
+    #[default]
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]

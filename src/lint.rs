@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::config::Ring;
 use crate::error::Result;
 use crate::nodes::Address;
-use crate::output::{Cell, Report, Tabular};
+use crate::output::{Cell, Report, Tabular, columns};
 use crate::ring::{Algo, Placement};
 use crate::scenario::{Changes, Scenario};
 
@@ -45,11 +45,13 @@ impl Report for LintReport {
     fn tables(&self) -> Vec<Tabular> {
         let summary = match self.findings.len() {
             0 => "no known trap found".to_string(),
-            n => format!("{n} finding(s)"),
+            1 => "1 finding".to_string(),
+            n => format!("{n} findings"),
         };
         vec![Tabular {
+            name: "findings",
             title: None,
-            columns: vec!["check", "nodes", "problem", "fix"],
+            columns: columns(&["check", "nodes", "problem", "fix"]),
             rows: self
                 .findings
                 .iter()
@@ -64,6 +66,10 @@ impl Report for LintReport {
                 .collect(),
             summary: vec![summary],
         }]
+    }
+
+    fn headline(&self) -> Vec<(&'static str, Cell)> {
+        vec![("findings", Cell::Count(self.findings.len() as u64))]
     }
 }
 

@@ -21,7 +21,7 @@ fn main() -> ExitCode {
         ));
         return ExitCode::from(2);
     }
-    match cmd::run(cli.command) {
+    match cmd::run(cli.command, cli.color) {
         Ok(None) => ExitCode::SUCCESS,
         Ok(Some(failed_gate)) => {
             say(&format!("ringscope: gate failed: {failed_gate}"));

@@ -2202,7 +2202,7 @@ fn ring_points_dump_the_twemproxy_continuum() {
 
 #[test]
 fn ring_points_for_other_algorithms() {
-    let nodes = node_args(&["a:1:1", "b:1:3"]);
+    let nodes = node_args(&["a:7001:1", "b:7001:3"]);
     let count = |extra: &[&str]| {
         ok(
             args(&["ring", "--points"], &nodes)
@@ -2215,7 +2215,7 @@ fn ring_points_for_other_algorithms() {
     };
     assert_eq!(count(&["--algo", "vnode", "--vnodes", "10"]), 40);
     assert_eq!(count(&["--algo", "maglev", "--table-size", "251"]), 251);
-    let masters = nodes_for("slots", &["a:1:1", "b:1:3"]);
+    let masters = nodes_for("slots", &["a:7001:1", "b:7001:3"]);
     let slots = ok(
         args(&["ring", "--points", "--algo", "slots"], &masters),
         b"",
@@ -2453,7 +2453,7 @@ fn dist_agrees_with_map() {
 
 #[test]
 fn dist_csv_and_table() {
-    let nodes = node_args(&["a", "b:1 named", "c 2"]);
+    let nodes = node_args(&["a", "b:7001 named", "c 2"]);
     let json = ok(
         args(&["dist", "--random", "3000", "--format", "json"], &nodes),
         b"",
@@ -2760,7 +2760,7 @@ fn naming_the_files_own_system_keeps_its_settings() {
 
 #[test]
 fn error_lines_escape_newlines_from_user_input() {
-    let out = run(["dist", "--node", "a:1", "no\nsuch-file"], b"");
+    let out = run(["dist", "--node", "a:7001", "no\nsuch-file"], b"");
     assert_eq!(out.code, Some(2));
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
     assert!(out.stderr.contains("no\\nsuch-file"), "{}", out.stderr);
@@ -2877,7 +2877,7 @@ fn dist_is_the_same_for_any_thread_count() {
         [
             "dist",
             "--node",
-            "a:1",
+            "a:7001",
             "--threads",
             "2",
             "--max-key-len",

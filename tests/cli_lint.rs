@@ -255,7 +255,7 @@ fn table_and_csv_say_the_same() {
         .unwrap();
     let text = String::from_utf8(table.stdout).unwrap();
     assert!(
-        text.contains("short-hash") && text.contains("1 finding(s)"),
+        text.contains("short-hash") && text.contains("1 finding\n"),
         "{text}"
     );
     assert!(String::from_utf8_lossy(&table.stderr).contains("gate failed: lint"));

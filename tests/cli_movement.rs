@@ -2335,13 +2335,13 @@ fn auto_eject_is_refused_outside_twemproxy() {
             [
                 "simulate",
                 "--node",
-                "a:1",
+                "a:7001",
                 "--node",
-                "b:1",
+                "b:7001",
                 "--algo",
                 algo,
                 "--fail",
-                "a:1",
+                "a:7001",
                 "--auto-eject",
                 "false",
             ],
@@ -2358,11 +2358,11 @@ fn auto_eject_is_refused_outside_twemproxy() {
             "--preset",
             "redis-cluster",
             "--node",
-            "a:1",
+            "a:7001",
             "--node",
-            "b:1",
+            "b:7001",
             "--fail",
-            "a:1",
+            "a:7001",
             "--auto-eject",
             "true",
         ],
@@ -2378,8 +2378,8 @@ fn auto_eject_is_refused_outside_twemproxy() {
 fn reweighting_to_the_same_weight_is_no_change() {
     let out = ok(
         [
-            "simulate", "--node", "a:1:2", "--node", "b:1", "--node", "c:1", "--weight", "a:1=2",
-            "--format", "json",
+            "simulate", "--node", "a:7001:2", "--node", "b:7001", "--node", "c:7001", "--weight",
+            "a:7001=2", "--format", "json",
         ],
         b"",
     );

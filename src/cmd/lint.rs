@@ -11,11 +11,12 @@ use crate::cli::LintArgs;
 pub fn run(args: LintArgs) -> Result<Outcome> {
     let ring = build_ring(&args.ring.options())?;
     let report = lint(&ring)?;
-    print_rendered(&report, args.format.into(), &ring.describe())?;
+    print_rendered(&report, &args.shown, &ring.describe())?;
     let failed_gate = match report.findings.len() {
         0 => None,
         n => Some(format!(
-            "lint: {n} finding(s): {}",
+            "lint: {n} {}: {}",
+            if n == 1 { "finding" } else { "findings" },
             report
                 .findings
                 .iter()

@@ -46,7 +46,7 @@ pub fn run(args: MergeArgs) -> Result<Outcome> {
             let chart = write_svg(chart, || svg::movement_chart(&report))?;
             // Parts are counted on keys: a merged total of none has nothing to judge.
             let outcome =
-                movement::print_report(&report, args.report.format, args.max_moved, true)?;
+                movement::print_report(&report, &args.report.shown, args.max_moved, true)?;
             Ok(outcome.with(chart))
         }
     }

@@ -27,9 +27,9 @@ use ringscope::Result;
 use ringscope::analysis::{NodeShares, gate};
 use ringscope::files::output::Finished;
 use ringscope::output::svg::SvgFile;
-use ringscope::output::{self, Report};
+use ringscope::output::{self, Layout, Report};
 
-use crate::cli::{Command, KeyFlags, ReportFlags};
+use crate::cli::{ColorChoice, Command, KeyFlags, ReportFlags, ShownFlags};
 
 /// What a command that ran to the end has to say to the exit code, and the files it wrote,
 /// waiting to be put in place.
@@ -56,7 +56,8 @@ impl Outcome {
 }
 
 /// Runs `command`; the message of a failed gate, if one failed.
-pub fn run(command: Command) -> Result<Option<String>> {
+pub fn run(command: Command, color: ColorChoice) -> Result<Option<String>> {
+    let _ = COLOR.set(color);
     let plan = files::check(&command)?;
     REPORT_TO_STDERR.store(plan.output_on_stdout, Ordering::Relaxed);
     let outcome = match command {
@@ -115,9 +116,53 @@ fn print(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
     }
 }
 
-/// Renders `report` in `format` where reports go.
-fn print_rendered(report: &impl Report, format: output::ReportFormat, caption: &str) -> Result<()> {
-    print(|mut out| output::render(report, format, caption, &mut out))
+/// Renders `report` as `shown` asks, where reports go; a `--table` it does not have is
+/// refused before anything is written.
+fn print_rendered(report: &impl Report, shown: &ShownFlags, caption: &str) -> Result<()> {
+    let (format, table) = (shown.format.into(), shown.table.as_deref());
+    output::check_table(report, format, table)?;
+    let layout = layout(REPORT_TO_STDERR.load(Ordering::Relaxed));
+    print(|mut out| output::render(report, format, table, layout, caption, &mut out))
+}
+
+/// The narrowest width a table is fitted to: narrower, nothing reads well.
+const MIN_WIDTH: usize = 40;
+
+/// `--color`, set once before the command runs.
+static COLOR: std::sync::OnceLock<ColorChoice> = std::sync::OnceLock::new();
+
+/// How tables fit where they go: `COLUMNS`, else the terminal's width, else as wide as they
+/// are (a file or a pipe); colour as `--color` and the conventions say.
+fn layout(to_stderr: bool) -> Layout {
+    let terminal = if to_stderr {
+        io::stderr().is_terminal()
+    } else {
+        io::stdout().is_terminal()
+    };
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c > 0);
+    // A terminal that reports no size (a pseudo-terminal nobody sized) gives none.
+    let width = columns
+        .or_else(|| {
+            terminal
+                .then(|| comfy_table::Table::new().width())
+                .flatten()
+                .map(usize::from)
+                .filter(|&w| w >= MIN_WIDTH)
+        })
+        .map(|w| w.max(MIN_WIDTH));
+    let forced = std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| !v.is_empty() && v != "0");
+    let color = match COLOR.get().copied().unwrap_or_default() {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto if set("NO_COLOR") => false,
+        ColorChoice::Auto if forced => true,
+        ColorChoice::Auto => terminal && std::env::var_os("TERM").is_none_or(|t| t != "dumb"),
+    };
+    Layout { width, color }
 }
 
 /// Prints a report in the chosen format, then applies the balance gate to it.
@@ -132,7 +177,7 @@ fn print_report(
         .map(|limit| gate::max_imbalance(report, limit))
         .transpose()?
         .flatten();
-    print_rendered(report, flags.format.into(), caption)?;
+    print_rendered(report, &flags.shown, caption)?;
     Ok(Outcome::gate(failed_gate))
 }
 

@@ -11,7 +11,7 @@ use ringscope::output::svg::{self, SvgFile};
 use ringscope::scenario::Scenario;
 
 use super::{Outcome, note_keys, print_rendered, write_svg};
-use crate::cli::{KeyFlags, MovementFlags, TableFormat, WeightFlags};
+use crate::cli::{KeyFlags, MovementFlags, ShownFlags, WeightFlags};
 
 /// `chart` is the `--svg` file, opened by the command before it built anything.
 pub fn run(
@@ -69,7 +69,7 @@ pub fn run(
         note_keys(report.keys, keys);
     }
     let chart = write_svg(chart, || svg::movement_chart(&report))?;
-    let outcome = print_report(&report, flags.format, flags.max_moved, source.is_some())?;
+    let outcome = print_report(&report, &flags.shown, flags.max_moved, source.is_some())?;
     Ok(outcome.with(moves).with(chart))
 }
 
@@ -77,12 +77,12 @@ fn finish_moves(moves: Option<MovesFile>) -> Result<Option<Finished>> {
     moves.map(MovesFile::finish).transpose()
 }
 
-/// Prints a `simulate` / `diff` report (its own or a merged one) in `format`, then applies
+/// Prints a `simulate` / `diff` report (its own or a merged one) as `shown` asks, then applies
 /// the `--max-moved` gate to it (to the load's share, with `--key-weight`); `counted_keys`
 /// says the report was counted on keys, so that none read is refused, not judged.
 pub fn print_report(
     report: &MovementReport,
-    format: TableFormat,
+    shown: &ShownFlags,
     max_moved: Option<f64>,
     counted_keys: bool,
 ) -> Result<Outcome> {
@@ -91,6 +91,6 @@ pub fn print_report(
         .map(|limit| gate::max_moved_of(report, limit, counted_keys))
         .transpose()?
         .flatten();
-    print_rendered(report, format.into(), &report.ring.description)?;
+    print_rendered(report, shown, &report.ring.description)?;
     Ok(Outcome::gate(failed_gate))
 }

@@ -24,7 +24,7 @@ pub fn run(args: RingArgs) -> Result<Outcome> {
         written(points::write(
             &all,
             &labels,
-            args.report.format.into(),
+            args.report.shown.format.into(),
             &mut out,
         ))?;
         finish(out)?;

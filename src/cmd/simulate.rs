@@ -125,6 +125,6 @@ fn run_fail_each(
         None => None,
     };
     let chart = write_svg(chart, || svg::fail_each_chart(&report))?;
-    print_rendered(&report, args.movement.format.into(), &report.caption)?;
+    print_rendered(&report, &args.movement.shown, &report.caption)?;
     Ok(Outcome::gate(failed_gate).with(chart))
 }

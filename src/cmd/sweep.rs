@@ -39,6 +39,6 @@ pub fn run(args: SweepArgs) -> Result<Outcome> {
     })?;
     let chart = write_svg(chart, || svg::sweep_chart(&report))?;
     let caption = "sweep: the same nodes under each configuration";
-    print_rendered(&report, args.format.into(), caption)?;
+    print_rendered(&report, &args.shown, caption)?;
     Ok(Outcome::default().with(chart))
 }

@@ -192,6 +192,20 @@ fn needs_tsv_escape(field: &[u8]) -> bool {
     field.chunks_exact(16).any(special) || special(&field[field.len() - 16..])
 }
 
+/// One TSV record: the fields escaped, a tab between them, a newline after.
+pub(crate) fn write_tsv_record<'f>(
+    out: &mut impl Write,
+    fields: impl Iterator<Item = &'f [u8]>,
+) -> io::Result<()> {
+    for (index, field) in fields.enumerate() {
+        if index > 0 {
+            out.write_all(b"\t")?;
+        }
+        write_tsv_field(out, field)?;
+    }
+    out.write_all(b"\n")
+}
+
 #[inline]
 fn write_tsv_field(out: &mut impl Write, field: &[u8]) -> io::Result<()> {
     if !needs_tsv_escape(field) {

@@ -1,6 +1,12 @@
-//! Rendering: reports are computed once, then written as a table for people or as CSV or
-//! JSON for scripts (hyperfine's exporter layout), and drawn as SVG charts with `--svg`
-//! ([`svg`]). Per-key output for `map` and `lookup` is in [`keys`].
+//! Rendering: reports are computed once, then written as a table for people, or as CSV,
+//! TSV or JSON for scripts (hyperfine's exporter layout), and drawn as SVG charts with
+//! `--svg` ([`svg`]). Per-key output for `map` and `lookup` is in [`keys`].
+//!
+//! A report is several tables (a `dist` report: its nodes, with `--top` the heaviest keys)
+//! and a summary (its headline figures). People see them all; CSV and TSV hold one table each,
+//! rectangular with one header row, the main one unless `--table NAME` picks another, so
+//! that a spreadsheet, pandas or xsv reads it as it is. Column names are the JSON field
+//! names.
 
 pub mod keys;
 mod movement;
@@ -17,9 +23,10 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use crate::error::{Error, Result};
 use crate::keys::shown;
 
-/// Characters of a key a table shows; CSV and JSON carry it whole.
+/// Characters of a key a table shows; CSV, TSV and JSON carry it whole.
 const SHOWN_KEY: usize = 60;
 
 /// The formats reports take with `--format`.
@@ -27,7 +34,17 @@ const SHOWN_KEY: usize = 60;
 pub enum ReportFormat {
     Table,
     Csv,
+    Tsv,
     Json,
+}
+
+/// How a table for people is laid out.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Layout {
+    /// The width to fit (the terminal's, or `COLUMNS`); `None`: as wide as the content.
+    pub width: Option<usize>,
+    /// Colour (a bar far over its expectation in red).
+    pub color: bool,
 }
 
 /// One value of a report row. Tables show it for people (percentages), CSV for machines
@@ -46,52 +63,205 @@ pub enum Cell {
     Bytes(u64),
     /// A key: its bytes exactly in CSV, escaped and cut short in tables.
     Key(Vec<u8>),
+    /// A name as JSON spells it (for CSV), and as a table for people shows it.
+    Named {
+        machine: &'static str,
+        human: &'static str,
+    },
     Missing,
 }
 
-/// One table of a report, plus summary lines that only the table form shows (CSV and JSON
-/// carry the same numbers in their own fields).
+/// One column: its name in CSV and TSV (the JSON field's name), and the shorter heading a
+/// table for people gives it, when there is one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Column {
+    pub name: &'static str,
+    pub heading: Option<&'static str>,
+    /// A detail a narrow terminal may leave out (the note under the table says so).
+    pub detail: bool,
+}
+
+impl Column {
+    /// A column headed by its name, underscores as spaces.
+    pub const fn named(name: &'static str) -> Column {
+        Column {
+            name,
+            heading: None,
+            detail: false,
+        }
+    }
+
+    /// A column with a heading of its own for people.
+    pub const fn headed(name: &'static str, heading: &'static str) -> Column {
+        Column {
+            name,
+            heading: Some(heading),
+            detail: false,
+        }
+    }
+
+    /// The same column, as a detail.
+    pub const fn detail(self) -> Column {
+        Column {
+            detail: true,
+            ..self
+        }
+    }
+
+    fn heading(&self) -> Cow<'static, str> {
+        match self.heading {
+            Some(heading) => heading.into(),
+            None => self.name.replace('_', " ").into(),
+        }
+    }
+}
+
+/// Columns headed by their names; those named in [`DETAILS`] are details.
+pub fn columns(names: &[&'static str]) -> Vec<Column> {
+    names
+        .iter()
+        .map(|&name| match DETAILS.contains(&name) {
+            true => Column::named(name).detail(),
+            false => Column::named(name),
+        })
+        .collect()
+}
+
+/// Columns that a narrow terminal leaves out, the last first: what other columns already
+/// say (a deviation is a share against its expectation; counts beside their shares) or what
+/// matters least for a decision.
+const DETAILS: [&str; 8] = [
+    "deviation",
+    "load_deviation",
+    "basis",
+    "ring_bytes",
+    "keys_before",
+    "keys_after",
+    "load_before",
+    "load_after",
+];
+
+/// One table of a report, plus summary lines that only the table form shows (CSV, TSV and
+/// JSON carry the same numbers in the summary table and in their own fields).
 pub struct Tabular {
+    /// What `--table` calls it.
+    pub name: &'static str,
     /// A heading for a table after the first.
     pub title: Option<String>,
-    pub columns: Vec<&'static str>,
+    pub columns: Vec<Column>,
     pub rows: Vec<Vec<Cell>>,
     pub summary: Vec<String>,
 }
 
-/// A report every format can render: JSON from its fields, table and CSV from its tables
-/// (CSV writes a blank line between two tables).
+/// The name of every report's one-row table of headline figures.
+pub const SUMMARY: &str = "summary";
+
+/// A report every format can render: JSON from its fields, the other formats from its
+/// tables and summary.
 pub trait Report: Serialize {
+    /// The tables, the main one first. Each kind of table the report has comes every time,
+    /// rows or none, so that `--table` finds it: a table for people leaves out empty ones.
     fn tables(&self) -> Vec<Tabular>;
+
+    /// The headline figures (totals, shares moved, statistics) as `(name, value)`, the names
+    /// as JSON spells them: the `summary` table.
+    fn headline(&self) -> Vec<(&'static str, Cell)>;
 }
 
-/// Writes `report`; `caption` (what ring was built) heads the table form only.
+/// The `summary` table: one row of the headline figures.
+fn summary_table(report: &impl Report) -> Tabular {
+    let (names, cells): (Vec<&'static str>, Vec<Cell>) = report.headline().into_iter().unzip();
+    Tabular {
+        name: SUMMARY,
+        title: Some("summary".into()),
+        columns: columns(&names),
+        rows: vec![cells],
+        summary: Vec::new(),
+    }
+}
+
+/// The names `--table` takes for `report`, the main table first.
+pub fn table_names(report: &impl Report) -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = report.tables().iter().map(|t| t.name).collect();
+    names.push(SUMMARY);
+    names
+}
+
+/// Refuses a `--table` the report does not have, or one for JSON (which holds every table).
+pub fn check_table(report: &impl Report, format: ReportFormat, table: Option<&str>) -> Result<()> {
+    let Some(wanted) = table else {
+        return Ok(());
+    };
+    if format == ReportFormat::Json {
+        return Err(Error::usage(format!(
+            "--table {wanted} picks one table of a table, CSV or TSV report; JSON holds them all"
+        )));
+    }
+    let names = table_names(report);
+    if names.contains(&wanted) {
+        Ok(())
+    } else {
+        Err(Error::usage(format!(
+            "--table {wanted}: {}",
+            crate::names::unknown("table of this report", wanted, &names)
+        )))
+    }
+}
+
+/// Writes `report`; `caption` (what ring was built) heads the table form only; `table` (a
+/// name [`check_table`] accepted) picks one table instead of the main one, or instead of all
+/// of them in a table for people.
 pub fn render(
     report: &impl Report,
     format: ReportFormat,
+    table: Option<&str>,
+    layout: Layout,
     caption: &str,
     out: &mut impl Write,
 ) -> io::Result<()> {
+    let chosen = |tables: Vec<Tabular>| -> Option<Tabular> {
+        match table {
+            Some(SUMMARY) => Some(summary_table(report)),
+            Some(name) => tables.into_iter().find(|t| t.name == name),
+            None => tables.into_iter().next(),
+        }
+    };
     match format {
         ReportFormat::Table => {
-            writeln!(out, "{caption}")?;
-            for (index, tabular) in report.tables().iter().enumerate() {
-                if index > 0 {
+            for line in table::wrap(caption, layout.width) {
+                writeln!(out, "{line}")?;
+            }
+            let tables = match table {
+                Some(_) => chosen(report.tables()).into_iter().collect(),
+                None => report.tables(),
+            };
+            let mut first = true;
+            for tabular in &tables {
+                // An empty table says nothing a header could; its summary still does.
+                if tabular.rows.is_empty() && (!first || !tabular.summary.is_empty()) {
+                    for line in &tabular.summary {
+                        for line in table::wrap(line, layout.width) {
+                            writeln!(out, "{line}")?;
+                        }
+                    }
+                    continue;
+                }
+                if !first {
                     writeln!(out)?;
                 }
-                table::write(tabular, out)?;
+                first = false;
+                table::write(tabular, layout, out)?;
             }
             Ok(())
         }
-        ReportFormat::Csv => {
-            for (index, tabular) in report.tables().iter().enumerate() {
-                if index > 0 {
-                    writeln!(out)?;
-                }
-                write_csv(tabular, out)?;
-            }
-            Ok(())
-        }
+        ReportFormat::Csv => match chosen(report.tables()) {
+            Some(tabular) => write_csv(&tabular, out),
+            None => Ok(()),
+        },
+        ReportFormat::Tsv => match chosen(report.tables()) {
+            Some(tabular) => write_tsv(&tabular, out),
+            None => Ok(()),
+        },
         ReportFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::from)?;
             writeln!(out)
@@ -101,18 +271,30 @@ pub fn render(
 
 fn write_csv(tabular: &Tabular, out: &mut impl Write) -> io::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
-    // Machine headers: the table's, with underscores, as the JSON field names are written.
-    writer.write_record(tabular.columns.iter().map(|c| c.replace(' ', "_")))?;
+    writer.write_record(tabular.columns.iter().map(|c| c.name))?;
     for row in &tabular.rows {
         writer.write_record(row.iter().map(machine_text))?;
     }
     writer.flush()
 }
 
+/// TSV as `map` writes it: a tab between fields, a newline after each row; inside a field
+/// `\`, tab, newline and CR are written `\\`, `\t`, `\n`, `\r`, every other byte as it is.
+fn write_tsv(tabular: &Tabular, out: &mut impl Write) -> io::Result<()> {
+    let header: Vec<&[u8]> = tabular.columns.iter().map(|c| c.name.as_bytes()).collect();
+    keys::write_tsv_record(out, header.into_iter())?;
+    for row in &tabular.rows {
+        let fields: Vec<Cow<'_, [u8]>> = row.iter().map(machine_text).collect();
+        keys::write_tsv_record(out, fields.iter().map(|f| f.as_ref()))?;
+    }
+    Ok(())
+}
+
 /// A cell as CSV holds it: keys byte for byte, as `--moves` writes them.
 fn machine_text(cell: &Cell) -> Cow<'_, [u8]> {
     match cell {
         Cell::Text(text) => Cow::Borrowed(text.as_bytes()),
+        Cell::Named { machine, .. } => Cow::Borrowed(machine.as_bytes()),
         Cell::Key(key) => Cow::Borrowed(key),
         Cell::Count(n) | Cell::Bytes(n) => Cow::Owned(n.to_string().into_bytes()),
         Cell::Share(f) | Cell::Deviation(f) | Cell::Number(f, _) => {
@@ -125,6 +307,7 @@ fn machine_text(cell: &Cell) -> Cow<'_, [u8]> {
 pub(crate) fn human_text(cell: &Cell) -> String {
     match cell {
         Cell::Text(text) => text.clone(),
+        Cell::Named { human, .. } => human.to_string(),
         Cell::Key(key) => shown(key, SHOWN_KEY),
         Cell::Count(n) => n.to_string(),
         Cell::Share(f) => format!("{:.2}%", f * 100.0),

@@ -1,8 +1,8 @@
 //! How the `simulate` / `diff` report lays out: the nodes before and after, then the flows;
 //! with `--key-weight` the load beside the keys, and with `--top` the heaviest keys.
 
-use super::reports::heaviest_keys;
-use super::{Cell, Report, Tabular};
+use super::reports::{counted, heaviest_keys};
+use super::{Cell, Column, Report, Tabular, columns};
 use crate::analysis::fail_each::FailEachReport;
 use crate::analysis::load::share;
 use crate::analysis::movement::{HashSpaceMovement, MovementReport};
@@ -34,18 +34,19 @@ impl Report for MovementReport {
         let mut summary = Vec::new();
         if with_keys {
             summary.push(format!(
-                "moved {} of {} keys ({}) · ideal {} · excess {} keys between unchanged nodes",
+                "moved {} of {} ({}) · ideal {} · excess {} between unchanged nodes",
                 self.moved,
-                self.keys,
+                counted(self.keys, "key", "keys"),
                 percent(self.moved_share),
                 percent(self.ideal_moved_share),
-                self.excess_moved
+                counted(self.excess_moved, "key", "keys")
             ));
             if self.unavailable > 0 {
                 summary.push(format!(
-                    "{} keys ({}) are on failed nodes and unavailable",
-                    self.unavailable,
-                    percent(self.unavailable as f64 / self.keys as f64)
+                    "{} ({}) {} on failed nodes and unavailable",
+                    counted(self.unavailable, "key", "keys"),
+                    percent(self.unavailable as f64 / self.keys as f64),
+                    if self.unavailable == 1 { "is" } else { "are" }
                 ));
             }
         }
@@ -54,20 +55,25 @@ impl Report for MovementReport {
         }
         summary.push(hash_space_line(&self.hash_space));
 
-        let mut columns = vec!["node", "change", "weight", "new weight"];
+        let mut columns = vec![
+            Column::named("node"),
+            Column::headed("status", "change"),
+            Column::headed("weight_before", "weight"),
+            Column::headed("weight_after", "new weight"),
+        ];
         if with_keys {
-            columns.extend(["keys before", "keys after"]);
+            columns.extend(super::columns(&["keys_before", "keys_after"]));
         }
-        columns.extend(["share before", "share after"]);
+        columns.extend(super::columns(&["share_before", "share_after"]));
         if load.is_some() {
-            columns.extend([
-                "load before",
-                "load after",
-                "load share before",
-                "load share after",
-            ]);
+            columns.extend(super::columns(&[
+                "load_before",
+                "load_after",
+                "load_share_before",
+                "load_share_after",
+            ]));
         }
-        columns.push("target share");
+        columns.push(Column::headed("expected_share", "target share"));
         let rows = self
             .before
             .iter()
@@ -75,7 +81,10 @@ impl Report for MovementReport {
             .map(|(before, after)| {
                 let mut row = vec![
                     Cell::Text(before.node.clone()),
-                    Cell::Text(before.status.name().to_string()),
+                    Cell::Named {
+                        machine: before.status.json_name(),
+                        human: before.status.name(),
+                    },
                     Cell::Count(u64::from(before.weight)),
                     Cell::Count(u64::from(after.weight)),
                 ];
@@ -96,6 +105,7 @@ impl Report for MovementReport {
             })
             .collect();
         let nodes = Tabular {
+            name: "nodes",
             title: None,
             columns,
             rows,
@@ -103,13 +113,14 @@ impl Report for MovementReport {
         };
 
         let flows = if with_keys {
-            let mut columns = vec!["from", "to", "keys", "share"];
+            let mut names = vec!["from", "to", "keys", "share"];
             if load.is_some() {
-                columns.extend(["load", "load share"]);
+                names.extend(["load", "load_share"]);
             }
             Tabular {
+                name: "flows",
                 title: Some("flows".into()),
-                columns,
+                columns: super::columns(&names),
                 rows: self
                     .flows
                     .iter()
@@ -131,11 +142,12 @@ impl Report for MovementReport {
             }
         } else {
             Tabular {
+                name: "flows",
                 title: Some(format!(
                     "flows of the hash space ({})",
                     self.hash_space.basis.name()
                 )),
-                columns: vec!["from", "to", "share"],
+                columns: super::columns(&["from", "to", "share"]),
                 rows: self
                     .hash_space
                     .flows
@@ -151,17 +163,59 @@ impl Report for MovementReport {
                 summary: Vec::new(),
             }
         };
-        let mut tables = vec![nodes];
-        if !flows.rows.is_empty() {
-            tables.push(flows);
-        }
-        if let Some(total) = load {
+        let mut tables = vec![nodes, flows];
+        if let (Some(total), Some(_)) = (load, self.top_n) {
             tables.extend(top_tables(self, total));
         }
         if let Some(plan) = &self.rebalance {
             tables.extend(rebalance_tables(plan));
         }
         tables
+    }
+
+    fn headline(&self) -> Vec<(&'static str, Cell)> {
+        let mut figures = vec![
+            ("keys", Cell::Count(self.keys)),
+            ("moved", Cell::Count(self.moved)),
+            ("moved_share", Cell::Share(self.moved_share)),
+            ("ideal_moved_share", Cell::Share(self.ideal_moved_share)),
+            ("excess_moved", Cell::Count(self.excess_moved)),
+            ("unavailable", Cell::Count(self.unavailable)),
+        ];
+        if let Some(load) = self.load {
+            let count = |value: Option<u64>| Cell::Count(value.unwrap_or_default());
+            let share = |value: Option<f64>| Cell::Share(value.unwrap_or_default());
+            figures.extend([
+                ("load", Cell::Count(load)),
+                ("moved_load", count(self.moved_load)),
+                ("moved_load_share", share(self.moved_load_share)),
+                ("ideal_moved_load_share", share(self.ideal_moved_load_share)),
+                ("excess_moved_load", count(self.excess_moved_load)),
+                ("unavailable_load", count(self.unavailable_load)),
+            ]);
+        }
+        let space = &self.hash_space;
+        figures.extend([
+            ("basis", Cell::Text(self.basis.to_string())),
+            (
+                "hash_space_basis",
+                Cell::Text(space.basis.name().to_string()),
+            ),
+            ("hash_space_moved_share", Cell::Share(space.moved_share)),
+            (
+                "hash_space_ideal_moved_share",
+                Cell::Share(space.ideal_moved_share),
+            ),
+            (
+                "hash_space_excess_moved_share",
+                Cell::Share(space.excess_moved_share),
+            ),
+            (
+                "hash_space_unavailable_share",
+                Cell::Share(space.unavailable_share),
+            ),
+        ]);
+        figures
     }
 }
 
@@ -182,16 +236,17 @@ fn rebalance_tables(plan: &RebalancePlan) -> Vec<Tabular> {
         )
     };
     let masters = Tabular {
+        name: "rebalance",
         title: Some(format!(
             "redis-cli --cluster rebalance {}{options} (threshold {}%): {verdict}",
             plan.entry, plan.threshold
         )),
         columns: vec![
-            "master",
-            "weight",
-            "slots before",
-            "expected slots",
-            "slots after",
+            Column::headed("node", "master"),
+            Column::named("weight"),
+            Column::named("slots_before"),
+            Column::named("expected_slots"),
+            Column::named("slots_after"),
         ],
         rows: plan
             .masters
@@ -210,10 +265,11 @@ fn rebalance_tables(plan: &RebalancePlan) -> Vec<Tabular> {
         summary: Vec::new(),
     };
     let mut tables = vec![masters];
-    if !plan.moves.is_empty() {
+    {
         tables.push(Tabular {
+            name: "slot_moves",
             title: Some("slot moves, in order".into()),
-            columns: vec!["from", "to", "slots", "ranges"],
+            columns: columns(&["from", "to", "slots", "ranges"]),
             rows: plan
                 .moves
                 .iter()
@@ -257,12 +313,13 @@ fn top_tables(report: &MovementReport, load: u64) -> Vec<Tabular> {
         let list = n.top.as_deref()?;
         Some((n.node.as_str(), n.load.unwrap_or_default(), list))
     });
-    let mut tables: Vec<Tabular> = heaviest_keys(before).into_iter().collect();
+    let mut tables = vec![heaviest_keys(before)];
     let moved = report.top_moved.as_deref().unwrap_or_default();
-    if !moved.is_empty() {
+    {
         tables.push(Tabular {
+            name: "top_moved",
             title: Some("heaviest moved keys".into()),
-            columns: vec!["rank", "key", "weight", "from", "to", "load share"],
+            columns: columns(&["rank", "key", "weight", "from", "to", "load_share"]),
             rows: (moved.iter().enumerate())
                 .map(|(rank, m)| {
                     vec![
@@ -284,11 +341,20 @@ fn top_tables(report: &MovementReport, load: u64) -> Vec<Tabular> {
 impl Report for FailEachReport {
     fn tables(&self) -> Vec<Tabular> {
         let with_keys = self.rows.first().is_some_and(|r| r.keys > 0);
-        let mut columns = vec!["fail"];
+        let mut columns = vec![Column::named("fail")];
         if with_keys {
-            columns.extend(["moved", "moved share", "ideal", "excess", "unavailable"]);
+            columns.extend([
+                Column::named("moved"),
+                Column::named("moved_share"),
+                Column::headed("ideal_moved_share", "ideal"),
+                Column::headed("excess_moved", "excess"),
+                Column::named("unavailable"),
+            ]);
         }
-        columns.extend(["space moved", "space unavailable"]);
+        columns.extend([
+            Column::headed("hash_space_moved_share", "space moved"),
+            Column::headed("hash_space_unavailable_share", "space unavailable"),
+        ]);
         let rows = self
             .rows
             .iter()
@@ -335,10 +401,32 @@ impl Report for FailEachReport {
             ));
         }
         vec![Tabular {
+            name: "failures",
             title: None,
             columns,
             rows,
             summary,
         }]
+    }
+
+    fn headline(&self) -> Vec<(&'static str, Cell)> {
+        let worst = self.worst();
+        let text = |f: &dyn Fn(&crate::analysis::fail_each::FailEachRow) -> Cell| {
+            worst.map_or(Cell::Missing, f)
+        };
+        vec![
+            ("keys", Cell::Count(self.rows.first().map_or(0, |r| r.keys))),
+            ("worst_fail", text(&|w| Cell::Text(w.fail.clone()))),
+            ("worst_moved_share", text(&|w| Cell::Share(w.moved_share))),
+            ("worst_unavailable", text(&|w| Cell::Count(w.unavailable))),
+            (
+                "worst_hash_space_moved_share",
+                text(&|w| Cell::Share(w.hash_space_moved_share)),
+            ),
+            (
+                "worst_hash_space_unavailable_share",
+                text(&|w| Cell::Share(w.hash_space_unavailable_share)),
+            ),
+        ]
     }
 }

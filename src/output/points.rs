@@ -1,6 +1,6 @@
 //! `ring --points`: every point of a continuum or table, in search order. Rings can hold
 //! millions of points, so the "table" form is plain `POSITION<TAB>NODE` lines, not a drawn
-//! table.
+//! table; TSV is the same under a header.
 
 use std::io::{self, Write};
 
@@ -23,7 +23,10 @@ pub fn write(
 ) -> io::Result<()> {
     let label = |p: &Point| labels[p.node as usize];
     match format {
-        ReportFormat::Table => {
+        ReportFormat::Table | ReportFormat::Tsv => {
+            if format == ReportFormat::Tsv {
+                writeln!(out, "position\tnode")?;
+            }
             for point in points {
                 writeln!(out, "{}\t{}", point.position, label(point))?;
             }

@@ -1,6 +1,6 @@
-//! How each report lays out as rows and columns.
+//! How the `dist` and `ring` reports lay out as rows and columns.
 
-use super::{Cell, Report, Tabular, deviation};
+use super::{Cell, Column, Report, Tabular, columns, deviation};
 use crate::analysis::top::HotKey;
 use crate::analysis::{DistReport, RingReport, Stats};
 use crate::ring::ShareBasis;
@@ -17,6 +17,38 @@ fn stats_line(stats: &Stats, amount: impl Fn(f64) -> String) -> String {
     )
 }
 
+/// The statistics as headline figures, each named as JSON names it inside `stats`, after
+/// `prefix` (`load_` for `load_stats`).
+pub(super) fn stats_figures(prefix: &'static str, stats: &Stats) -> Vec<(&'static str, Cell)> {
+    let names: [&'static str; 5] = match prefix {
+        "load_" => [
+            "load_mean",
+            "load_stddev",
+            "load_cv",
+            "load_max_over_mean",
+            "load_min_over_mean",
+        ],
+        _ => ["mean", "stddev", "cv", "max_over_mean", "min_over_mean"],
+    };
+    let values = [
+        stats.mean,
+        stats.stddev,
+        stats.cv,
+        stats.max_over_mean,
+        stats.min_over_mean,
+    ];
+    names
+        .into_iter()
+        .zip(values)
+        .map(|(name, value)| (name, Cell::Number(value, 6)))
+        .collect()
+}
+
+/// "1 key", "2 keys": a count with its noun.
+pub(super) fn counted(count: u64, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
+}
+
 /// The columns every per-node report shares, around one report-specific `amount` column.
 fn node_row(node: &str, weight: u32, amount: Cell, share: f64, expected: f64) -> Vec<Cell> {
     vec![
@@ -29,15 +61,15 @@ fn node_row(node: &str, weight: u32, amount: Cell, share: f64, expected: f64) ->
     ]
 }
 
-fn node_columns(amount: &'static str) -> Vec<&'static str> {
-    vec![
+fn node_columns(amount: &'static str) -> Vec<Column> {
+    columns(&[
         "node",
         "weight",
         amount,
         "share",
-        "expected share",
+        "expected_share",
         "deviation",
-    ]
+    ])
 }
 
 impl Report for DistReport {
@@ -46,14 +78,15 @@ impl Report for DistReport {
             return weighted_dist_tables(self);
         }
         let stats = stats_line(&self.stats, |keys| format!("{keys:.1}"));
-        let mut summary = vec![format!("{} keys · {stats}", self.keys)];
+        let mut summary = vec![format!("{} · {stats}", counted(self.keys, "key", "keys"))];
         if self.unassigned > 0 {
             summary.push(format!(
-                "{} keys fall in slots no master owns",
-                self.unassigned
+                "{} fall in slots no master owns",
+                counted(self.unassigned, "key", "keys")
             ));
         }
         vec![Tabular {
+            name: "nodes",
             title: None,
             columns: node_columns("keys"),
             rows: self
@@ -72,6 +105,22 @@ impl Report for DistReport {
             summary,
         }]
     }
+
+    fn headline(&self) -> Vec<(&'static str, Cell)> {
+        let mut figures = vec![("keys", Cell::Count(self.keys))];
+        if let Some(load) = self.load {
+            figures.push(("load", Cell::Count(load)));
+        }
+        figures.push(("unassigned", Cell::Count(self.unassigned)));
+        if let Some(load) = self.unassigned_load {
+            figures.push(("unassigned_load", Cell::Count(load)));
+        }
+        figures.extend(stats_figures("", &self.stats));
+        if let Some(stats) = &self.load_stats {
+            figures.extend(stats_figures("load_", stats));
+        }
+        figures
+    }
 }
 
 /// `dist --key-weight`: keys and load side by side (the bar draws the load share), both
@@ -79,8 +128,8 @@ impl Report for DistReport {
 fn weighted_dist_tables(report: &DistReport) -> Vec<Tabular> {
     let amount = |value: f64| format!("{value:.1}");
     let mut summary = vec![format!(
-        "{} keys · {}",
-        report.keys,
+        "{} · {}",
+        counted(report.keys, "key", "keys"),
         stats_line(&report.stats, amount)
     )];
     if let (Some(load), Some(stats)) = (report.load, &report.load_stats) {
@@ -88,8 +137,8 @@ fn weighted_dist_tables(report: &DistReport) -> Vec<Tabular> {
     }
     if report.unassigned > 0 {
         summary.push(format!(
-            "{} keys (load {}) fall in slots no master owns",
-            report.unassigned,
+            "{} (load {}) fall in slots no master owns",
+            counted(report.unassigned, "key", "keys"),
             report.unassigned_load.unwrap_or_default()
         ));
     }
@@ -112,35 +161,37 @@ fn weighted_dist_tables(report: &DistReport) -> Vec<Tabular> {
         })
         .collect();
     let nodes = Tabular {
+        name: "nodes",
         title: None,
-        columns: vec![
+        columns: columns(&[
             "node",
             "weight",
             "keys",
             "share",
             "load",
-            "load share",
-            "expected share",
+            "load_share",
+            "expected_share",
             "deviation",
-            "load deviation",
-        ],
+            "load_deviation",
+        ]),
         rows,
         summary,
     };
-    let top = report.nodes.iter().filter_map(|n| {
-        let list = n.top.as_deref()?;
-        Some((n.node.as_str(), n.load.unwrap_or_default(), list))
-    });
     let mut tables = vec![nodes];
-    tables.extend(heaviest_keys(top));
+    if report.top_n.is_some() {
+        let top = report.nodes.iter().filter_map(|n| {
+            let list = n.top.as_deref()?;
+            Some((n.node.as_str(), n.load.unwrap_or_default(), list))
+        });
+        tables.push(heaviest_keys(top));
+    }
     tables
 }
 
-/// `--top`: each node's heaviest keys, with their share of the node's load; `None` when
-/// there are none.
+/// `--top`: each node's heaviest keys, with their share of the node's load.
 pub(super) fn heaviest_keys<'a>(
     nodes: impl Iterator<Item = (&'a str, u64, &'a [HotKey])>,
-) -> Option<Tabular> {
+) -> Tabular {
     let mut rows = Vec::new();
     for (node, load, list) in nodes {
         for (rank, hot) in list.iter().enumerate() {
@@ -153,12 +204,13 @@ pub(super) fn heaviest_keys<'a>(
             ]);
         }
     }
-    (!rows.is_empty()).then(|| Tabular {
+    Tabular {
+        name: "top",
         title: Some("heaviest keys".into()),
-        columns: vec!["node", "rank", "key", "weight", "share of node"],
+        columns: columns(&["node", "rank", "key", "weight", "share_of_node"]),
         rows,
         summary: Vec::new(),
-    })
+    }
 }
 
 impl Report for RingReport {
@@ -183,12 +235,13 @@ impl Report for RingReport {
                 .map(|r| format!("{} of {}", r.label, r.master.as_deref().unwrap_or("?")))
                 .collect();
             summary.push(format!(
-                "{} replicas, which own no slots: {}",
-                replicas.len(),
+                "{}, which own no slots: {}",
+                counted(replicas.len() as u64, "replica", "replicas"),
                 replicas.join(", ")
             ));
         }
         vec![Tabular {
+            name: "nodes",
             title: None,
             columns: node_columns("points"),
             rows: self
@@ -201,5 +254,14 @@ impl Report for RingReport {
                 .collect(),
             summary,
         }]
+    }
+
+    fn headline(&self) -> Vec<(&'static str, Cell)> {
+        let mut figures = vec![
+            ("basis", Cell::Text(self.basis.name().to_string())),
+            ("unowned_share", Cell::Share(self.unowned_share)),
+        ];
+        figures.extend(stats_figures("", &self.stats));
+        figures
     }
 }

@@ -1,7 +1,7 @@
 //! How a sweep lays out: one row per configuration, then what was added and removed and the
 //! recommendation.
 
-use super::{Cell, Report, Tabular};
+use super::{Cell, Report, Tabular, columns};
 use crate::analysis::sweep::SweepReport;
 
 impl Report for SweepReport {
@@ -51,22 +51,47 @@ impl Report for SweepReport {
         )];
         summary.extend(self.recommendation.iter().map(|r| r.reason.clone()));
         vec![Tabular {
+            name: "configurations",
             title: None,
-            columns: vec![
+            columns: columns(&[
                 "algo",
                 "vnodes",
                 "basis",
                 "stddev",
-                "max over mean",
-                "moved share add",
-                "ideal add",
-                "moved share remove",
-                "ideal remove",
-                "ns per key",
-                "ring bytes",
-            ],
+                "max_over_mean",
+                "moved_share_add",
+                "ideal_add",
+                "moved_share_remove",
+                "ideal_remove",
+                "ns_per_key",
+                "ring_bytes",
+            ]),
             rows,
             summary,
         }]
+    }
+
+    fn headline(&self) -> Vec<(&'static str, Cell)> {
+        let recommended = self.recommendation.as_ref();
+        vec![
+            ("keys", Cell::Count(self.keys)),
+            ("nodes", Cell::Count(self.nodes as u64)),
+            ("added", Cell::Text(self.added.clone())),
+            (
+                "removed",
+                self.removed.clone().map_or(Cell::Missing, Cell::Text),
+            ),
+            ("target_imbalance", Cell::Number(self.target_imbalance, 4)),
+            (
+                "recommended_algo",
+                recommended.map_or(Cell::Missing, |r| Cell::Text(r.algo.to_string())),
+            ),
+            (
+                "recommended_vnodes",
+                recommended
+                    .and_then(|r| r.vnodes)
+                    .map_or(Cell::Missing, |v| Cell::Count(u64::from(v))),
+            ),
+        ]
     }
 }

@@ -231,8 +231,8 @@ fn hash_tags_group_keys() {
 
 #[test]
 fn equal_weight_rendezvous_and_jump_move_little_on_growth() {
-    let before = nodes(&["a:1", "b:1", "c:1", "d:1"]);
-    let after = nodes(&["a:1", "b:1", "c:1", "d:1", "e:1"]);
+    let before = nodes(&["a:7001", "b:7001", "c:7001", "d:7001"]);
+    let after = nodes(&["a:7001", "b:7001", "c:7001", "d:7001", "e:7001"]);
     for algo in [Algo::Jump, Algo::Rendezvous, Algo::Maglev, Algo::Vnode] {
         let (old, new) = (
             build(&before, &config(algo, "xxh3")).unwrap(),

@@ -30,6 +30,15 @@ pub enum Status {
 }
 
 impl Status {
+    /// As JSON and CSV name it.
+    pub fn json_name(self) -> &'static str {
+        match self {
+            Status::Unchanged => "unchanged",
+            other => other.name(),
+        }
+    }
+
+    /// As a table for people shows it: nothing for a node the change leaves alone.
     pub fn name(self) -> &'static str {
         match self {
             Status::Unchanged => "",

@@ -221,12 +221,12 @@ mod tests {
     #[test]
     fn ketama_counts_are_exact_integer_division() {
         // ks = 40 · 3 · w // 4: 30, 60, 30 names, four points each.
-        let pool = nodes(&["a:1", "b:1:2", "c:1"]);
+        let pool = nodes(&["a:7001", "b:7001:2", "c:7001"]);
         let ring = KetamaRing::build(&pool, &config(Algo::UhashringKetama)).unwrap();
         let counts: u64 = ring.ownership().points.iter().map(|p| p.unwrap()).sum();
         assert_eq!(counts, (30 + 60 + 30) * 4);
         // --vnodes 7 with weights 1, 1, 1, 2: 7·4·1 // 5 = 5, 7·4·2 // 5 = 11.
-        let pool = nodes(&["a:1", "b:1", "c:1", "d:1:2"]);
+        let pool = nodes(&["a:7001", "b:7001", "c:7001", "d:7001:2"]);
         let mut cfg = config(Algo::UhashringKetama);
         cfg.vnodes = Some(7);
         let ring = KetamaRing::build(&pool, &cfg).unwrap();
@@ -238,7 +238,7 @@ mod tests {
     fn hash_tags_are_refused() {
         let mut cfg = config(Algo::Uhashring);
         cfg.hash_tag = Some(crate::ring::HashTag::REDIS);
-        let err = MetaRing::build(&nodes(&["a:1"]), &cfg).err().unwrap();
+        let err = MetaRing::build(&nodes(&["a:7001"]), &cfg).err().unwrap();
         assert!(err.to_string().contains("no hash tags"), "{err}");
     }
 }
