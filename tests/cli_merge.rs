@@ -699,6 +699,45 @@ fn an_edited_report_is_refused() {
     }
 }
 
+#[test]
+fn a_sum_past_u64_is_refused_not_wrapped() {
+    let dir = Scratch::new();
+    let file = dir.file("keys.txt", lines(&keys(500)));
+    let nodes = sample("nodes.txt");
+    let read =
+        |path: &str| -> Value { serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap() };
+    // Every count times 2^55 is the report of 2^55 times the keys, to the bit; two of them
+    // pass 2^64 in their total though each node's sum fits (it used to wrap).
+    let dist = json_report(
+        &dir,
+        &strings(&["dist", "--nodes", &nodes]),
+        &file,
+        "d.json",
+    );
+    let mut value = read(&dist);
+    let scale = 1u64 << 55;
+    for count in ["keys", "unassigned"] {
+        value[count] = Value::from(value[count].as_u64().unwrap() * scale);
+    }
+    for node in value["nodes"].as_array_mut().unwrap() {
+        node["keys"] = Value::from(node["keys"].as_u64().unwrap() * scale);
+    }
+    for stat in ["mean", "stddev"] {
+        value["stats"][stat] = Value::from(value["stats"][stat].as_f64().unwrap() * scale as f64);
+    }
+    let big = dir.file("big.json", serde_json::to_vec(&value).unwrap());
+    let alone = ok(["merge", big.as_str(), "--format", "json"], b"");
+    assert_eq!(alone.json()["keys"], value["keys"]);
+    let message = error(["merge", big.as_str(), big.as_str()], b"");
+    assert_eq!(
+        message,
+        format!(
+            "{big}: the reports' keys add up to more than 18446744073709551615, too large to be \
+             counts of real keys; was the report edited? Make it again with ringscope"
+        )
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // Gates
 // ---------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 //! Summing `dist` reports: keys (and loads) per node and unassigned keys (and their load);
 //! the expected shares come from the ring and are the same in every part.
 
-use super::{DistPart, add, add_load, inconsistent, merged_top_n};
+use super::{DistPart, Sum, inconsistent, merged_top_n};
 use crate::analysis::load::Loads;
 use crate::analysis::top::{HotKey, merge_lists};
 use crate::analysis::{Counts, DistReport};
@@ -9,16 +9,20 @@ use crate::error::Result;
 
 pub fn merge(parts: &[(&str, &DistPart)]) -> Result<DistReport> {
     let (_, first) = parts[0];
+    let mut keys = 0;
     let mut counts = Counts {
         per_node: vec![0; first.nodes.len()],
         unassigned: 0,
     };
     for &(name, part) in parts {
         check(name, part, first)?;
+        let sum = Sum::keys(name);
+        // The total first: every other count is part of it, and its message is the one to give.
+        sum.add(&mut keys, part.keys, "")?;
         for (total, node) in counts.per_node.iter_mut().zip(&part.nodes) {
-            add(total, node.keys, name)?;
+            sum.add(total, node.keys, &format!(" of node {}", node.node))?;
         }
-        add(&mut counts.unassigned, part.unassigned, name)?;
+        sum.add(&mut counts.unassigned, part.unassigned, " no node serves")?;
     }
     let nodes = first.nodes.iter().map(|n| (n.node.clone(), n.weight));
     let expected: Vec<f64> = first.nodes.iter().map(|n| n.expected_share).collect();
@@ -33,12 +37,17 @@ pub fn merge(parts: &[(&str, &DistPart)]) -> Result<DistReport> {
     let mut total = 0;
     for &(name, part) in parts {
         let part_loads = loads_of(name, part)?;
-        // Every load is part of the total: once it adds up, so does each of them.
-        add_load(&mut total, part_loads.total(), name)?;
-        for (sum, load) in loads.per_node.iter_mut().zip(&part_loads.per_node) {
-            *sum += load;
+        let sum = Sum::loads(name);
+        sum.add(&mut total, part_loads.total(), "")?;
+        let node_loads = loads.per_node.iter_mut().zip(&part_loads.per_node);
+        for ((load, &amount), node) in node_loads.zip(&part.nodes) {
+            sum.add(load, amount, &format!(" of node {}", node.node))?;
         }
-        loads.unassigned += part_loads.unassigned;
+        sum.add(
+            &mut loads.unassigned,
+            part_loads.unassigned,
+            " no node serves",
+        )?;
     }
     let top = merged_top_n(parts.iter().map(|(_, part)| part.top_n)).map(|n| {
         let node = |i: usize| {

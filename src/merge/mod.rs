@@ -7,7 +7,7 @@
 //! merged report is the one a single run over all the keys would print, to the bit. What
 //! comes from the rings alone (expected shares, the hash-space movement) must be the same in
 //! every part and is carried over. Parts are summed only when their ring fingerprints
-//! ([`crate::fingerprint`]) are equal.
+//! ([`crate::fingerprint`]) are equal. Every sum is checked ([`sum`]).
 //!
 //! Reports made with `--key-weight` sum their loads as well, and only with each other. Their
 //! `--top` lists are merged as a run's heaps are ([`crate::analysis::top`]) and cut to the
@@ -16,8 +16,10 @@
 mod dist;
 mod movement;
 mod read;
+mod sum;
 
 pub use read::{DistPart, Kind, MovementPart, STDIN, parse, read};
+use sum::Sum;
 
 use crate::analysis::DistReport;
 use crate::analysis::movement::MovementReport;
@@ -256,31 +258,6 @@ fn same_weights(first: &NamedPart, other: &NamedPart) -> Result<()> {
 /// A description of several lines (a ring and a change), on one line for a message.
 fn one_line(description: &str) -> String {
     format!("'{}'", description.lines().collect::<Vec<_>>().join("; "))
-}
-
-/// `total + amount`, refused rather than wrapped when the counts cannot be real.
-fn add(total: &mut u64, amount: u64, name: &str) -> Result<()> {
-    *total = total.checked_add(amount).ok_or_else(|| {
-        Error::input(
-            Location::new(name, None),
-            "key counts too large to add up; is this a real report?",
-        )
-    })?;
-    Ok(())
-}
-
-/// `total + amount` for loads: a real sum can pass `u64`, so the message says what to do.
-fn add_load(total: &mut u64, amount: u64, name: &str) -> Result<()> {
-    *total = total.checked_add(amount).ok_or_else(|| {
-        Error::input(
-            Location::new(name, None),
-            format!(
-                "the loads of the reports add up to more than {}; make the reports with weights in a larger unit (e.g. KiB instead of bytes)",
-                u64::MAX
-            ),
-        )
-    })?;
-    Ok(())
 }
 
 /// The N of merged `--top` lists: the smallest of the parts' (all have one, or none does).

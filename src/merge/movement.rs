@@ -5,9 +5,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::{MovementPart, add, add_load, inconsistent, merged_top_n};
+use super::{MovementPart, Sum, inconsistent, merged_top_n};
 use crate::analysis::movement::{
     self, Flow, KeyFigures, LoadFigures, MovementReport, OwnerPair, SideLoad, TopLists, UNASSIGNED,
+    UNAVAILABLE,
 };
 use crate::analysis::top::{HotKey, MovedHotKey, merge_lists};
 use crate::error::Result;
@@ -30,15 +31,11 @@ pub fn merge(parts: &[(&str, &MovementPart)]) -> Result<MovementReport> {
                 "its nodes, their changes or its hash-space figures differ from the first report's although the ring fingerprints match",
             ));
         }
-        sum_into(
-            &mut total,
-            figures(name, part, &nodes, Amounts::KEYS)?,
-            add,
-            name,
-        )?;
+        let keys = figures(name, part, &nodes, Amounts::KEYS)?;
+        sum_into(&mut total, keys, &nodes, Sum::keys(name))?;
         if weighted {
             let part_loads = figures(name, part, &nodes, Amounts::LOADS)?;
-            sum_into(&mut loads, part_loads, add_load, name)?;
+            sum_into(&mut loads, part_loads, &nodes, Sum::loads(name))?;
         }
     }
     let loads = weighted.then(|| LoadFigures {
@@ -58,26 +55,39 @@ pub fn merge(parts: &[(&str, &MovementPart)]) -> Result<MovementReport> {
     })
 }
 
-/// Adds a part's figures to `total` with `add`, which refuses a sum past `u64`.
+/// Adds a part's figures to `total`, each sum checked.
 fn sum_into(
     total: &mut KeyFigures,
     figures: KeyFigures,
-    add: fn(&mut u64, u64, &str) -> Result<()>,
-    name: &str,
+    nodes: &[ScenarioNode],
+    sum: Sum,
 ) -> Result<()> {
     // The total first: every other figure is part of it, and its message is the one to give.
-    add(&mut total.total, figures.total, name)?;
-    for (sum, amount) in total.before.iter_mut().zip(&figures.before) {
-        add(sum, *amount, name)?;
+    sum.add(&mut total.total, figures.total, "")?;
+    let sides = [
+        (&mut total.before, &figures.before, "before"),
+        (&mut total.after, &figures.after, "after"),
+    ];
+    for (sums, amounts, side) in sides {
+        for ((sum_of_node, &amount), node) in sums.iter_mut().zip(amounts).zip(nodes) {
+            let field = format!(" of node {} {side} the change", node.label);
+            sum.add(sum_of_node, amount, &field)?;
+        }
     }
-    for (sum, amount) in total.after.iter_mut().zip(&figures.after) {
-        add(sum, *amount, name)?;
-    }
-    add(&mut total.moved, figures.moved, name)?;
-    add(&mut total.excess, figures.excess, name)?;
-    add(&mut total.unavailable, figures.unavailable, name)?;
-    for (pair, amount) in figures.flows {
-        add(total.flows.entry(pair).or_default(), amount, name)?;
+    sum.add(&mut total.moved, figures.moved, " moved")?;
+    sum.add(&mut total.excess, figures.excess, " moved in excess")?;
+    sum.add(&mut total.unavailable, figures.unavailable, " unavailable")?;
+    for ((from, to), amount) in figures.flows {
+        let label = |node: Option<u32>, none: &str| {
+            node.map_or(none, |n| nodes[n as usize].label.as_str())
+                .to_string()
+        };
+        let field = format!(
+            " moved from {} to {}",
+            label(from, UNASSIGNED),
+            label(to, UNAVAILABLE)
+        );
+        sum.add(total.flows.entry((from, to)).or_default(), amount, &field)?;
     }
     Ok(())
 }
