@@ -700,6 +700,45 @@ fn an_edited_report_is_refused() {
 }
 
 #[test]
+fn every_report_is_checked_before_it_is_summed() {
+    let dir = Scratch::new();
+    let file = dir.file("keys.txt", lines(&keys(500)));
+    let nodes = sample("nodes.txt");
+    let read =
+        |path: &str| -> Value { serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap() };
+    let sim = json_report(
+        &dir,
+        &strings(&["simulate", "--nodes", &nodes, "--remove", "cache-a"]),
+        &file,
+        "s.json",
+    );
+    // One count edited: the counts still add up to the total, but not to what flowed.
+    let mut value = read(&sim);
+    let before = value["before"][1]["keys"].as_u64().unwrap();
+    value["before"][1]["keys"] = Value::from(before + 1);
+    let edited = dir.file("edited-before.json", serde_json::to_vec(&value).unwrap());
+    let message = error(["merge", sim.as_str(), edited.as_str()], b"");
+    assert_eq!(
+        message,
+        format!(
+            "{edited}: its keys on the nodes before the change make 501, more than its keys \
+             (500); was the report edited? Make it again with ringscope"
+        )
+    );
+    // One share edited.
+    let mut value = read(&sim);
+    value["after"][2]["share"] = Value::from(0.5);
+    let edited = dir.file("edited-share.json", serde_json::to_vec(&value).unwrap());
+    let message = error(["merge", edited.as_str()], b"");
+    assert!(
+        message.starts_with(&format!(
+            "{edited}: its after[2].share is 0.5, where a report of its counts has"
+        )),
+        "{message}"
+    );
+}
+
+#[test]
 fn a_sum_past_u64_is_refused_not_wrapped() {
     let dir = Scratch::new();
     let file = dir.file("keys.txt", lines(&keys(500)));

@@ -7,13 +7,15 @@
 //! merged report is the one a single run over all the keys would print, to the bit. What
 //! comes from the rings alone (expected shares, the hash-space movement) must be the same in
 //! every part and is carried over. Parts are summed only when their ring fingerprints
-//! ([`crate::fingerprint`]) are equal. Every sum is checked ([`sum`]).
+//! ([`crate::fingerprint`]) are equal.
 //!
 //! Reports made with `--key-weight` sum their loads as well, and only with each other. Their
 //! `--top` lists are merged as a run's heaps are ([`crate::analysis::top`]) and cut to the
 //! smallest N of the parts: the N heaviest keys of all parts are among each part's N heaviest.
 
+mod check;
 mod dist;
+mod figures;
 mod movement;
 mod read;
 mod sum;
@@ -115,11 +117,15 @@ pub enum Merged {
     Movement(MovementReport),
 }
 
-/// Sums `parts` (at least one) after checking that they are of one kind and one ring.
+/// Sums `parts` (at least one) after checking each and that they are of one kind and one
+/// ring.
 pub fn merge(parts: &[NamedPart]) -> Result<Merged> {
     let Some(first) = parts.first() else {
         return Err(Error::usage("merge needs at least one report"));
     };
+    for part in parts {
+        check::part(part)?;
+    }
     for other in &parts[1..] {
         same_kind_and_ring(first, other)?;
         same_weights(first, other)?;
@@ -167,6 +173,17 @@ fn same_kind_and_ring(first: &NamedPart, other: &NamedPart) -> Result<()> {
     }
     let (ring, first_ring) = (other.part.ring(), first.part.ring());
     if ring.fingerprint == first_ring.fingerprint {
+        if ring.description != first_ring.description {
+            return Err(inconsistent(
+                &other.name,
+                &format!(
+                    "its ring is described as {} where {} has {} although the ring fingerprints match",
+                    one_line(&ring.description),
+                    first.name,
+                    one_line(&first_ring.description)
+                ),
+            ));
+        }
         return Ok(());
     }
     // The fingerprints differ: say what, as precisely as the reports allow.
