@@ -699,6 +699,84 @@ fn an_edited_report_is_refused() {
     }
 }
 
+#[test]
+fn every_report_is_checked_before_it_is_summed() {
+    let dir = Scratch::new();
+    let file = dir.file("keys.txt", lines(&keys(500)));
+    let nodes = sample("nodes.txt");
+    let read =
+        |path: &str| -> Value { serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap() };
+    let sim = json_report(
+        &dir,
+        &strings(&["simulate", "--nodes", &nodes, "--remove", "cache-a"]),
+        &file,
+        "s.json",
+    );
+    // One count edited: the counts still add up to the total, but not to what flowed.
+    let mut value = read(&sim);
+    let before = value["before"][1]["keys"].as_u64().unwrap();
+    value["before"][1]["keys"] = Value::from(before + 1);
+    let edited = dir.file("edited-before.json", serde_json::to_vec(&value).unwrap());
+    let message = error(["merge", sim.as_str(), edited.as_str()], b"");
+    assert_eq!(
+        message,
+        format!(
+            "{edited}: its keys on the nodes before the change make 501, more than its keys \
+             (500); was the report edited? Make it again with ringscope"
+        )
+    );
+    // One share edited.
+    let mut value = read(&sim);
+    value["after"][2]["share"] = Value::from(0.5);
+    let edited = dir.file("edited-share.json", serde_json::to_vec(&value).unwrap());
+    let message = error(["merge", edited.as_str()], b"");
+    assert!(
+        message.starts_with(&format!(
+            "{edited}: its after[2].share is 0.5, where a report of its counts has"
+        )),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_sum_past_u64_is_refused_not_wrapped() {
+    let dir = Scratch::new();
+    let file = dir.file("keys.txt", lines(&keys(500)));
+    let nodes = sample("nodes.txt");
+    let read =
+        |path: &str| -> Value { serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap() };
+    // Every count times 2^55 is the report of 2^55 times the keys, to the bit; two of them
+    // pass 2^64 in their total though each node's sum fits (it used to wrap).
+    let dist = json_report(
+        &dir,
+        &strings(&["dist", "--nodes", &nodes]),
+        &file,
+        "d.json",
+    );
+    let mut value = read(&dist);
+    let scale = 1u64 << 55;
+    for count in ["keys", "unassigned"] {
+        value[count] = Value::from(value[count].as_u64().unwrap() * scale);
+    }
+    for node in value["nodes"].as_array_mut().unwrap() {
+        node["keys"] = Value::from(node["keys"].as_u64().unwrap() * scale);
+    }
+    for stat in ["mean", "stddev"] {
+        value["stats"][stat] = Value::from(value["stats"][stat].as_f64().unwrap() * scale as f64);
+    }
+    let big = dir.file("big.json", serde_json::to_vec(&value).unwrap());
+    let alone = ok(["merge", big.as_str(), "--format", "json"], b"");
+    assert_eq!(alone.json()["keys"], value["keys"]);
+    let message = error(["merge", big.as_str(), big.as_str()], b"");
+    assert_eq!(
+        message,
+        format!(
+            "{big}: the reports' keys add up to more than 18446744073709551615, too large to be \
+             counts of real keys; was the report edited? Make it again with ringscope"
+        )
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // Gates
 // ---------------------------------------------------------------------------------------

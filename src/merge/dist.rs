@@ -1,7 +1,7 @@
 //! Summing `dist` reports: keys (and loads) per node and unassigned keys (and their load);
 //! the expected shares come from the ring and are the same in every part.
 
-use super::{DistPart, add, add_load, inconsistent, merged_top_n};
+use super::{DistPart, Sum, inconsistent, merged_top_n};
 use crate::analysis::load::Loads;
 use crate::analysis::top::{HotKey, merge_lists};
 use crate::analysis::{Counts, DistReport};
@@ -9,16 +9,20 @@ use crate::error::Result;
 
 pub fn merge(parts: &[(&str, &DistPart)]) -> Result<DistReport> {
     let (_, first) = parts[0];
+    let mut keys = 0;
     let mut counts = Counts {
         per_node: vec![0; first.nodes.len()],
         unassigned: 0,
     };
     for &(name, part) in parts {
-        check(name, part, first)?;
+        same_nodes(name, part, first)?;
+        let sum = Sum::keys(name);
+        // The total first: every other count is part of it, and its message is the one to give.
+        sum.add(&mut keys, part.keys, "")?;
         for (total, node) in counts.per_node.iter_mut().zip(&part.nodes) {
-            add(total, node.keys, name)?;
+            sum.add(total, node.keys, &format!(" of node {}", node.node))?;
         }
-        add(&mut counts.unassigned, part.unassigned, name)?;
+        sum.add(&mut counts.unassigned, part.unassigned, " no node serves")?;
     }
     let nodes = first.nodes.iter().map(|n| (n.node.clone(), n.weight));
     let expected: Vec<f64> = first.nodes.iter().map(|n| n.expected_share).collect();
@@ -32,13 +36,24 @@ pub fn merge(parts: &[(&str, &DistPart)]) -> Result<DistReport> {
     };
     let mut total = 0;
     for &(name, part) in parts {
-        let part_loads = loads_of(name, part)?;
-        // Every load is part of the total: once it adds up, so does each of them.
-        add_load(&mut total, part_loads.total(), name)?;
-        for (sum, load) in loads.per_node.iter_mut().zip(&part_loads.per_node) {
-            *sum += load;
+        let Some(part_loads) = loads_of(part) else {
+            return Err(inconsistent(name, "it lacks some of its loads"));
+        };
+        let sum = Sum::loads(name);
+        sum.add(&mut total, part_loads.total(), "")?;
+        for ((load, &amount), node) in loads
+            .per_node
+            .iter_mut()
+            .zip(&part_loads.per_node)
+            .zip(&part.nodes)
+        {
+            sum.add(load, amount, &format!(" of node {}", node.node))?;
         }
-        loads.unassigned += part_loads.unassigned;
+        sum.add(
+            &mut loads.unassigned,
+            part_loads.unassigned,
+            " no node serves",
+        )?;
     }
     let top = merged_top_n(parts.iter().map(|(_, part)| part.top_n)).map(|n| {
         let node = |i: usize| {
@@ -52,40 +67,25 @@ pub fn merge(parts: &[(&str, &DistPart)]) -> Result<DistReport> {
     Ok(report.with_loads(&loads, top))
 }
 
-/// The loads of a `--key-weight` part, checked to add up to its load as a run's do.
-fn loads_of(name: &str, part: &DistPart) -> Result<Loads> {
-    let per_node: Option<Vec<u64>> = part.nodes.iter().map(|n| n.load).collect();
-    let loads = per_node
-        .zip(part.unassigned_load)
-        .map(|(per_node, unassigned)| Loads {
-            per_node,
-            unassigned,
-        });
-    let sum = loads.as_ref().and_then(|l| {
-        (l.per_node.iter()).try_fold(l.unassigned, |sum, &load| sum.checked_add(load))
-    });
-    match loads {
-        Some(loads) if sum.is_some() && sum == part.load => Ok(loads),
-        _ => Err(inconsistent(
-            name,
-            "its nodes' loads and the unassigned load do not add up to its load",
-        )),
+/// A part's key counts, as the analysis holds them.
+pub(super) fn counts_of(part: &DistPart) -> Counts {
+    Counts {
+        per_node: part.nodes.iter().map(|n| n.keys).collect(),
+        unassigned: part.unassigned,
     }
 }
 
-/// What equal fingerprints promise, checked: the same nodes and expected shares, and keys
-/// that add up within the part.
-fn check(name: &str, part: &DistPart, first: &DistPart) -> Result<()> {
-    let sum = (part.nodes.iter()).try_fold(part.unassigned, |sum, n| sum.checked_add(n.keys));
-    if sum != Some(part.keys) {
-        return Err(inconsistent(
-            name,
-            &format!(
-                "its nodes' keys and the unassigned keys do not add up to its {} keys",
-                part.keys
-            ),
-        ));
-    }
+/// A `--key-weight` part's loads, when it has every one of them.
+pub(super) fn loads_of(part: &DistPart) -> Option<Loads> {
+    let per_node: Option<Vec<u64>> = part.nodes.iter().map(|n| n.load).collect();
+    Some(Loads {
+        per_node: per_node?,
+        unassigned: part.unassigned_load?,
+    })
+}
+
+/// What equal fingerprints promise, checked: the same nodes and expected shares.
+fn same_nodes(name: &str, part: &DistPart, first: &DistPart) -> Result<()> {
     let same = part.nodes.len() == first.nodes.len()
         && part.nodes.iter().zip(&first.nodes).all(|(n, f)| {
             n.node == f.node

@@ -13,11 +13,15 @@
 //! `--top` lists are merged as a run's heaps are ([`crate::analysis::top`]) and cut to the
 //! smallest N of the parts: the N heaviest keys of all parts are among each part's N heaviest.
 
+mod check;
 mod dist;
+mod figures;
 mod movement;
 mod read;
+mod sum;
 
 pub use read::{DistPart, Kind, MovementPart, STDIN, parse, read};
+use sum::Sum;
 
 use crate::analysis::DistReport;
 use crate::analysis::movement::MovementReport;
@@ -113,11 +117,15 @@ pub enum Merged {
     Movement(MovementReport),
 }
 
-/// Sums `parts` (at least one) after checking that they are of one kind and one ring.
+/// Sums `parts` (at least one) after checking each and that they are of one kind and one
+/// ring.
 pub fn merge(parts: &[NamedPart]) -> Result<Merged> {
     let Some(first) = parts.first() else {
         return Err(Error::usage("merge needs at least one report"));
     };
+    for part in parts {
+        check::part(part)?;
+    }
     for other in &parts[1..] {
         same_kind_and_ring(first, other)?;
         same_weights(first, other)?;
@@ -165,6 +173,17 @@ fn same_kind_and_ring(first: &NamedPart, other: &NamedPart) -> Result<()> {
     }
     let (ring, first_ring) = (other.part.ring(), first.part.ring());
     if ring.fingerprint == first_ring.fingerprint {
+        if ring.description != first_ring.description {
+            return Err(inconsistent(
+                &other.name,
+                &format!(
+                    "its ring is described as {} where {} has {} although the ring fingerprints match",
+                    one_line(&ring.description),
+                    first.name,
+                    one_line(&first_ring.description)
+                ),
+            ));
+        }
         return Ok(());
     }
     // The fingerprints differ: say what, as precisely as the reports allow.
@@ -256,31 +275,6 @@ fn same_weights(first: &NamedPart, other: &NamedPart) -> Result<()> {
 /// A description of several lines (a ring and a change), on one line for a message.
 fn one_line(description: &str) -> String {
     format!("'{}'", description.lines().collect::<Vec<_>>().join("; "))
-}
-
-/// `total + amount`, refused rather than wrapped when the counts cannot be real.
-fn add(total: &mut u64, amount: u64, name: &str) -> Result<()> {
-    *total = total.checked_add(amount).ok_or_else(|| {
-        Error::input(
-            Location::new(name, None),
-            "key counts too large to add up; is this a real report?",
-        )
-    })?;
-    Ok(())
-}
-
-/// `total + amount` for loads: a real sum can pass `u64`, so the message says what to do.
-fn add_load(total: &mut u64, amount: u64, name: &str) -> Result<()> {
-    *total = total.checked_add(amount).ok_or_else(|| {
-        Error::input(
-            Location::new(name, None),
-            format!(
-                "the loads of the reports add up to more than {}; make the reports with weights in a larger unit (e.g. KiB instead of bytes)",
-                u64::MAX
-            ),
-        )
-    })?;
-    Ok(())
 }
 
 /// The N of merged `--top` lists: the smallest of the parts' (all have one, or none does).

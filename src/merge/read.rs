@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::{NamedPart, Part};
@@ -16,52 +16,65 @@ use crate::files::{MAX_REPORT, read_bounded, read_file_bounded};
 use crate::fingerprint::RingId;
 use crate::scenario::RebalancePlan;
 
-/// What `merge` needs of a `dist` report: the counts it sums and what must agree. The derived
-/// figures (shares, stats) are recomputed, so they are not read.
-#[derive(Clone, Debug, Deserialize)]
+/// A `dist` report as `merge` reads it: the counts it sums, what must agree, and the figures
+/// derived from the counts, which are checked against the counts and then recomputed. It
+/// serializes as the report does, so that a report can be compared with the one its counts
+/// give.
+#[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct DistPart {
     pub keys: u64,
     /// `--key-weight` reports: the total load, and the load of the unassigned keys.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub load: Option<u64>,
     pub nodes: Vec<NodeLoad>,
     pub unassigned: u64,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unassigned_load: Option<u64>,
+    /// Kept as written: a statistic of no keys is NaN, which JSON writes as `null`.
+    pub stats: Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_stats: Option<Value>,
     /// `--top N` reports: the N.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_n: Option<usize>,
     pub ring: RingId,
 }
 
-/// What `merge` needs of a `simulate` or `diff` report.
-#[derive(Clone, Debug, Deserialize)]
+/// A `simulate` or `diff` report as `merge` reads it, like [`DistPart`].
+#[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct MovementPart {
     pub keys: u64,
-    pub moved: u64,
-    pub excess_moved: u64,
-    pub unavailable: u64,
     /// `--key-weight` reports: the load twins of the key figures.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub load: Option<u64>,
-    #[serde(default)]
+    pub moved: u64,
+    pub moved_share: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moved_load: Option<u64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_load_share: Option<f64>,
+    pub ideal_moved_share: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ideal_moved_load_share: Option<f64>,
+    pub excess_moved: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excess_moved_load: Option<u64>,
-    #[serde(default)]
+    pub unavailable: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unavailable_load: Option<u64>,
+    pub basis: String,
     pub before: Vec<SideLoad>,
     pub after: Vec<SideLoad>,
     pub flows: Vec<Flow>,
     /// `--top N` reports: the heaviest moved keys, and the N.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_moved: Option<Vec<MovedHotKey>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_n: Option<usize>,
     pub hash_space: HashSpaceMovement,
     pub ring: RingId,
     /// Redis Cluster: the rebalance, the same in every part of one change.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rebalance: Option<RebalancePlan>,
 }
 
