@@ -16,12 +16,14 @@ mod ketama;
 mod key_hashing;
 mod libmemcached;
 mod maglev;
+mod maglev_fill;
 mod modula;
 mod multi_probe;
 mod nginx;
 pub mod owner_map;
 pub mod rebalance;
 mod rendezvous;
+mod repeats;
 mod residue;
 pub mod slots;
 #[cfg(test)]

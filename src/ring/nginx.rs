@@ -36,6 +36,7 @@ use std::borrow::Cow;
 
 use crc::{CRC_32_ISO_HDLC, Crc, Digest};
 
+use super::repeats::first_repeat;
 use super::{
     Algo, HashInput, HashTag, Layout, NodeId, OwnerMap, Ownership, Placement, Point, RingConfig,
     ShareBasis, hashed_part,
@@ -382,16 +383,14 @@ impl Chash {
             )));
         }
         let servers: Vec<Cow<str>> = nodes.iter().map(server_text).collect();
-        for (i, server) in servers.iter().enumerate() {
-            if let Some(first) = servers[..i].iter().position(|s| s == server) {
-                return Err(Error::input(
-                    nodes[i].origin.clone(),
-                    format!(
-                        "nodes '{}' and '{}' (at {}) have the same nginx server '{server}': nginx gives them identical points and picks between them by round robin, which no key decides; list each server once",
-                        nodes[i].label, nodes[first].label, nodes[first].origin
-                    ),
-                ));
-            }
+        if let Some((first, i)) = first_repeat(&servers) {
+            return Err(Error::input(
+                nodes[i].origin.clone(),
+                format!(
+                    "nodes '{}' and '{}' (at {}) have the same nginx server '{}': nginx gives them identical points and picks between them by round robin, which no key decides; list each server once",
+                    nodes[i].label, nodes[first].label, nodes[first].origin, servers[i]
+                ),
+            ));
         }
         let mut points: Vec<(u32, NodeId)> = Vec::with_capacity(count as usize);
         for (i, (node, server)) in nodes.iter().zip(&servers).enumerate() {
