@@ -5,8 +5,8 @@
 
 use super::maglev_fill::{IntegerTurns, Permutation, fill};
 use super::{
-    HashInput, HashTag, Layout, NodeId, OwnerMap, Ownership, Placement, Point, RingConfig,
-    hashed_part,
+    Algo, HashInput, HashTag, Layout, NodeId, OwnerMap, Ownership, Placement, Point, RingConfig,
+    check_size, hashed_part,
 };
 use crate::error::{Error, Result};
 use crate::hash::HashFunction;
@@ -37,8 +37,14 @@ impl Maglev {
                 "maglev: table size {size} must be a prime up to {MAX_TABLE} (e.g. 65537)"
             )));
         }
+        check_size(
+            Algo::Maglev,
+            size.into(),
+            "table entries",
+            "give a smaller prime --table-size (e.g. 65537)",
+        )?;
         if (nodes.len() as u64) > size {
-            return Err(Error::usage(format!(
+            return Err(Error::too_large(format!(
                 "maglev: {} nodes do not fit a table of {size}; give a larger prime --table-size",
                 nodes.len()
             )));

@@ -15,6 +15,7 @@ mod jump;
 mod ketama;
 mod key_hashing;
 mod libmemcached;
+mod limits;
 mod maglev;
 mod maglev_fill;
 mod modula;
@@ -36,6 +37,7 @@ pub use failure::{FailureRule, WithFailures};
 pub use haproxy::assign_ids as haproxy_ids;
 pub use hash_tag::HashTag;
 pub use key_hashing::KeyHashing;
+pub use limits::{MAX_POINTS, check_size};
 pub use multi_probe::DEFAULT_PROBES;
 pub use owner_map::{HashInput, Layout, OwnerMap};
 
@@ -354,9 +356,6 @@ impl RingConfig {
 }
 
 pub const DEFAULT_VNODES: u32 = 160;
-/// The most points ringscope builds in one ring (about 240 MB): past that a configuration is
-/// a typo or needs a smaller weight scale.
-pub const MAX_POINTS: u64 = 20_000_000;
 pub const DEFAULT_MAGLEV_TABLE: u64 = 65537;
 
 /// Builds the placement named by `config` over `nodes`.

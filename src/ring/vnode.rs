@@ -4,10 +4,10 @@
 //! nodes, not on the order they are listed in.
 
 use super::{
-    Continuum, DEFAULT_VNODES, HashInput, HashTag, Layout, MAX_POINTS, NodeId, OwnerMap, Ownership,
-    Placement, Point, RingConfig, hashed_part, hashed_parts,
+    Algo, Continuum, DEFAULT_VNODES, HashInput, HashTag, Layout, NodeId, OwnerMap, Ownership,
+    Placement, Point, RingConfig, check_size, hashed_part, hashed_parts,
 };
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::hash::HashFunction;
 use crate::keys::BATCH;
 use crate::nodes::Node;
@@ -37,11 +37,12 @@ pub(super) fn points(nodes: &[Node], config: &RingConfig) -> Result<Vec<(u64, No
         .iter()
         .map(|n| u64::from(n.weight) * u64::from(vnodes))
         .sum();
-    if total > MAX_POINTS {
-        return Err(Error::usage(format!(
-            "vnode: {total} points (vnodes × total weight) exceed the limit of {MAX_POINTS}; lower --vnodes or the weights"
-        )));
-    }
+    check_size(
+        Algo::Vnode,
+        total.into(),
+        "points (vnodes × total weight)",
+        "lower --vnodes or the weights",
+    )?;
     let mut points = Vec::with_capacity(total as usize);
     let mut name = Vec::new();
     // Points are made in label order, so that equal points (which the stable sort keeps
