@@ -364,6 +364,22 @@ mod tests {
                     .collect(),
             );
             assert_eq!(wide.locate(u64::MAX), Some(sorted[0].1));
+            // 32-bit values on a 64-bit ring: indexed over the bits they use, and keys past
+            // the largest point wrap.
+            let narrow =
+                Continuum::from_points(sorted.iter().map(|&(p, o)| (u64::from(p), o)).collect());
+            assert!(count < 600 || narrow.starts[1] < narrow.len() as u32 / 2);
+            for h in (0..2000)
+                .map(|_| next() >> 31)
+                .chain([0, u64::MAX, 1 << 32])
+            {
+                let expected = (h <= u64::from(u32::MAX)).then(|| full(h as u32));
+                assert_eq!(
+                    narrow.locate(h),
+                    Some(expected.unwrap_or(sorted[0].1)),
+                    "{h}"
+                );
+            }
         }
     }
 }

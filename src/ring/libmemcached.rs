@@ -360,6 +360,13 @@ impl Placement for Consistent {
     fn points(&self) -> Option<Vec<Point>> {
         Some(self.continuum.points())
     }
+
+    /// Unweighted, every server has its 100 points named after its own host and port, and
+    /// ties go by server index, whose order dropping a server keeps; weighted point counts
+    /// come from the total weight and the server count.
+    fn drop_is_local(&self) -> bool {
+        !self.weighted
+    }
 }
 
 #[cfg(test)]

@@ -103,6 +103,22 @@ pub trait Placement: Send + Sync {
         None
     }
 
+    /// About how many nodes one lookup examines, where that grows with the pool: rendezvous
+    /// scores every node for every key, so what is measured on sampled keys takes fewer of
+    /// them on a large pool.
+    fn lookup_cost(&self) -> u64 {
+        1
+    }
+
+    /// Whether this placement built again without one of its nodes is this one with that
+    /// node's points taken out: every other node's points depend on that node alone, ties
+    /// keep their order, so dropping a node moves its own keys and no others. `false` where
+    /// a node's points depend on the rest (point counts from the total weight or the server
+    /// count, names from list positions, tables filled in turns).
+    fn drop_is_local(&self) -> bool {
+        false
+    }
+
     /// Bytes of memory the lookup structure holds (points, tables, node hashes), for
     /// comparing configurations; `None` where it is not counted.
     fn ring_bytes(&self) -> Option<u64> {

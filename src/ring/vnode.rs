@@ -117,6 +117,12 @@ impl Vnode {
 }
 
 impl Placement for Vnode {
+    /// Point `j` of a node is `hash("label-j")` for `j < vnodes × weight`, its own alone;
+    /// points are made in label order, which dropping a node keeps.
+    fn drop_is_local(&self) -> bool {
+        true
+    }
+
     #[inline]
     fn locate(&self, key: &[u8]) -> Option<NodeId> {
         self.continuum
