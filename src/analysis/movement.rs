@@ -622,3 +622,21 @@ pub(super) fn hash_space(scenario: &Scenario) -> Result<HashSpaceMovement> {
         sampled_keys: cut.then_some(values as u64),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn samples_are_cut_only_where_lookups_examine_every_node() {
+        // One node per key and side: the full sample, as ever.
+        assert_eq!(sample_size(2), SAMPLED_KEYS);
+        // Rendezvous scores every node on both sides: 268 nodes still get the full sample,
+        // 100,000 get 2,684 keys, and no pool fewer than 1,000.
+        assert_eq!(sample_size(2 * 268), SAMPLED_KEYS);
+        assert_eq!(sample_size(2 * 100_000), 2_684);
+        assert_eq!(sample_size(u64::MAX), MIN_SAMPLED_KEYS);
+        // A share of 1% on 2,684 keys: ±0.19%.
+        assert!((sampling_error(0.01, 2_684) - 0.00192).abs() < 1e-5);
+    }
+}
