@@ -407,7 +407,7 @@ fn configurations_too_large_for_the_pool_are_left_out_with_the_refusal() {
     assert!(
         table
             .lines()
-            .any(|l| l == format!("left out: vnode with 10000000 vnodes: {vnode_refusal}")),
+            .any(|l| l == format!("left out: vnode with 10000000 vnodes ({vnode_refusal})")),
         "{table}"
     );
     // Nothing fits: the refusal itself.

@@ -64,7 +64,7 @@ impl Report for SweepReport {
             }
         }
         for skipped in &self.skipped {
-            summary.push(format!("left out: {}: {}", skipped.name(), skipped.reason));
+            summary.push(format!("left out: {} ({})", skipped.name(), skipped.reason));
         }
         summary.extend(self.recommendation.iter().map(|r| r.reason.clone()));
         vec![Tabular {
