@@ -4,7 +4,8 @@
 #
 #   scripts/bench-nodes.sh                     (every size, a few minutes on 2 cores)
 #   SIZES="10000 100000" scripts/bench-nodes.sh
-#   ALGO=jump scripts/bench-nodes.sh           (--algo for every command; default: none, ketama)
+#   ALGO=jump scripts/bench-nodes.sh           (--algo, and sweep's one row; default: ketama, and
+#                                              sweep's default rows)
 #   KEYS=1000000                               (dist --random; the default)
 #
 # Pools are plain lists of distinct `10.x.y.z:6379` lines. Each command runs once, from a
@@ -62,14 +63,18 @@ thousands() {
 commands=(ring dist lint sweep)
 declare -A cell
 refusals=()
-algo_args=()
-[[ -n $algo ]] && algo_args=(--algo "$algo")
 
 for n in $sizes; do
     note "$(thousands "$n") nodes"
     pool "$n"
     for command in "${commands[@]}"; do
-        args=("$command" --nodes "$work/pool-$n.txt" "${algo_args[@]}")
+        args=("$command" --nodes "$work/pool-$n.txt")
+        # sweep compares algorithms: ALGO is its only row.
+        if [[ -n $algo && $command == sweep ]]; then
+            args+=(--algos "$algo")
+        elif [[ -n $algo ]]; then
+            args+=(--algo "$algo")
+        fi
         [[ $command == dist ]] && args+=(--random "$keys")
         note "  ${args[*]/#$work\//}"
         set +e
