@@ -3,6 +3,7 @@
 //! then the preset the file's format implies, then the algorithm's own default.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::hash::{self, HashFunction};
@@ -42,7 +43,9 @@ pub struct Ring {
     pub config: RingConfig,
     pub preset: Option<Preset>,
     pub settings: PoolSettings,
-    pub placement: Box<dyn Placement>,
+    /// Shared with the before side of every change simulated on it: a large ring is built
+    /// once.
+    pub placement: Arc<dyn Placement>,
 }
 
 impl Ring {
@@ -134,7 +137,33 @@ impl Ring {
 }
 
 pub fn build_ring(options: &RingOptions) -> Result<Ring> {
-    let pool = read_pool(options)?;
+    configure(options, read_pool(options)?)?.build()
+}
+
+/// A ring's nodes and configuration, before anything is built from them.
+pub struct Setup {
+    pub nodes: Vec<Node>,
+    pub config: RingConfig,
+    pub preset: Option<Preset>,
+    pub settings: PoolSettings,
+}
+
+impl Setup {
+    pub fn build(self) -> Result<Ring> {
+        let placement = ring::build(&self.nodes, &self.config)?;
+        Ok(Ring {
+            nodes: self.nodes,
+            config: self.config,
+            preset: self.preset,
+            settings: self.settings,
+            placement: placement.into(),
+        })
+    }
+}
+
+/// The configuration `options` give `pool` (read by [`read_pool`]), so that several
+/// configurations of one large node list read it once.
+pub fn configure(options: &RingOptions, pool: Pool) -> Result<Setup> {
     let implied = match pool.format {
         Format::Twemproxy => Some(Preset::Twemproxy),
         Format::ClusterNodes | Format::ClusterShards => Some(Preset::RedisCluster),
@@ -177,17 +206,15 @@ pub fn build_ring(options: &RingOptions) -> Result<Ring> {
     let hash = layers.iter().filter(applies).find_map(|l| l.hash);
     let hash_tag = layers.iter().filter(applies).find_map(|l| l.hash_tag);
     let config = ring_config(options, algo, hash, hash_tag)?;
-    let placement = ring::build(&pool.nodes, &config)?;
     let preset = [options.preset, implied, Some(Preset::Twemproxy)]
         .into_iter()
         .flatten()
         .find(|p| p.algo() == algo || p.algos().iter().any(|&(_, a)| a == algo));
-    Ok(Ring {
+    Ok(Setup {
         nodes: pool.nodes,
         config,
         preset,
         settings: pool.settings,
-        placement,
     })
 }
 
@@ -218,7 +245,7 @@ impl Layer {
     }
 }
 
-fn read_pool(options: &RingOptions) -> Result<Pool> {
+pub fn read_pool(options: &RingOptions) -> Result<Pool> {
     let mut pool = match &options.nodes_file {
         Some(path) => nodes::read_file(path, options.nodes_format, options.pool.as_deref())?,
         None => {

@@ -43,6 +43,10 @@ pub enum Error {
     /// Content of a node list, config or key source that cannot be used.
     #[error("{location}: {message}")]
     Input { location: Location, message: String },
+    /// A configuration too large to build: more points than ringscope builds, or more nodes
+    /// than the system holds. `sweep` leaves such a row out instead of failing.
+    #[error("{0}")]
+    TooLarge(String),
     /// A file that cannot be opened, read or written: the system's reason in words, and for
     /// the common reasons what to do.
     #[error("{}: {action}: {}", path.display(), describe_io(source))]
@@ -99,6 +103,14 @@ fn os_code(error: &std::io::Error) -> Option<i32> {
 impl Error {
     pub fn usage(message: impl Into<String>) -> Self {
         Error::Usage(message.into())
+    }
+
+    pub fn too_large(message: impl Into<String>) -> Self {
+        Error::TooLarge(message.into())
+    }
+
+    pub fn is_too_large(&self) -> bool {
+        matches!(self, Error::TooLarge(_))
     }
 
     pub fn input(location: Location, message: impl Into<String>) -> Self {

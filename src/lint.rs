@@ -5,19 +5,20 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::analysis::single_change::SingleChanges;
 use crate::config::Ring;
 use crate::error::Result;
 use crate::nodes::Address;
 use crate::output::{Cell, Report, Tabular, columns};
 use crate::ring::{Algo, Placement};
-use crate::scenario::{Changes, Scenario};
 
 /// Weight ratios beyond this are flagged: point counts and tables round light nodes to little
 /// or nothing, and per-weight point counts grow memory (nginx #191).
 const EXTREME_WEIGHT_RATIO: u64 = 100;
 /// One failure moving this many times the ideal share is flagged.
 const FAILURE_EXCESS: f64 = 2.0;
-/// Failures tried, in list order (each is a ring rebuilt and compared exactly).
+/// Failures tried, in list order (each exact: counted from the ring where a failure moves
+/// only the node's own keys, else a ring rebuilt and compared).
 const FAILURES_TRIED: usize = 8;
 /// Points one MD5 digest gives ketama.
 const POINTS_PER_DIGEST: u32 = 4;
@@ -84,7 +85,7 @@ pub fn lint(ring: &Ring) -> Result<LintReport> {
     point_collisions(ring, ring.placement.as_ref(), &mut findings);
     duplicate_addresses(ring, &mut findings);
     extreme_weights(ring, &mut findings);
-    failure_moves(ring, &mut findings)?;
+    failure_moves(ring, &ownership.points, &mut findings)?;
     Ok(LintReport { findings })
 }
 
@@ -287,25 +288,17 @@ fn extreme_weights(ring: &Ring, findings: &mut Vec<Finding>) {
 /// What the failure of one node moves, exactly over the hash space, against the least any
 /// placement must move: modula with auto-ejection moves nearly every key (twemproxy #80).
 /// The node whose failure moves the most (of the first [`FAILURES_TRIED`]) is reported.
-fn failure_moves(ring: &Ring, findings: &mut Vec<Finding>) -> Result<()> {
+fn failure_moves(ring: &Ring, points: &[Option<u64>], findings: &mut Vec<Finding>) -> Result<()> {
     if ring.nodes.len() < 2 || ring.placement.owner_map().is_none() {
         return Ok(());
     }
+    let failures = SingleChanges::new(ring, points);
     let mut worst: Option<(f64, f64, &str)> = None;
-    for node in ring.nodes.iter().take(FAILURES_TRIED) {
-        let changes = Changes {
-            fail: vec![node.label.clone()],
-            ..Changes::default()
-        };
-        let scenario = Scenario::simulate(ring, &changes)?;
-        let report = crate::analysis::movement::report(
-            &scenario,
-            &crate::analysis::movement::Transitions::default(),
-        )?;
-        let space = &report.hash_space;
-        let moved = space.moved_share + space.unavailable_share;
+    for (index, node) in ring.nodes.iter().enumerate().take(FAILURES_TRIED) {
+        let failure = failures.failure(index)?;
+        let moved = failure.moved + failure.unavailable;
         if worst.is_none_or(|(m, _, _)| moved > m) {
-            worst = Some((moved, space.ideal_moved_share, &node.label));
+            worst = Some((moved, failure.ideal, &node.label));
         }
     }
     if let Some((moved, ideal, label)) = worst

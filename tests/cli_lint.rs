@@ -260,3 +260,29 @@ fn table_and_csv_say_the_same() {
     );
     assert!(String::from_utf8_lossy(&table.stderr).contains("gate failed: lint"));
 }
+
+#[test]
+fn failures_are_counted_from_the_ring_not_walked_value_by_value() {
+    // modula over a total weight of 50 million: the failure of a node in place was compared
+    // residue by residue, 50 million steps for each failure lint tries (minutes in a debug
+    // build); it is counted from the ring as built, and simulate compares run by run.
+    let pool = [
+        "--algo",
+        "modula",
+        "--node",
+        "10.0.0.1:6379:25000000",
+        "--node",
+        "10.0.0.2:6379:24999999",
+    ];
+    let (findings, code) = lint(&pool);
+    assert_eq!((findings.len(), code), (0, 0), "{findings:?}");
+    let mut args = vec!["simulate"];
+    args.extend(pool);
+    args.extend(["--fail", "10.0.0.1:6379"]);
+    let space = &json(&args)["hash_space"];
+    assert_eq!(space["basis"], "exact");
+    assert_eq!(space["moved_share"].as_f64(), Some(0.0));
+    // Residues below 25,000,000 of 2^32 hash values mod 49,999,999: 85 rounds and a part.
+    let lost = (25_000_000u64 * 86) as f64 / 2f64.powi(32);
+    assert_eq!(space["unavailable_share"].as_f64(), Some(lost));
+}

@@ -339,6 +339,91 @@ fn choices_of_rows_and_changes() {
 }
 
 #[test]
+fn configurations_too_large_for_the_pool_are_left_out_with_the_refusal() {
+    // 10,000,000 vnodes of a total weight of 5 are past the point limit, and four nodes do
+    // not fit a maglev table of 3: a sweep of a large pool meets both, and compares the rest.
+    let extra = [
+        "--algos",
+        "vnode,maglev,ketama",
+        "--vnodes",
+        "40,10000000",
+        "--table-size",
+        "3",
+    ];
+    let report = sweep(&extra, b"");
+    let names: Vec<(&str, Option<u64>)> = rows(&report)
+        .iter()
+        .map(|r| (r["algo"].as_str().unwrap(), r["vnodes"].as_u64()))
+        .collect();
+    assert_eq!(names, [("vnode", Some(40)), ("ketama", None)]);
+    let nodes = sample("nodes.txt");
+    let vnode_refusal = error(
+        [
+            "ring", "--nodes", &nodes, "--algo", "vnode", "--vnodes", "10000000",
+        ],
+        b"",
+    );
+    let maglev_refusal = error(
+        [
+            "ring",
+            "--nodes",
+            &nodes,
+            "--algo",
+            "maglev",
+            "--table-size",
+            "3",
+        ],
+        b"",
+    );
+    assert_eq!(
+        vnode_refusal,
+        "vnode: 50000000 points (vnodes × total weight) exceed the limit of 20000000; lower --vnodes or the weights"
+    );
+    let skipped = report["skipped"].as_array().expect("skipped");
+    assert_eq!(skipped.len(), 2, "{report}");
+    assert_eq!(
+        (
+            &skipped[0]["algo"],
+            &skipped[0]["vnodes"],
+            &skipped[0]["reason"]
+        ),
+        (
+            &"vnode".into(),
+            &10_000_000.into(),
+            &vnode_refusal.clone().into()
+        )
+    );
+    assert_eq!(
+        (
+            &skipped[1]["algo"],
+            &skipped[1]["vnodes"],
+            &skipped[1]["reason"]
+        ),
+        (&"maglev".into(), &Value::Null, &maglev_refusal.into())
+    );
+    let mut args = vec!["sweep", "--nodes", &nodes];
+    args.extend(extra);
+    let table = ok(args, b"").text();
+    assert!(
+        table
+            .lines()
+            .any(|l| l == format!("left out: vnode with 10000000 vnodes ({vnode_refusal})")),
+        "{table}"
+    );
+    // Nothing fits: the refusal itself.
+    let message = error(
+        [
+            "sweep", "--nodes", &nodes, "--algos", "vnode", "--vnodes", "10000000",
+        ],
+        b"",
+    );
+    assert_eq!(message, vnode_refusal);
+    // A pool every row fits says nothing of it.
+    let report = sweep(&["--algos", "ketama"], b"");
+    assert!(report.get("skipped").is_none(), "{report}");
+}
+
+#[test]
 fn tables_and_csv_carry_the_rows() {
     let nodes = sample("nodes.txt");
     let table = ok(

@@ -198,7 +198,7 @@ fuzz_target!(|case: Case| {
     if !reroutes {
         // Unavailable: the failed nodes keep their place and answer nothing.
         let unavailable = WithFailures {
-            inner: placement,
+            inner: placement.into(),
             failed: failed.clone(),
         };
         ringscope_fuzz::check_placement(&unavailable, n, &keys);

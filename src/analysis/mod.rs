@@ -10,6 +10,7 @@ pub mod movement;
 mod parallel;
 mod progress;
 mod ring;
+pub mod single_change;
 mod stats;
 pub mod sweep;
 pub mod top;

@@ -27,6 +27,16 @@ pub const NO_MOVES: Option<OnMove> = None;
 
 /// Keys sampled when the two placements cannot be compared value by value.
 pub const SAMPLED_KEYS: u64 = 1_000_000;
+/// Nodes the sampled comparison may examine, both sides together: a full sample where a
+/// lookup examines a few nodes, fewer keys where it examines them all (rendezvous past 268
+/// nodes), never fewer than [`MIN_SAMPLED_KEYS`].
+const SAMPLE_BUDGET: u64 = 1 << 29;
+const MIN_SAMPLED_KEYS: u64 = 1_000;
+
+/// Keys to sample for a comparison whose lookups examine `cost` nodes per key, both sides.
+pub fn sample_size(cost: u64) -> u64 {
+    (SAMPLE_BUDGET / cost.max(1)).clamp(MIN_SAMPLED_KEYS, SAMPLED_KEYS)
+}
 
 pub const UNAVAILABLE: &str = "(unavailable)";
 pub const UNASSIGNED: &str = "(unassigned)";
@@ -78,6 +88,23 @@ pub struct HashSpaceMovement {
     pub before: Vec<f64>,
     pub after: Vec<f64>,
     pub flows: Vec<ShareFlow>,
+    /// Keys sampled when fewer than [`SAMPLED_KEYS`]: lookups that examine every node make a
+    /// full sample take work that grows with the square of the pool. The ideal is then judged
+    /// on the before side's own shares, not on the few keys each node got.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sampled_keys: Option<u64>,
+}
+
+impl HashSpaceMovement {
+    /// One standard error of the moved share when it was measured on a cut sample.
+    pub fn moved_share_error(&self) -> Option<f64> {
+        Some(sampling_error(self.moved_share, self.sampled_keys?))
+    }
+}
+
+/// One standard error of a share measured on `keys` independent keys.
+pub fn sampling_error(share: f64, keys: u64) -> f64 {
+    (share * (1.0 - share) / keys.max(1) as f64).sqrt()
 }
 
 /// The report. The `Option` fields are those of `--key-weight` (loads) and `--top` (lists).
@@ -540,8 +567,9 @@ pub(super) fn hash_space(scenario: &Scenario) -> Result<HashSpaceMovement> {
             (Figures::of(nodes, pairs), range, SpaceBasis::Exact)
         }
         None => {
+            let count = sample_size(scenario.before.lookup_cost() + scenario.after.lookup_cost());
             let sample = KeySource::Random(RandomKeys {
-                count: SAMPLED_KEYS,
+                count,
                 seed: 0,
                 pattern: "{}".into(),
             });
@@ -552,12 +580,21 @@ pub(super) fn hash_space(scenario: &Scenario) -> Result<HashSpaceMovement> {
                 .map(|(pair, count)| (pair, u128::from(count)));
             (
                 Figures::of(nodes, pairs),
-                u128::from(SAMPLED_KEYS),
+                u128::from(count),
                 SpaceBasis::Sampled,
             )
         }
     };
     let share = |amount: u128| amount as f64 / values as f64;
+    let cut = basis == SpaceBasis::Sampled && values < u128::from(SAMPLED_KEYS);
+    // A cut sample leaves a large pool's nodes a handful of keys each, whose counts say
+    // nothing of where keys are: the least that must move is then judged on the shares the
+    // placement itself gives.
+    let before_shares = if cut {
+        scenario.before.shares(nodes.len())
+    } else {
+        figures.shares(&figures.before)
+    };
     let before: Vec<f64> = figures.before.iter().map(|&v| share(v)).collect();
     let mut flows: Vec<ShareFlow> = figures
         .flows
@@ -576,11 +613,30 @@ pub(super) fn hash_space(scenario: &Scenario) -> Result<HashSpaceMovement> {
     Ok(HashSpaceMovement {
         basis,
         moved_share: share(figures.moved),
-        ideal_moved_share: ideal(nodes, &figures.shares(&figures.before)),
+        ideal_moved_share: ideal(nodes, &before_shares),
         excess_moved_share: share(figures.excess),
         unavailable_share: share(figures.unavailable),
         after: figures.after.iter().map(|&v| share(v)).collect(),
         before,
         flows,
+        sampled_keys: cut.then_some(values as u64),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn samples_are_cut_only_where_lookups_examine_every_node() {
+        // One node per key and side: the full sample, as ever.
+        assert_eq!(sample_size(2), SAMPLED_KEYS);
+        // Rendezvous scores every node on both sides: 268 nodes still get the full sample,
+        // 100,000 get 2,684 keys, and no pool fewer than 1,000.
+        assert_eq!(sample_size(2 * 268), SAMPLED_KEYS);
+        assert_eq!(sample_size(2 * 100_000), 2_684);
+        assert_eq!(sample_size(u64::MAX), MIN_SAMPLED_KEYS);
+        // A share of 1% on 2,684 keys: ±0.19%.
+        assert!((sampling_error(0.01, 2_684) - 0.00192).abs() < 1e-5);
+    }
 }

@@ -12,12 +12,13 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::movement::{self, KeyFigures, NO_MOVES, SAMPLED_KEYS, Transitions, ideal_moved_share};
+use super::movement::{self, KeyFigures, NO_MOVES, SAMPLED_KEYS, ideal_moved_share};
+use super::single_change::{ChangeShares, SingleChanges};
 use super::{Stats, fold_keys};
-use crate::config::{Ring, RingOptions, build_ring};
+use crate::config::{Ring, RingOptions, configure, read_pool};
 use crate::error::{Error, Result};
 use crate::keys::{BATCH, KeyFormat, KeySource, RandomKeys, generate_batches};
-use crate::nodes::{self, Node};
+use crate::nodes::{self, Node, Pool};
 use crate::ring::bounded_load::{BoundedLoads, Loads};
 use crate::ring::{Algo, DEFAULT_VNODES, RingConfig};
 use crate::scenario::{Changes, Scenario};
@@ -43,6 +44,9 @@ pub const MOVEMENT_TOLERANCE: f64 = 1.25;
 /// Keys each lookup time is measured on (synthetic, the same for every row).
 const TIMED_KEYS: u64 = 50_000;
 const TIMED_RUNS: usize = 3;
+/// Nodes the timed lookups may examine: all [`TIMED_KEYS`] where a lookup examines a few, a
+/// slice of them where it examines every node of a large pool (rendezvous).
+const TIMED_BUDGET: u64 = TIMED_KEYS * 1_000;
 /// Where the node a sweep adds lives unless `--add` says otherwise: TEST-NET-1, an address
 /// range no real pool uses.
 const ADDED_HOST: &str = "192.0.2";
@@ -150,6 +154,39 @@ pub struct SweepRow {
     /// Measured on synthetic keys already in memory: hashing and search only.
     pub ns_per_key: f64,
     pub ring_bytes: Option<u64>,
+    /// Keys the movement was sampled on, when fewer than the usual sample: lookups that
+    /// examine every node make a full sample cost the square of the pool.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sampled_keys: Option<u64>,
+}
+
+impl SweepRow {
+    /// The configuration, as the recommendation names it.
+    pub fn name(&self) -> String {
+        configuration(self.algo, self.vnodes)
+    }
+}
+
+fn configuration(algo: &str, vnodes: Option<u32>) -> String {
+    match vnodes {
+        Some(v) => format!("{algo} with {v} vnodes"),
+        None => algo.to_string(),
+    }
+}
+
+/// A configuration left out because the pool is too large for it.
+#[derive(Clone, Debug, Serialize)]
+pub struct SkippedRow {
+    pub algo: &'static str,
+    pub vnodes: Option<u32>,
+    /// The refusal, as `ring` would print it.
+    pub reason: String,
+}
+
+impl SkippedRow {
+    pub fn name(&self) -> String {
+        configuration(self.algo, self.vnodes)
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -168,12 +205,22 @@ pub struct SweepReport {
     pub removed: Option<String>,
     pub target_imbalance: f64,
     pub rows: Vec<SweepRow>,
+    /// Configurations too large for the pool (past the point limit, or more nodes than the
+    /// system holds).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<SkippedRow>,
     pub recommendation: Option<Recommendation>,
 }
 
 pub fn sweep(request: &SweepRequest) -> Result<SweepReport> {
+    // Read once: every row configures the same node list.
+    let pool = read_pool(request.ring)?;
+    let first = request
+        .candidates
+        .first()
+        .ok_or_else(|| Error::usage("sweep: no configuration to compare"))?;
     // The node list as the first row reads it, to name the nodes added and removed.
-    let nodes = build_ring(&options_for(request.ring, &request.candidates[0]))?.nodes;
+    let nodes = configure(&options_for(request.ring, first), pool.clone())?.nodes;
     let add = match &request.add {
         Some(spec) => spec.clone(),
         None => default_addition(&nodes),
@@ -202,13 +249,13 @@ pub fn sweep(request: &SweepRequest) -> Result<SweepReport> {
     let timed: Vec<&[u8]> = timed.iter().map(Vec::as_slice).collect();
     let row_of = |candidate: &Candidate, keys: Option<&SweepKeys>| match *candidate {
         Candidate::Placement { .. } => {
-            let ring = build_ring(&options_for(request.ring, candidate))?;
+            let ring = configure(&options_for(request.ring, candidate), pool.clone())?.build()?;
             placement_row(&ring, candidate, keys, &add, removed.as_deref(), &timed)
         }
         Candidate::BoundedLoad { vnodes, factor } => {
             let config = RingConfig {
                 vnodes: Some(vnodes),
-                ..vnode_config(request.ring)?
+                ..vnode_config(request.ring, &pool)?
             };
             bounded_row(
                 &nodes,
@@ -222,28 +269,53 @@ pub fn sweep(request: &SweepRequest) -> Result<SweepReport> {
         }
     };
     let mut keys = request.keys.as_ref();
-    // Every row reads the same keys: the first says how many there are.
-    let (first, keys_counted) = row_of(&request.candidates[0], keys)?;
-    let first = if keys.is_some() && keys_counted == 0 {
-        // No keys at all (an empty stdin) is the same as none given: the rings' own figures.
-        keys = None;
-        row_of(&request.candidates[0], None)?.0
-    } else {
-        first
-    };
+    let mut keys_counted = None;
     let mut rows = Vec::with_capacity(request.candidates.len());
-    rows.push(first);
-    for candidate in &request.candidates[1..] {
-        rows.push(row_of(candidate, keys)?.0);
+    let mut skipped = Vec::new();
+    let mut refusal = None;
+    for candidate in request.candidates {
+        let (row, counted) = match row_of(candidate, keys) {
+            Err(error) if error.is_too_large() => {
+                skipped.push(SkippedRow {
+                    algo: candidate.name(),
+                    vnodes: candidate.vnodes(),
+                    reason: error.to_string(),
+                });
+                refusal.get_or_insert(error);
+                continue;
+            }
+            row => row?,
+        };
+        // Every row reads the same keys: the first one built says how many there are.
+        let row = match keys_counted {
+            Some(_) => row,
+            None => {
+                keys_counted = Some(counted);
+                if keys.is_some() && counted == 0 {
+                    // No keys at all (an empty stdin) is the same as none given: the rings'
+                    // own figures.
+                    keys = None;
+                    row_of(candidate, None)?.0
+                } else {
+                    row
+                }
+            }
+        };
+        rows.push(row);
+    }
+    // Not one configuration fits: the refusal of the first says why.
+    if let (true, Some(refusal)) = (rows.is_empty(), refusal) {
+        return Err(refusal);
     }
     Ok(SweepReport {
-        keys: keys_counted,
+        keys: keys_counted.unwrap_or(0),
         nodes: nodes.len(),
         added: added.label,
         removed,
         target_imbalance: request.target_imbalance,
         recommendation: recommend(&rows, request.target_imbalance),
         rows,
+        skipped,
     })
 }
 
@@ -264,7 +336,7 @@ fn options_for(shared: &RingOptions, candidate: &Candidate) -> RingOptions {
     }
 }
 
-fn vnode_config(shared: &RingOptions) -> Result<RingConfig> {
+fn vnode_config(shared: &RingOptions, pool: &Pool) -> Result<RingConfig> {
     let options = options_for(
         shared,
         &Candidate::BoundedLoad {
@@ -272,7 +344,7 @@ fn vnode_config(shared: &RingOptions) -> Result<RingConfig> {
             factor: 100,
         },
     );
-    Ok(build_ring(&options)?.config)
+    Ok(configure(&options, pool.clone())?.config)
 }
 
 /// A node like the others (their median weight) at an address no pool uses.
@@ -298,38 +370,36 @@ fn placement_row(
     timed: &[&[u8]],
 ) -> Result<(SweepRow, u64)> {
     let promised = ring.placement.promised_shares(&ring.nodes);
-    let addition = Scenario::simulate(
-        ring,
-        &Changes {
-            add: vec![add.to_string()],
-            ..Changes::default()
-        },
-    )?;
-    let added = movement_of(&addition, keys)?;
-    let (basis, loads) = match &added.before_keys {
-        Some(before) => (
-            "keys",
-            before[..ring.nodes.len()]
-                .iter()
-                .map(|&k| k as f64)
-                .collect(),
-        ),
-        None => {
-            let ownership = ring.placement.ownership();
-            (ownership.basis.name(), ownership.shares)
-        }
-    };
-    let removal = match remove {
-        Some(label) => {
-            let changes = Changes {
-                remove: vec![label.to_string()],
-                ..Changes::default()
+    let (basis, loads, added, removal) = match keys {
+        Some(keys) => {
+            let addition = Scenario::simulate(ring, &Changes::adding(add.to_string()))?;
+            let added = movement_of(&addition, keys)?;
+            let before = added.before_keys.as_deref().unwrap_or_default();
+            let loads = before.iter().take(ring.nodes.len()).map(|&k| k as f64);
+            let removal = match remove {
+                Some(label) => {
+                    let changes = Changes::removing(label.to_string());
+                    Some(movement_of(&Scenario::simulate(ring, &changes)?, keys)?)
+                }
+                None => None,
             };
-            Some(movement_of(&Scenario::simulate(ring, &changes)?, keys)?)
+            ("keys", loads.collect(), added, removal)
         }
-        None => None,
+        None => {
+            // Over the hash space: one node more or less counted from the ring as built
+            // where that node's own keys are all that move.
+            let ownership = ring.placement.ownership();
+            let single = SingleChanges::new(ring, &ownership.points);
+            let added = Moved::of(single.addition(add)?);
+            let removal = match remove.and_then(|l| ring.nodes.iter().position(|n| n.label == l)) {
+                Some(index) => Some(Moved::of(single.removal(index)?)),
+                None => None,
+            };
+            (ownership.basis.name(), ownership.shares, added, removal)
+        }
     };
     let placement = ring.placement.as_ref();
+    let timed = &timed[..timed_count(placement.lookup_cost()).min(timed.len())];
     let ns_per_key = time_per_key(timed, |keys| {
         let mut owners = [None; BATCH];
         for batch in keys.chunks(BATCH) {
@@ -367,19 +437,26 @@ struct Moved {
     keys: u64,
     /// Keys per scenario node before the change, when counted on keys.
     before_keys: Option<Vec<u64>>,
+    /// The keys of a cut sample ([`movement::HashSpaceMovement::sampled_keys`]).
+    sampled_keys: Option<u64>,
 }
 
-fn movement_of(scenario: &Scenario, keys: Option<&SweepKeys>) -> Result<Moved> {
-    let Some(keys) = keys else {
-        let report = movement::report(scenario, &Transitions::default())?;
-        return Ok(Moved {
-            share: report.moved_share,
-            ideal: report.ideal_moved_share,
-            basis: report.hash_space.basis.name(),
+impl Moved {
+    /// Over the hash space.
+    fn of(shares: ChangeShares) -> Moved {
+        Moved {
+            share: shares.moved,
+            ideal: shares.ideal,
+            basis: shares.basis.name(),
             keys: 0,
             before_keys: None,
-        });
-    };
+            sampled_keys: shares.sampled_keys,
+        }
+    }
+}
+
+/// Counted on the keys.
+fn movement_of(scenario: &Scenario, keys: &SweepKeys) -> Result<Moved> {
     let counts = movement::count_keys(scenario, keys.source, keys.format, keys.threads, NO_MOVES)?;
     let figures = KeyFigures::of(&scenario.nodes, counts.pairs().into_iter());
     let total = figures.total.max(1) as f64;
@@ -391,6 +468,7 @@ fn movement_of(scenario: &Scenario, keys: Option<&SweepKeys>) -> Result<Moved> {
         basis: "keys",
         keys: figures.total,
         before_keys: Some(figures.before),
+        sampled_keys: None,
     })
 }
 
@@ -484,6 +562,7 @@ fn bounded_row(
         basis: movement_basis,
         keys: counted,
         before_keys: None,
+        sampled_keys: None,
     };
     let removed_moved = removed_at.map(|r| Moved {
         share: state.moved_remove as f64 / total,
@@ -498,6 +577,7 @@ fn bounded_row(
         basis: movement_basis,
         keys: counted,
         before_keys: None,
+        sampled_keys: None,
     });
     let ns_per_key = time_per_key(timed, |keys| {
         let mut loads = base.loads();
@@ -543,6 +623,7 @@ fn row(
         movement_basis: added.basis,
         ns_per_key,
         ring_bytes,
+        sampled_keys: added.sampled_keys,
     }
 }
 
@@ -569,6 +650,11 @@ fn timed_keys() -> Result<Vec<Vec<u8>>> {
     Ok(keys)
 }
 
+/// How many of the timed keys a lookup examining `cost` nodes is timed on.
+fn timed_count(cost: u64) -> usize {
+    (TIMED_BUDGET / cost.max(1)).clamp(1, TIMED_KEYS) as usize
+}
+
 /// The best of a few runs of `lookups` over `keys`, per key.
 fn time_per_key(keys: &[&[u8]], mut lookups: impl FnMut(&[&[u8]])) -> f64 {
     let best = (0..TIMED_RUNS)
@@ -593,10 +679,7 @@ fn recommend(rows: &[SweepRow], target: f64) -> Option<Recommendation> {
                 .zip(r.ideal_remove)
                 .is_none_or(|(moved, ideal)| within(moved, ideal))
     };
-    let name = |r: &SweepRow| match r.vnodes {
-        Some(v) => format!("{} with {v} vnodes", r.algo),
-        None => r.algo.to_string(),
-    };
+    let name = SweepRow::name;
     let best = rows
         .iter()
         .filter(|r| r.max_over_mean <= target && moves_little(r))

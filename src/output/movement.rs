@@ -23,6 +23,12 @@ fn hash_space_line(space: &HashSpaceMovement) -> String {
     if space.unavailable_share > 0.0 {
         line += &format!(" · {} unavailable", percent(space.unavailable_share));
     }
+    if let (Some(keys), Some(error)) = (space.sampled_keys, space.moved_share_error()) {
+        line += &format!(
+            " · {keys} sampled keys, as lookups examine every node: moved ±{} (one standard error), ideal from the placement's shares",
+            percent(error)
+        );
+    }
     line
 }
 

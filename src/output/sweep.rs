@@ -2,6 +2,7 @@
 //! recommendation.
 
 use super::{Cell, Report, Tabular, columns};
+use crate::analysis::movement::sampling_error;
 use crate::analysis::sweep::SweepReport;
 
 impl Report for SweepReport {
@@ -49,6 +50,22 @@ impl Report for SweepReport {
             "{counted} · {nodes} · +1: {} · −1: {removed} · ideal: the least any placement must move",
             self.added
         )];
+        for row in &self.rows {
+            if let Some(keys) = row.sampled_keys {
+                let error = |share: f64| format!("{:.2}%", sampling_error(share, keys) * 100.0);
+                let remove = row
+                    .moved_share_remove
+                    .map_or(String::new(), |share| format!(", ±{} on −1", error(share)));
+                summary.push(format!(
+                    "{}: movement on {keys} sampled keys, as each lookup examines every node: ±{} on +1{remove} (one standard error); ideal from the placement's shares",
+                    row.name(),
+                    error(row.moved_share_add)
+                ));
+            }
+        }
+        for skipped in &self.skipped {
+            summary.push(format!("left out: {} ({})", skipped.name(), skipped.reason));
+        }
         summary.extend(self.recommendation.iter().map(|r| r.reason.clone()));
         vec![Tabular {
             name: "configurations",

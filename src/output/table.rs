@@ -35,32 +35,41 @@ const WRAPPED_TEXT: usize = 24;
 /// A bar this far over its expectation is drawn in red.
 const OVER: f64 = 1.10;
 
+/// Rows drawn per comfy-table, each at the widths the plan set for the whole table: a table
+/// holds every cell several times over while it draws, 3 GB for a million nodes at once.
+const ROWS_PER_DRAW: usize = 4096;
+
 pub fn write(tabular: &Tabular, layout: Layout, out: &mut impl Write) -> io::Result<()> {
+    write_in_parts(tabular, layout, ROWS_PER_DRAW, out)
+}
+
+fn write_in_parts(
+    tabular: &Tabular,
+    layout: Layout,
+    rows_per_draw: usize,
+    out: &mut impl Write,
+) -> io::Result<()> {
     if let Some(title) = &tabular.title {
         for line in wrap(title, layout.width) {
             writeln!(out, "{line}")?;
         }
     }
     let plan = Plan::fit(tabular, layout.width);
-    let mut table = build(tabular, &plan, layout.color);
-    if let Some(width) = layout.width {
-        table
-            .set_content_arrangement(ContentArrangement::Dynamic)
-            .set_width(u16::try_from(width).unwrap_or(u16::MAX));
-    }
-    let lines: Vec<String> = table.lines().map(|l| trim_end_styled(&l)).collect();
-    // The rule under the header runs as far as the text does, no further (the style's
-    // missing column separators would otherwise lengthen it).
-    let is_rule = |line: &str| !line.is_empty() && line.chars().all(|c| c == '─');
-    let text_width = (lines.iter())
-        .filter(|l| !is_rule(l))
-        .map(|l| visible_width(l))
-        .max()
-        .unwrap_or(0);
-    for line in &lines {
-        match is_rule(line) {
-            true => writeln!(out, "{}", "─".repeat(text_width))?,
-            false => writeln!(out, "{line}")?,
+    let parts: Vec<&[Vec<Cell>]> = match tabular.rows.len() {
+        0 => vec![&[]],
+        _ => tabular.rows.chunks(rows_per_draw.max(1)).collect(),
+    };
+    for (index, rows) in parts.into_iter().enumerate() {
+        let table = build(tabular, rows, index == 0, &plan, layout.color);
+        for line in table.lines() {
+            let line = trim_end_styled(&line);
+            // The rule under the header runs as far as the table does (the style's missing
+            // column separators would otherwise lengthen it).
+            if !line.is_empty() && line.chars().all(|c| c == '─') {
+                writeln!(out, "{}", "─".repeat(plan.width()))?;
+            } else {
+                writeln!(out, "{line}")?;
+            }
         }
     }
     let mut summary = tabular.summary.clone();
@@ -89,25 +98,15 @@ fn trim_end_styled(line: &str) -> String {
     }
 }
 
-/// Characters of `line` that take room, colour escapes left out.
-fn visible_width(line: &str) -> usize {
-    let mut width = 0;
-    let mut in_escape = false;
-    for c in line.chars() {
-        match c {
-            '\u{1b}' => in_escape = true,
-            'm' if in_escape => in_escape = false,
-            _ if in_escape => {}
-            _ => width += 1,
-        }
-    }
-    width
+/// Display width: what a terminal gives a string.
+fn width_of(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
 }
 
-/// What of a table fits the width: which columns, how far apart, how long a bar.
+/// How a table is laid out: which columns, how wide each, how far apart, and the bar.
 struct Plan {
-    /// Indexes of the columns shown.
-    shown: Vec<usize>,
+    /// Indexes of the columns shown, with their widths.
+    shown: Vec<(usize, usize)>,
     /// Spaces around a cell: 2 (one either side), or 1 when that is too wide.
     gap: usize,
     /// The bar's columns and width; none when there is no room for it.
@@ -118,13 +117,13 @@ struct Plan {
 }
 
 impl Plan {
-    /// Narrows `tabular` to `width` step by step: the bar shrinks, then goes; cells come
-    /// closer; columns of detail go, the last first. Past that the table is as narrow as
-    /// its numbers and names allow (long texts and headings wrap inside their cells).
+    /// Fits `tabular` to `width` step by step: the bar shrinks, then goes; headings and long
+    /// texts wrap inside their cells; cells come closer; columns of detail go, the last
+    /// first. Past that the table is as narrow as its numbers and names allow.
     fn fit(tabular: &Tabular, width: Option<usize>) -> Plan {
-        let least = least_widths(tabular);
+        let (least, natural) = column_widths(tabular);
         let mut plan = Plan {
-            shown: (0..tabular.columns.len()).collect(),
+            shown: natural.iter().copied().enumerate().collect(),
             gap: 2,
             bar: bar_columns(tabular),
             bar_width: BAR_WIDTH,
@@ -133,63 +132,97 @@ impl Plan {
         let Some(width) = width else {
             return plan;
         };
-        // Each cell and its padding, and a space where the style draws no column separator.
-        let need = |plan: &Plan| -> usize {
-            let cells: usize = plan.shown.iter().map(|&i| least[i] + plan.gap).sum();
+        // The bar's cell: a separator, the bar, the `|` past its end, and its padding.
+        let room = width.saturating_sub(plan.cells_width() + 2 + plan.gap);
+        if plan.bar.is_some() && room >= MIN_BAR_WIDTH {
+            plan.bar_width = room.min(BAR_WIDTH);
+            return plan;
+        }
+        plan.bar = None;
+        let narrowest = |plan: &Plan| -> usize {
+            let cells: usize = plan.shown.iter().map(|&(i, _)| least[i] + plan.gap).sum();
             cells + plan.shown.len().saturating_sub(1)
         };
-        if need(&plan) > width {
+        if narrowest(&plan) > width {
             plan.gap = 1;
         }
-        while need(&plan) > width {
-            let Some(at) = plan.shown.iter().rposition(|&i| tabular.columns[i].detail) else {
+        while narrowest(&plan) > width {
+            let Some(at) = plan
+                .shown
+                .iter()
+                .rposition(|&(i, _)| tabular.columns[i].detail)
+            else {
                 break;
             };
-            let index = plan.shown.remove(at);
+            let (index, _) = plan.shown.remove(at);
             plan.hidden
                 .push(tabular.columns[index].heading().into_owned());
         }
         plan.hidden.reverse();
-        // The bar's cell holds the bar and, past its end, the `|` of the expected share;
-        // with its separator and padding.
-        let room = width.saturating_sub(need(&plan) + 1 + plan.gap + 1);
-        plan.bar_width = room.min(BAR_WIDTH);
-        if plan.bar_width < MIN_BAR_WIDTH {
-            plan.bar = None;
+        // Narrow the roomiest column, a character at a time, until the table fits.
+        while plan.cells_width() > width {
+            let Some(column) = (plan.shown.iter_mut())
+                .filter(|(i, w)| *w > least[*i])
+                .max_by_key(|(i, w)| (*w - least[*i], std::cmp::Reverse(*i)))
+            else {
+                break;
+            };
+            column.1 -= 1;
         }
         plan
     }
+
+    /// The width of the shown columns, with their padding and the separators between.
+    fn cells_width(&self) -> usize {
+        let cells: usize = self.shown.iter().map(|&(_, w)| w + self.gap).sum();
+        cells + self.shown.len().saturating_sub(1)
+    }
+
+    /// The whole table's width, the last cell's right padding left out (lines end there).
+    fn width(&self) -> usize {
+        let bar = match self.bar {
+            Some(_) => 1 + self.bar_width + 1 + self.gap,
+            None => 0,
+        };
+        (self.cells_width() + bar).saturating_sub(1)
+    }
 }
 
-/// How narrow each column can get: its widest number or name (a long text wraps), and its
-/// heading's longest word (a heading wraps between words, never inside one).
-fn least_widths(tabular: &Tabular) -> Vec<usize> {
-    let mut least: Vec<usize> = tabular
+/// How narrow each column can get — its widest number or name (a long text wraps) and its
+/// heading's longest word (a heading wraps between words, never inside one) — and how wide
+/// it is unwrapped.
+fn column_widths(tabular: &Tabular) -> (Vec<usize>, Vec<usize>) {
+    let headings: Vec<String> = tabular
         .columns
         .iter()
-        .map(|c| {
-            c.heading()
-                .split(' ')
-                .map(|w| w.chars().count())
-                .max()
-                .unwrap_or(0)
-        })
+        .map(|c| c.heading().into_owned())
         .collect();
+    let mut least: Vec<usize> = (headings.iter())
+        .map(|h| h.split(' ').map(width_of).max().unwrap_or(0))
+        .collect();
+    let mut natural: Vec<usize> = headings.iter().map(|h| width_of(h)).collect();
     for row in &tabular.rows {
         for (index, cell) in row.iter().enumerate() {
-            let width = human_text(cell).chars().count();
-            let width = match cell {
+            let width = width_of(&human_text(cell));
+            natural[index] = natural[index].max(width);
+            let unbroken = match cell {
                 Cell::Text(_) | Cell::Key(_) => width.min(WRAPPED_TEXT),
                 _ => width,
             };
-            least[index] = least[index].max(width);
+            least[index] = least[index].max(unbroken);
         }
     }
-    least
+    (least, natural)
 }
 
-/// The table as `plan` lays it out.
-fn build(tabular: &Tabular, plan: &Plan, color: bool) -> Table {
+/// `rows` of the table as `plan` lays it out, under the header when `with_header`.
+fn build(
+    tabular: &Tabular,
+    rows: &[Vec<Cell>],
+    with_header: bool,
+    plan: &Plan,
+    color: bool,
+) -> Table {
     let mut table = Table::new();
     table
         .load_style(STYLE)
@@ -199,17 +232,19 @@ fn build(tabular: &Tabular, plan: &Plan, color: bool) -> Table {
     } else {
         table.force_no_tty();
     }
-    let scale = plan.bar.map_or(0.0, |columns| largest(tabular, columns));
-    let mut header: Vec<String> = (plan.shown.iter())
-        .map(|&i| tabular.columns[i].heading().into_owned())
-        .collect();
-    if plan.bar.is_some() {
-        header.push(String::new());
+    if with_header {
+        let mut header: Vec<String> = (plan.shown.iter())
+            .map(|&(i, _)| tabular.columns[i].heading().into_owned())
+            .collect();
+        if plan.bar.is_some() {
+            header.push(String::new());
+        }
+        table.set_header(header);
     }
-    table.set_header(header);
-    for row in &tabular.rows {
+    let scale = plan.bar.map_or(0.0, |columns| largest(tabular, columns));
+    for row in rows {
         let mut cells: Vec<comfy_table::Cell> = (plan.shown.iter())
-            .map(|&i| {
+            .map(|&(i, _)| {
                 let cell = &row[i];
                 let text = comfy_table::Cell::new(human_text(cell));
                 match cell {
@@ -230,20 +265,17 @@ fn build(tabular: &Tabular, plan: &Plan, color: bool) -> Table {
         }
         table.add_row(cells);
     }
-    let least = least_widths(tabular);
-    let mut bounds: Vec<usize> = plan.shown.iter().map(|&i| least[i]).collect();
+    let mut widths: Vec<usize> = plan.shown.iter().map(|&(_, w)| w).collect();
     if plan.bar.is_some() {
-        bounds.push(plan.bar_width + 1);
+        widths.push(plan.bar_width + 1);
     }
     let padding = if plan.gap == 2 { (1, 1) } else { (0, 1) };
-    for (index, width) in bounds.into_iter().enumerate() {
-        if let Some(column) = table.column_mut(index) {
-            // The bound counts the cell's padding.
-            let width = u16::try_from(width + plan.gap).unwrap_or(u16::MAX);
-            column
-                .set_padding(padding)
-                .set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(width)));
-        }
+    for (column, width) in table.column_iter_mut().zip(widths) {
+        // The width counts the cell's padding.
+        let width = u16::try_from(width + plan.gap).unwrap_or(u16::MAX);
+        column
+            .set_padding(padding)
+            .set_constraint(ColumnConstraint::Absolute(Width::Fixed(width)));
     }
     table
 }
@@ -317,6 +349,56 @@ fn draw_bar(share: f64, expected: f64, scale: f64, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_table_drawn_in_parts_is_the_table_drawn_whole() {
+        // Widths peak in different parts, the header is the widest of some columns, and the
+        // bar column is derived from two others.
+        let rows: Vec<Vec<Cell>> = (0..50u64)
+            .map(|i| {
+                vec![
+                    Cell::Text(format!("node-{}", "é".repeat((i * 7 % 13) as usize))),
+                    Cell::Count(i * i * i),
+                    Cell::Share(i as f64 / 1225.0),
+                    Cell::Share(1.0 / 50.0),
+                    if i % 9 == 0 {
+                        Cell::Missing
+                    } else {
+                        Cell::Number(i as f64 / 3.0, 2)
+                    },
+                ]
+            })
+            .collect();
+        let tabular = Tabular {
+            name: "nodes",
+            title: Some("title".into()),
+            columns: crate::output::columns(&[
+                "node",
+                "keys",
+                "share",
+                "expected_share",
+                "a_wide_heading",
+            ]),
+            rows,
+            summary: vec!["summary".into()],
+        };
+        for width in [None, Some(60), Some(120)] {
+            let layout = Layout {
+                width,
+                color: false,
+            };
+            let draw = |rows_per_draw| {
+                let mut out = Vec::new();
+                write_in_parts(&tabular, layout, rows_per_draw, &mut out).unwrap();
+                String::from_utf8(out).unwrap()
+            };
+            let whole = draw(usize::MAX);
+            assert!(whole.lines().count() > 1 + 2 + 50);
+            for rows_per_draw in [1, 7, 49, 50] {
+                assert_eq!(draw(rows_per_draw), whole, "{rows_per_draw} rows per draw");
+            }
+        }
+    }
 
     #[test]
     fn bars_scale_to_the_largest_share_and_mark_the_expected_one() {

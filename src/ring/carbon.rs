@@ -107,7 +107,7 @@ struct Server {
 
 fn servers(nodes: &[Node], algo: &str) -> Result<Vec<Server>> {
     if nodes.len() > MAX_SERVERS {
-        return Err(Error::usage(format!(
+        return Err(Error::too_large(format!(
             "{algo}: {} servers; carbon-c-relay builds no ring of more than {MAX_SERVERS} (CONN_DESTS_SIZE) and refuses such a cluster",
             nodes.len()
         )));

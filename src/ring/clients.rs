@@ -143,23 +143,14 @@ pub fn build_with_failures(
     }
 }
 
-/// A bound on ring memory, as for `vnode`: 100 million points is about 1–2 GB.
-const MAX_POINTS: u128 = super::MAX_POINTS as u128;
-
-/// Refuses a ring of more than [`MAX_POINTS`] points.
+/// Refuses a ring of more points than ringscope builds ([`super::MAX_POINTS`]).
 fn check_points(config: &RingConfig, total: u128) -> Result<()> {
-    if total > MAX_POINTS {
-        return Err(Error::usage(format!(
-            "{}: {total} points exceed the limit of {MAX_POINTS}; lower the weights{}",
-            config.algo.name(),
-            if config.algo.takes_vnodes() {
-                " or --vnodes"
-            } else {
-                ""
-            }
-        )));
-    }
-    Ok(())
+    let fix = if config.algo.takes_vnodes() {
+        "lower the weights or --vnodes"
+    } else {
+        "lower the weights"
+    };
+    super::check_size(config.algo, total, "points", fix)
 }
 
 /// Refuses `--hash-tag` (or a node file's `hash_tag`) for a library that hashes whole keys.

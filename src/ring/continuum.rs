@@ -30,18 +30,22 @@ position!(u16, u32, u64);
 /// one comparison and no loop. Both arrays carry one more entry past the last point (the
 /// largest position, the first point's owner), so a search that runs off the end wraps to
 /// the first point without a branch.
+///
+/// The top bits are those of the largest point, not of the type: a 32-bit hash on a 64-bit
+/// ring (`vnode` with MD5) would otherwise put every point in the first range, one sort of
+/// all of them and a binary search over all of them for every key.
 #[derive(Clone, Debug)]
 pub struct Continuum<P> {
     positions: Vec<P>,
     owners: Vec<NodeId>,
-    /// `starts[b]`: the first point whose top `index_bits` bits are at least `b`.
+    /// `starts[b]`: the first point whose position shifted right by `shift` is at least `b`.
     starts: Vec<u32>,
-    index_bits: u32,
+    /// Positions shifted right by this give their range; the largest point's is the last.
+    shift: u32,
+    last: usize,
 }
 
 impl<P: Position> Continuum<P> {
-    const BITS: u32 = (std::mem::size_of::<P>() * 8) as u32;
-
     /// Sorts points by position with a stable sort, so points at equal positions keep the
     /// order they were generated in: glibc's `qsort` (a merge sort) does the same for ketama.
     /// The sort is the index's own: points are dealt into their buckets in order (a counting
@@ -49,13 +53,21 @@ impl<P: Position> Continuum<P> {
     /// ring (10,000 servers, 1.6M points) sorts several times faster than with one big sort.
     pub fn from_points(points: Vec<(P, NodeId)>) -> Self {
         let len = points.len();
-        // About four index entries per point, at most 2^16 entries (256 KB).
+        // About four index entries per point, at most 2^16 entries (256 KB), over the bits
+        // the points use.
+        let width = points
+            .iter()
+            .map(|&(position, _)| position)
+            .max()
+            .map_or(1, |top| (u128::BITS - top.into().leading_zeros()).max(1));
         let index_bits = (usize::BITS - len.leading_zeros() + 2)
             .clamp(1, 16)
-            .min(Self::BITS);
+            .min(width);
+        let shift = width - index_bits;
+        let last = (1 << index_bits) - 1;
         let mut starts = vec![0u32; (1 << index_bits) + 1];
         for &(position, _) in &points {
-            starts[Self::bucket_of(position, index_bits) + 1] += 1;
+            starts[Self::bucket_of(position, shift, last) + 1] += 1;
         }
         for bucket in 1..starts.len() {
             starts[bucket] += starts[bucket - 1];
@@ -68,7 +80,7 @@ impl<P: Position> Continuum<P> {
         owners.resize(len, 0);
         let mut next = starts.clone();
         for (position, owner) in points {
-            let slot = &mut next[Self::bucket_of(position, index_bits)];
+            let slot = &mut next[Self::bucket_of(position, shift, last)];
             positions[*slot as usize] = position;
             owners[*slot as usize] = owner;
             *slot += 1;
@@ -94,13 +106,17 @@ impl<P: Position> Continuum<P> {
             positions,
             owners,
             starts,
-            index_bits,
+            shift,
+            last,
         }
     }
 
+    /// The range of `position`; positions past the largest point fall in the last range,
+    /// where every point is below them.
     #[inline]
-    fn bucket_of(position: P, index_bits: u32) -> usize {
-        (position.into() >> (Self::BITS - index_bits)) as usize
+    fn bucket_of(position: P, shift: u32, last: usize) -> usize {
+        // Compared before narrowing: a 64-bit position shifted by little can pass usize.
+        (position.into() >> shift).min(last as u128) as usize
     }
 
     /// The points without the wrap-around entry.
@@ -142,7 +158,7 @@ impl<P: Position> Continuum<P> {
     #[inline]
     fn search(&self, hash: P) -> Option<usize> {
         // Points of lower buckets are below `hash`, points of higher ones above it.
-        let bucket = Self::bucket_of(hash, self.index_bits);
+        let bucket = Self::bucket_of(hash, self.shift, self.last);
         let (low, high) = (
             self.starts[bucket] as usize,
             self.starts[bucket + 1] as usize,
@@ -348,6 +364,22 @@ mod tests {
                     .collect(),
             );
             assert_eq!(wide.locate(u64::MAX), Some(sorted[0].1));
+            // 32-bit values on a 64-bit ring: indexed over the bits they use, and keys past
+            // the largest point wrap.
+            let narrow =
+                Continuum::from_points(sorted.iter().map(|&(p, o)| (u64::from(p), o)).collect());
+            assert!(count < 600 || narrow.starts[1] < narrow.len() as u32 / 2);
+            for h in (0..2000)
+                .map(|_| next() >> 31)
+                .chain([0, u64::MAX, 1 << 32])
+            {
+                let expected = (h <= u64::from(u32::MAX)).then(|| full(h as u32));
+                assert_eq!(
+                    narrow.locate(h),
+                    Some(expected.unwrap_or(sorted[0].1)),
+                    "{h}"
+                );
+            }
         }
     }
 }

@@ -44,6 +44,8 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use xxhash_rust::xxh64::xxh64 as xxh64_seeded;
 
 use super::maglev::{Maglev, is_prime};
+use super::maglev_fill::{DoubleTurns, Permutation, fill};
+use super::repeats::first_repeat;
 
 use super::{
     Algo, Continuum, HashInput, HashTag, Layout, NodeId, OwnerMap, Ownership, Placement, Point,
@@ -59,7 +61,6 @@ const MIN_RING_SIZE: u64 = 1024;
 const MAX_RING_SIZE: u64 = 8_388_608;
 /// `maglev.proto`: `table_size` must be at most this prime.
 const MAX_TABLE_SIZE: u64 = 5_000_011;
-const NO_OWNER: NodeId = NodeId::MAX;
 
 pub fn build(nodes: &[Node], config: &RingConfig) -> Result<Box<dyn Placement>> {
     let keys = host_keys(nodes)?;
@@ -83,16 +84,14 @@ pub fn build(nodes: &[Node], config: &RingConfig) -> Result<Box<dyn Placement>> 
 /// `hashKey` for every node, refusing two nodes with one key.
 fn host_keys(nodes: &[Node]) -> Result<Vec<String>> {
     let keys: Vec<String> = nodes.iter().map(host_key).collect();
-    for (i, key) in keys.iter().enumerate() {
-        if let Some(j) = keys[..i].iter().position(|k| k == key) {
-            return Err(Error::input(
-                nodes[i].origin.clone(),
-                format!(
-                    "nodes '{}' and '{}' have the same Envoy host key '{key}'; Envoy would order their points arbitrarily",
-                    nodes[j].label, nodes[i].label
-                ),
-            ));
-        }
+    if let Some((j, i)) = first_repeat(&keys) {
+        return Err(Error::input(
+            nodes[i].origin.clone(),
+            format!(
+                "nodes '{}' and '{}' have the same Envoy host key '{}'; Envoy would order their points arbitrarily",
+                nodes[j].label, nodes[i].label, keys[i]
+            ),
+        ));
     }
     Ok(keys)
 }
@@ -230,16 +229,6 @@ fn offset_skip(key: &str, size: u64) -> (u64, u64) {
     )
 }
 
-/// `TableBuildEntry`.
-struct Entry {
-    node: NodeId,
-    offset: u64,
-    skip: u64,
-    weight: f64,
-    target: f64,
-    next: u64,
-}
-
 /// Envoy's weighted fill (`MaglevTable::constructMaglevTableInternal`): hosts sorted by key
 /// take entries in turn, each as often as its normalised weight allows, compared in doubles.
 fn maglev_table(keys: &[String], weights: &[f64], size: u64) -> Result<Vec<NodeId>> {
@@ -248,52 +237,25 @@ fn maglev_table(keys: &[String], weights: &[f64], size: u64) -> Result<Vec<NodeI
             "envoy-maglev: table size {size} must be a prime of at most {MAX_TABLE_SIZE} (Envoy's limit; default 65537)"
         )));
     }
-    let max_weight = weights.iter().copied().fold(0.0f64, f64::max);
     let mut order: Vec<usize> = (0..keys.len()).collect();
     order.sort_by(|&a, &b| keys[a].as_bytes().cmp(keys[b].as_bytes()));
-    let mut entries: Vec<Entry> = order
-        .into_iter()
-        .map(|i| {
+    let permutations: Vec<Permutation> = order
+        .iter()
+        .map(|&i| {
             let (offset, skip) = offset_skip(&keys[i], size);
-            Entry {
-                node: i as NodeId,
+            Permutation {
+                owner: i as NodeId,
                 offset,
                 skip,
-                weight: weights[i],
-                target: 0.0,
-                next: 0,
             }
         })
         .collect();
-
-    let mut table = vec![NO_OWNER; size as usize];
-    let mut filled = 0u64;
-    let mut iteration = 1u32;
-    while filled < size {
-        for entry in entries.iter_mut() {
-            if filled == size {
-                break;
-            }
-            if f64::from(iteration) * entry.weight < entry.target {
-                continue;
-            }
-            entry.target += max_weight;
-            loop {
-                let c = entry
-                    .offset
-                    .wrapping_add(entry.skip.wrapping_mul(entry.next))
-                    % size;
-                entry.next += 1;
-                if table[c as usize] == NO_OWNER {
-                    table[c as usize] = entry.node;
-                    filled += 1;
-                    break;
-                }
-            }
-        }
-        iteration += 1;
-    }
-    Ok(table)
+    let mut turns = DoubleTurns {
+        max_weight: weights.iter().copied().fold(0.0f64, f64::max),
+        targets: vec![0.0; order.len()],
+        weights: order.iter().map(|&i| weights[i]).collect(),
+    };
+    Ok(fill(size, &permutations, &mut turns))
 }
 
 #[cfg(test)]
@@ -484,6 +446,54 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("same Envoy host key '10.0.0.1:80'"), "{err}");
+    }
+
+    /// `10.a.b.c:80` addresses, distinct for up to 2^24 hosts, with their weights.
+    fn many_hosts(count: u32, weight: impl Fn(u32) -> u32) -> Vec<String> {
+        (0..count)
+            .map(|i| {
+                format!(
+                    "10.{}.{}.{}:80:{}",
+                    i >> 16,
+                    (i >> 8) & 255,
+                    i & 255,
+                    weight(i)
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_hundred_thousand_hosts_build_in_one_pass() {
+        // Each host key was compared with every key before it (5 × 10^9 comparisons here),
+        // and every fill iteration visited every host.
+        let specs = many_hosts(100_000, |_| 1);
+        let specs: Vec<&str> = specs.iter().map(String::as_str).collect();
+        let ring = placement(Algo::EnvoyRing, &specs);
+        assert!(counts(&*ring).iter().all(|&c| c == 1));
+        let table = placement(Algo::EnvoyMaglev, &specs);
+        assert_eq!(counts(&*table).iter().sum::<u64>(), 65537);
+        // One heavy host: after the first iteration it alone takes entries, one per
+        // iteration, for 45,536 iterations, while the 20,000 others wait for a millionth.
+        let skewed = many_hosts(20_001, |i| if i == 0 { 1_000_000 } else { 1 });
+        let skewed: Vec<&str> = skewed.iter().map(String::as_str).collect();
+        let table = counts(&*placement(Algo::EnvoyMaglev, &skewed));
+        assert_eq!(table[0], 65537 - 20_000);
+        assert!(table[1..].iter().all(|&c| c == 1));
+    }
+
+    #[test]
+    fn two_hosts_with_one_key_are_refused_among_many() {
+        let mut specs = many_hosts(50_000, |_| 1);
+        specs.push("10.0.0.7:080".into());
+        let specs: Vec<&str> = specs.iter().map(String::as_str).collect();
+        let err = host_keys(&nodes(&specs)).unwrap_err().to_string();
+        assert!(
+            err.contains(
+                "nodes '10.0.0.7:80' and '10.0.0.7:080' have the same Envoy host key '10.0.0.7:80'"
+            ),
+            "{err}"
+        );
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! What a system does with a node that stops answering. `--remove` always deletes a node from
 //! the configuration; `--fail` follows the rule of the system being simulated.
 
+use std::sync::Arc;
+
 use super::{NodeId, OwnerMap, Ownership, Placement, Point};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -35,7 +37,7 @@ impl FailureRule {
 
 /// A placement whose failed nodes answer nothing: their keys map to no node.
 pub struct WithFailures {
-    pub inner: Box<dyn Placement>,
+    pub inner: Arc<dyn Placement>,
     pub failed: Vec<bool>,
 }
 
@@ -72,5 +74,9 @@ impl Placement for WithFailures {
 
     fn slot(&self, key: &[u8]) -> Option<u16> {
         self.inner.slot(key)
+    }
+
+    fn lookup_cost(&self) -> u64 {
+        self.inner.lookup_cost()
     }
 }

@@ -62,13 +62,12 @@ pub fn build(nodes: &[Node], config: &RingConfig) -> Result<Box<dyn Placement>> 
             "map steps (x100)",
         ),
     };
-    if work > super::MAX_POINTS {
-        return Err(Error::usage(format!(
-            "{}: {work} {what} exceed the limit of {}; lower the weights or the server count",
-            config.algo.name(),
-            super::MAX_POINTS
-        )));
-    }
+    super::check_size(
+        config.algo,
+        work.into(),
+        what,
+        "lower the weights or the server count",
+    )?;
     let key_hash = KeyHash {
         hash: config.hash,
         tag: config.hash_tag,

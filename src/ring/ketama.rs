@@ -7,7 +7,10 @@
 //! equal points in generation order, as glibc's merge-sort `qsort` does.
 
 use super::twemproxy::{key_hash, key_hashes, server_order};
-use super::{Continuum, HashInput, Layout, OwnerMap, Ownership, Placement, Point, RingConfig};
+use super::{
+    Algo, Continuum, HashInput, Layout, MAX_POINTS, OwnerMap, Ownership, Placement, Point,
+    RingConfig, check_size,
+};
 use crate::error::{Error, Result};
 use crate::hash::{HashFunction, Md5Names};
 use crate::keys::BATCH;
@@ -46,7 +49,17 @@ impl Ketama {
             .iter()
             .map(|node| twemproxy_points(node.weight, total, live))
             .collect();
-        let mut points = Vec::with_capacity(counts.iter().map(|&c| c as usize).sum());
+        let total_points: u64 = counts.iter().map(|&c| u64::from(c)).sum();
+        check_size(
+            Algo::Ketama,
+            total_points.into(),
+            "points (about 160 per server)",
+            &format!(
+                "split the pool: twemproxy makes about 160 points per server whatever the weights, so at most {} servers fit",
+                MAX_POINTS / u64::from(POINTS_PER_SERVER as u32)
+            ),
+        )?;
+        let mut points = Vec::with_capacity(total_points as usize);
         let mut names = Md5Names::new();
         let mut add = |owner: NodeId, words: [u32; 4]| {
             points.extend(words.map(|word| (word, owner)));
@@ -142,6 +155,36 @@ impl Placement for Ketama {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pool_past_the_point_limit_is_refused_before_any_point_is_made() {
+        // 125,001 servers of any weights make about 160 points each: past 20,000,000.
+        let specs: Vec<String> = (0..125_001u32)
+            .map(|i| {
+                format!(
+                    "10.{}.{}.{}:6379:{}",
+                    i >> 16,
+                    (i >> 8) & 255,
+                    i & 255,
+                    i % 3 + 1
+                )
+            })
+            .collect();
+        let specs: Vec<&str> = specs.iter().map(String::as_str).collect();
+        let config = RingConfig::new(Algo::Ketama, crate::hash::by_name("fnv1a_64").unwrap());
+        let error = match Ketama::build(&crate::nodes::inline_nodes(&specs), &config) {
+            Ok(_) => panic!("a ring of 125,001 servers was built"),
+            Err(error) => error,
+        };
+        assert!(error.is_too_large());
+        let message = error.to_string();
+        assert!(
+            message.starts_with("ketama: ")
+                && message.contains("points (about 160 per server) exceed the limit of 20000000")
+                && message.ends_with("so at most 125000 servers fit"),
+            "{message}"
+        );
+    }
 
     #[test]
     fn f32_point_counts_match_twemproxy() {

@@ -158,7 +158,7 @@ pub fn build(nodes: &[Node], config: &RingConfig) -> Result<Box<dyn Placement>> 
     // `update_continuum` asserts `servers × MEMCACHED_POINTS_PER_SERVER <=
     // MEMCACHED_CONTINUUM_SIZE` (100 × 100): with more servers the library aborts.
     if nodes.len() > MAX_CONTINUUM_SERVERS {
-        return Err(Error::usage(format!(
+        return Err(Error::too_large(format!(
             "{}: libmemcached's consistent distributions hold at most {MAX_CONTINUUM_SERVERS} servers (the library aborts with {}); use modula or fewer servers",
             config.algo.name(),
             nodes.len()
@@ -359,6 +359,13 @@ impl Placement for Consistent {
 
     fn points(&self) -> Option<Vec<Point>> {
         Some(self.continuum.points())
+    }
+
+    /// Unweighted, every server has its 100 points named after its own host and port, and
+    /// ties go by server index, whose order dropping a server keeps; weighted point counts
+    /// come from the total weight and the server count.
+    fn drop_is_local(&self) -> bool {
+        !self.weighted
     }
 }
 

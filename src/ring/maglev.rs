@@ -3,16 +3,16 @@
 //! mod M`, `skip = xxh64(label, 1) mod (M - 1) + 1`, taking turns in proportion to weight until
 //! every entry is owned. A key goes to entry `hash mod M`.
 
+use super::maglev_fill::{IntegerTurns, Permutation, fill};
 use super::{
-    HashInput, HashTag, Layout, NodeId, OwnerMap, Ownership, Placement, Point, RingConfig,
-    hashed_part,
+    Algo, HashInput, HashTag, Layout, NodeId, OwnerMap, Ownership, Placement, Point, RingConfig,
+    check_size, hashed_part,
 };
 use crate::error::{Error, Result};
 use crate::hash::HashFunction;
 use crate::nodes::Node;
 use xxhash_rust::xxh64::xxh64 as xxh64_seeded;
 
-const NO_OWNER: NodeId = NodeId::MAX;
 const MAX_TABLE: u64 = 1 << 27;
 
 pub(super) struct Maglev {
@@ -37,51 +37,38 @@ impl Maglev {
                 "maglev: table size {size} must be a prime up to {MAX_TABLE} (e.g. 65537)"
             )));
         }
+        check_size(
+            Algo::Maglev,
+            size.into(),
+            "table entries",
+            "give a smaller prime --table-size (e.g. 65537)",
+        )?;
         if (nodes.len() as u64) > size {
-            return Err(Error::usage(format!(
+            return Err(Error::too_large(format!(
                 "maglev: {} nodes do not fit a table of {size}; give a larger prime --table-size",
                 nodes.len()
             )));
         }
         let mut order: Vec<usize> = (0..nodes.len()).collect();
         order.sort_by(|&a, &b| nodes[a].label.cmp(&nodes[b].label));
-        let offsets: Vec<u64> = order
+        let permutations: Vec<Permutation> = order
             .iter()
-            .map(|&i| xxh64_seeded(nodes[i].label.as_bytes(), 0) % size)
-            .collect();
-        let skips: Vec<u64> = order
-            .iter()
-            .map(|&i| xxh64_seeded(nodes[i].label.as_bytes(), 1) % (size - 1) + 1)
+            .map(|&i| {
+                let label = nodes[i].label.as_bytes();
+                Permutation {
+                    owner: i as NodeId,
+                    offset: xxh64_seeded(label, 0) % size,
+                    skip: xxh64_seeded(label, 1) % (size - 1) + 1,
+                }
+            })
             .collect();
         let weights: Vec<u64> = order.iter().map(|&i| u64::from(nodes[i].weight)).collect();
-        let max_weight = *weights.iter().max().expect("at least one node");
-
-        let mut table = vec![NO_OWNER; size as usize];
-        let mut next = vec![0u64; order.len()];
-        let mut target = vec![0u64; order.len()];
-        let mut filled = 0u64;
-        let mut iteration = 1u64;
-        'fill: loop {
-            for slot in 0..order.len() {
-                if iteration * weights[slot] < target[slot] {
-                    continue;
-                }
-                target[slot] += max_weight;
-                loop {
-                    let entry = ((offsets[slot] + skips[slot] * next[slot]) % size) as usize;
-                    next[slot] += 1;
-                    if table[entry] == NO_OWNER {
-                        table[entry] = order[slot] as NodeId;
-                        filled += 1;
-                        break;
-                    }
-                }
-                if filled == size {
-                    break 'fill;
-                }
-            }
-            iteration += 1;
-        }
+        let mut turns = IntegerTurns {
+            max_weight: weights.iter().copied().max().unwrap_or(0),
+            targets: vec![0; weights.len()],
+            weights,
+        };
+        let table = fill(size, &permutations, &mut turns);
         Ok(Maglev::from_table(
             table,
             nodes.len(),
@@ -176,6 +163,27 @@ mod tests {
         // ALGORITHMS.md 10.7: host "10.0.0.1:80" in a table of 65537.
         assert_eq!(xxh64_seeded(b"10.0.0.1:80", 0) % 65537, 56687);
         assert_eq!(xxh64_seeded(b"10.0.0.1:80", 1) % 65536 + 1, 43667);
+    }
+
+    #[test]
+    fn skewed_weights_fill_without_visiting_every_node_every_iteration() {
+        // 30,000 light nodes take an entry each; the heavy one then takes the other 35,537,
+        // one per iteration, each of which visited all 30,001 nodes.
+        let specs: Vec<String> = (0..30_001u32)
+            .map(|i| {
+                let weight = if i == 0 { 1_000_000 } else { 1 };
+                format!("10.0.{}.{}:80:{weight}", i >> 8, i & 255)
+            })
+            .collect();
+        let specs: Vec<&str> = specs.iter().map(String::as_str).collect();
+        let config = RingConfig::new(
+            super::super::Algo::Maglev,
+            crate::hash::by_name("xxh3").unwrap(),
+        );
+        let maglev = Maglev::build(&crate::nodes::inline_nodes(&specs), &config).unwrap();
+        let entries = maglev.ownership().points;
+        assert_eq!(entries[0], Some(65537 - 30_000));
+        assert!(entries[1..].iter().all(|&e| e == Some(1)));
     }
 
     #[test]

@@ -15,13 +15,16 @@ mod jump;
 mod ketama;
 mod key_hashing;
 mod libmemcached;
+mod limits;
 mod maglev;
+mod maglev_fill;
 mod modula;
 mod multi_probe;
 mod nginx;
 pub mod owner_map;
 pub mod rebalance;
 mod rendezvous;
+mod repeats;
 mod residue;
 pub mod slots;
 #[cfg(test)]
@@ -34,6 +37,7 @@ pub use failure::{FailureRule, WithFailures};
 pub use haproxy::assign_ids as haproxy_ids;
 pub use hash_tag::HashTag;
 pub use key_hashing::KeyHashing;
+pub use limits::{MAX_POINTS, check_size};
 pub use multi_probe::DEFAULT_PROBES;
 pub use owner_map::{HashInput, Layout, OwnerMap};
 
@@ -97,6 +101,22 @@ pub trait Placement: Send + Sync {
     /// Extra per-key detail that a system exposes (the Redis Cluster slot).
     fn slot(&self, _key: &[u8]) -> Option<u16> {
         None
+    }
+
+    /// About how many nodes one lookup examines, where that grows with the pool: rendezvous
+    /// scores every node for every key, so what is measured on sampled keys takes fewer of
+    /// them on a large pool.
+    fn lookup_cost(&self) -> u64 {
+        1
+    }
+
+    /// Whether this placement built again without one of its nodes is this one with that
+    /// node's points taken out: every other node's points depend on that node alone, ties
+    /// keep their order, so dropping a node moves its own keys and no others. `false` where
+    /// a node's points depend on the rest (point counts from the total weight or the server
+    /// count, names from list positions, tables filled in turns).
+    fn drop_is_local(&self) -> bool {
+        false
     }
 
     /// Bytes of memory the lookup structure holds (points, tables, node hashes), for
@@ -352,9 +372,6 @@ impl RingConfig {
 }
 
 pub const DEFAULT_VNODES: u32 = 160;
-/// The most points ringscope builds in one ring (about 240 MB): past that a configuration is
-/// a typo or needs a smaller weight scale.
-pub const MAX_POINTS: u64 = 20_000_000;
 pub const DEFAULT_MAGLEV_TABLE: u64 = 65537;
 
 /// Builds the placement named by `config` over `nodes`.

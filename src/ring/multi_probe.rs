@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 use super::{
     Continuum, HashTag, NodeId, Ownership, Placement, Point, RingConfig, ShareBasis, hashed_part,
 };
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::hash::siphash_seeded;
 use crate::nodes::Node;
 
@@ -24,8 +24,6 @@ pub const DEFAULT_PROBES: u32 = 21;
 /// The seeds of the two key hashes and of the node points (go-mpchash's compatibility test).
 const SEEDS: [u64; 2] = [1, 2];
 const POINT_SEED: u64 = 0;
-/// Points of one ring: far more than any node list needs (one point per unit of weight).
-const MAX_POINTS: u64 = 1 << 24;
 /// Probe pairs sampled to measure each node's share: with no arcs to add up, the share is
 /// measured (standard error under 0.1% of the space per node), once per ring.
 pub const SAMPLES: u64 = 1 << 18;
@@ -42,11 +40,12 @@ pub struct MultiProbe {
 impl MultiProbe {
     pub fn build(nodes: &[Node], config: &RingConfig) -> Result<Self> {
         let total: u64 = nodes.iter().map(|n| u64::from(n.weight)).sum();
-        if total > MAX_POINTS {
-            return Err(Error::usage(format!(
-                "multi-probe: {total} points (one per unit of weight) exceed the limit of {MAX_POINTS}; lower the weights"
-            )));
-        }
+        super::check_size(
+            super::Algo::MultiProbe,
+            total.into(),
+            "points (one per unit of weight)",
+            "lower the weights",
+        )?;
         // Points in label order, so that the ring does not depend on the list's order.
         let mut order: Vec<usize> = (0..nodes.len()).collect();
         order.sort_by(|&a, &b| nodes[a].label.cmp(&nodes[b].label));

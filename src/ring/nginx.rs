@@ -36,6 +36,7 @@ use std::borrow::Cow;
 
 use crc::{CRC_32_ISO_HDLC, Crc, Digest};
 
+use super::repeats::first_repeat;
 use super::{
     Algo, HashInput, HashTag, Layout, NodeId, OwnerMap, Ownership, Placement, Point, RingConfig,
     ShareBasis, hashed_part,
@@ -52,8 +53,6 @@ const POINTS_PER_WEIGHT: u64 = 160;
 const TRIES: usize = 21;
 /// The plain hash adds 15-bit values.
 const HASH15: u32 = 1 << 15;
-/// The largest point set ringscope builds (nginx allocates `total_weight × 160` points).
-const MAX_POINTS: u64 = 1 << 24;
 /// The key lengths the plain hash's shares with down peers are averaged over.
 const SHARE_LENGTHS: std::ops::RangeInclusive<usize> = 1..=64;
 
@@ -375,23 +374,22 @@ impl Chash {
     fn build(nodes: &[Node], config: &RingConfig, usable: Vec<bool>) -> Result<Self> {
         let total: u64 = nodes.iter().map(|n| u64::from(n.weight)).sum();
         let count = total * POINTS_PER_WEIGHT;
-        if count > MAX_POINTS {
-            return Err(Error::usage(format!(
-                "nginx-consistent: a total weight of {total} makes {count} points; ringscope builds at most {MAX_POINTS} (total weight {})",
-                MAX_POINTS / POINTS_PER_WEIGHT
-            )));
-        }
+        // nginx allocates `total_weight × 160` points.
+        super::check_size(
+            Algo::NginxConsistent,
+            count.into(),
+            "points (160 × total weight)",
+            "lower the weights",
+        )?;
         let servers: Vec<Cow<str>> = nodes.iter().map(server_text).collect();
-        for (i, server) in servers.iter().enumerate() {
-            if let Some(first) = servers[..i].iter().position(|s| s == server) {
-                return Err(Error::input(
-                    nodes[i].origin.clone(),
-                    format!(
-                        "nodes '{}' and '{}' (at {}) have the same nginx server '{server}': nginx gives them identical points and picks between them by round robin, which no key decides; list each server once",
-                        nodes[i].label, nodes[first].label, nodes[first].origin
-                    ),
-                ));
-            }
+        if let Some((first, i)) = first_repeat(&servers) {
+            return Err(Error::input(
+                nodes[i].origin.clone(),
+                format!(
+                    "nodes '{}' and '{}' (at {}) have the same nginx server '{}': nginx gives them identical points and picks between them by round robin, which no key decides; list each server once",
+                    nodes[i].label, nodes[first].label, nodes[first].origin, servers[i]
+                ),
+            ));
         }
         let mut points: Vec<(u32, NodeId)> = Vec::with_capacity(count as usize);
         for (i, (node, server)) in nodes.iter().zip(&servers).enumerate() {

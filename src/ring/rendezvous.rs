@@ -46,6 +46,10 @@ impl Rendezvous {
 }
 
 impl Placement for Rendezvous {
+    fn lookup_cost(&self) -> u64 {
+        self.node_hashes.len() as u64
+    }
+
     #[inline]
     fn locate(&self, key: &[u8]) -> Option<NodeId> {
         let key_hash = self.hash.hash64(hashed_part(self.hash_tag.as_ref(), key));

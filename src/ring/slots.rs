@@ -107,7 +107,7 @@ fn slot_owners(nodes: &[Node]) -> Result<Vec<NodeId>> {
         ));
     }
     if nodes.len() > SLOT_COUNT {
-        return Err(Error::usage(format!(
+        return Err(Error::too_large(format!(
             "slots: {} masters exceed the 16384 slots",
             nodes.len()
         )));

@@ -4,10 +4,10 @@
 //! nodes, not on the order they are listed in.
 
 use super::{
-    Continuum, DEFAULT_VNODES, HashInput, HashTag, Layout, MAX_POINTS, NodeId, OwnerMap, Ownership,
-    Placement, Point, RingConfig, hashed_part, hashed_parts,
+    Algo, Continuum, DEFAULT_VNODES, HashInput, HashTag, Layout, NodeId, OwnerMap, Ownership,
+    Placement, Point, RingConfig, check_size, hashed_part, hashed_parts,
 };
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::hash::HashFunction;
 use crate::keys::BATCH;
 use crate::nodes::Node;
@@ -37,13 +37,15 @@ pub(super) fn points(nodes: &[Node], config: &RingConfig) -> Result<Vec<(u64, No
         .iter()
         .map(|n| u64::from(n.weight) * u64::from(vnodes))
         .sum();
-    if total > MAX_POINTS {
-        return Err(Error::usage(format!(
-            "vnode: {total} points (vnodes × total weight) exceed the limit of {MAX_POINTS}; lower --vnodes or the weights"
-        )));
-    }
+    check_size(
+        Algo::Vnode,
+        total.into(),
+        "points (vnodes × total weight)",
+        "lower --vnodes or the weights",
+    )?;
     let mut points = Vec::with_capacity(total as usize);
-    let mut name = Vec::new();
+    // Names are hashed a batch at a time: MD5, the default, runs several lanes at once.
+    let mut names = NameBatch::default();
     // Points are made in label order, so that equal points (which the stable sort keeps
     // in that order) go to the same node whatever order the list gives.
     let mut order: Vec<usize> = (0..nodes.len()).collect();
@@ -51,14 +53,55 @@ pub(super) fn points(nodes: &[Node], config: &RingConfig) -> Result<Vec<(u64, No
     for index in order {
         let node = &nodes[index];
         for j in 0..u64::from(node.weight) * u64::from(vnodes) {
-            name.clear();
-            name.extend_from_slice(node.label.as_bytes());
-            name.push(b'-');
-            name.extend_from_slice(itoa::Buffer::new().format(j).as_bytes());
-            points.push((config.hash.hash64(&name), index as NodeId));
+            names.push(node.label.as_bytes(), j, index as NodeId);
+            if names.owners.len() == BATCH {
+                names.hash_into(config.hash, &mut points);
+            }
         }
     }
+    names.hash_into(config.hash, &mut points);
     Ok(points)
+}
+
+/// Point names `label-j` waiting to be hashed, with their owners.
+#[derive(Default)]
+struct NameBatch {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+    owners: Vec<NodeId>,
+}
+
+impl NameBatch {
+    fn push(&mut self, label: &[u8], j: u64, owner: NodeId) {
+        self.bytes.extend_from_slice(label);
+        self.bytes.push(b'-');
+        self.bytes
+            .extend_from_slice(itoa::Buffer::new().format(j).as_bytes());
+        self.ends.push(self.bytes.len());
+        self.owners.push(owner);
+    }
+
+    /// Hashes the names in the order they came and empties the batch.
+    fn hash_into(&mut self, hash: &HashFunction, points: &mut Vec<(u64, NodeId)>) {
+        let mut names: [&[u8]; BATCH] = [&[]; BATCH];
+        let mut start = 0;
+        for (name, &end) in names.iter_mut().zip(&self.ends) {
+            *name = &self.bytes[start..end];
+            start = end;
+        }
+        let mut hashes = [0u64; BATCH];
+        let count = self.owners.len();
+        hash.hash64_batch(&names[..count], &mut hashes[..count]);
+        points.extend(
+            hashes[..count]
+                .iter()
+                .copied()
+                .zip(self.owners.iter().copied()),
+        );
+        self.bytes.clear();
+        self.ends.clear();
+        self.owners.clear();
+    }
 }
 
 impl Vnode {
@@ -74,6 +117,12 @@ impl Vnode {
 }
 
 impl Placement for Vnode {
+    /// Point `j` of a node is `hash("label-j")` for `j < vnodes × weight`, its own alone;
+    /// points are made in label order, which dropping a node keeps.
+    fn drop_is_local(&self) -> bool {
+        true
+    }
+
     #[inline]
     fn locate(&self, key: &[u8]) -> Option<NodeId> {
         self.continuum

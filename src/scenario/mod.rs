@@ -7,6 +7,8 @@
 
 mod cluster;
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 pub use cluster::{PlanMaster, PlanMove, RebalancePlan};
@@ -62,12 +64,12 @@ pub struct ScenarioNode {
 
 /// One side's placement, answering with indexes into the scenario's node list.
 pub struct Side {
-    placement: Box<dyn Placement>,
+    placement: Arc<dyn Placement>,
     to_scenario: Vec<u32>,
 }
 
 impl Side {
-    fn new(placement: Box<dyn Placement>, to_scenario: Vec<u32>) -> Side {
+    fn new(placement: Arc<dyn Placement>, to_scenario: Vec<u32>) -> Side {
         Side {
             placement,
             to_scenario,
@@ -111,6 +113,17 @@ impl Side {
         shares
     }
 
+    /// Whether dropping a node from this side moves only that node's keys
+    /// ([`Placement::drop_is_local`]).
+    pub fn drop_is_local(&self) -> bool {
+        self.placement.drop_is_local()
+    }
+
+    /// About how many nodes one lookup examines ([`Placement::lookup_cost`]).
+    pub fn lookup_cost(&self) -> u64 {
+        self.placement.lookup_cost()
+    }
+
     /// The owner map with scenario node indexes, when the placement has one.
     pub fn owner_map(&self) -> Option<OwnerMap> {
         let map = &self.to_scenario;
@@ -151,6 +164,30 @@ pub struct Changes {
 }
 
 impl Changes {
+    /// The node labelled `label` fails.
+    pub fn failing(label: String) -> Changes {
+        Changes {
+            fail: vec![label],
+            ..Changes::default()
+        }
+    }
+
+    /// The node `spec` (as `--add` takes it) joins.
+    pub fn adding(spec: String) -> Changes {
+        Changes {
+            add: vec![spec],
+            ..Changes::default()
+        }
+    }
+
+    /// The node labelled `label` leaves the configuration.
+    pub fn removing(label: String) -> Changes {
+        Changes {
+            remove: vec![label],
+            ..Changes::default()
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.fail.is_empty()
             && self.remove.is_empty()
@@ -324,18 +361,27 @@ impl Scenario {
             &after_nodes,
             &failed_in_place,
         );
-        let placement: Box<dyn Placement> = match rule {
-            _ if !failed_in_place.contains(&true) => ring.rebuild(&after_nodes)?,
-            FailureRule::Reroute => {
-                ring::build_with_failures(&after_nodes, &ring.config, &failed_in_place)?
+        // Nodes failed in place leave the list as it was: the ring as built serves again.
+        let rebuilt = |nodes: &[Node]| -> Result<Arc<dyn Placement>> {
+            if nodes == ring.nodes.as_slice() {
+                Ok(Arc::clone(&ring.placement))
+            } else {
+                Ok(ring.rebuild(nodes)?.into())
             }
-            _ => Box::new(WithFailures {
-                inner: ring.rebuild(&after_nodes)?,
+        };
+        let placement: Arc<dyn Placement> = match rule {
+            _ if !failed_in_place.contains(&true) => rebuilt(&after_nodes)?,
+            FailureRule::Reroute => {
+                ring::build_with_failures(&after_nodes, &ring.config, &failed_in_place)?.into()
+            }
+            _ => Arc::new(WithFailures {
+                inner: rebuilt(&after_nodes)?,
                 failed: failed_in_place,
             }),
         };
+        // The ring as built: the same nodes and configuration would build it again.
         let before = Side::new(
-            ring.rebuild(&ring.nodes)?,
+            Arc::clone(&ring.placement),
             (0..ring.nodes.len() as u32).collect(),
         );
         let mut summary = describe_changes(changes);

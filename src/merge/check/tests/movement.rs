@@ -77,6 +77,7 @@ fn hash_space() -> HashSpaceMovement {
             flow("c", "d", 0.1875),
             flow("a", "b", 0.0625),
         ],
+        sampled_keys: None,
     }
 }
 
