@@ -128,7 +128,10 @@ impl Ring {
             let probes = self.config.probes.unwrap_or(ring::DEFAULT_PROBES);
             text += &format!(" · {probes} probes");
         }
-        text += &format!(" · {} nodes", self.nodes.len());
+        text += &format!(
+            " · {}",
+            crate::words::listed(self.nodes.len(), "node", "nodes")
+        );
         if let Some(preset) = self.preset {
             text += &format!(" ({})", preset.name());
         }

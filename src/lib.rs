@@ -20,5 +20,6 @@ pub mod output;
 pub mod preset;
 pub mod ring;
 pub mod scenario;
+pub mod words;
 
 pub use error::{Error, Result};

@@ -166,8 +166,8 @@ fn rounded_points(ring: &Ring, points: &[Option<u64>], findings: &mut Vec<Findin
         findings.push(Finding {
             check: "rounded-points",
             problem: format!(
-                "{} server(s) get another number of points than exact arithmetic gives (e.g. {got} instead of {exact}): twemproxy's float formula rounds here, and clients that compute exactly (uhashring, node-hashring) place some keys elsewhere",
-                short.len()
+                "{} another number of points than exact arithmetic gives (e.g. {got} instead of {exact}): twemproxy's float formula rounds here, and clients that compute exactly (uhashring, node-hashring) place some keys elsewhere",
+                match short.len() { 1 => "1 server gets".to_string(), n => format!("{n} servers get") }
             ),
             nodes: short.into_iter().map(|(label, _, _)| label).collect(),
             fix: "if other clients share this ring, use --preset with each of them to compare (ringscope diff --from-preset … --to-preset …), or add or remove a server to leave the rounding case".into(),
@@ -217,7 +217,8 @@ fn point_collisions(ring: &Ring, placement: &dyn Placement, findings: &mut Vec<F
             check: "point-collision",
             nodes: nodes.into_iter().map(label).collect(),
             problem: format!(
-                "{positions} position(s) hold points of two nodes (chance collisions among {} points); the keys just below each go to whichever point a client puts first, so clients that order ties differently disagree on them",
+                "{} points of two nodes (chance collisions among {} points); the keys just below each go to whichever point a client puts first, so clients that order ties differently disagree on them",
+                match positions { 1 => "1 position holds".to_string(), n => format!("{n} positions hold") },
                 points.len()
             ),
             fix: "harmless if only one kind of client uses the ring; otherwise check the clients with ringscope diff --from-preset … --to-preset …".into(),

@@ -14,7 +14,6 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
-use std::time::Duration;
 
 use assert_cmd::Command;
 use base64::Engine as _;
@@ -1487,7 +1486,7 @@ fn huge_table_size_is_refused_at_once() {
             "--table-size",
             "18446744073709551557",
         ])
-        .timeout(Duration::from_secs(5))
+        .timeout(support::cli::TIMEOUT)
         .output()
         .unwrap();
     let out = Out {

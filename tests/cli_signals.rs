@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 use support::cli::Scratch;
 
 const NODES: &str = "10.0.0.1:6379\n10.0.0.2:6379\n10.0.0.3:6379\n10.0.0.4:6379\n";
-const LIMIT: Duration = Duration::from_secs(30);
+/// A bound on the waits below, so that a hang fails the test; not a speed limit.
+const LIMIT: Duration = support::cli::TIMEOUT;
 
 /// Starts `simulate --moves` reading keys from a pipe that stays open, so the run is still
 /// writing when the signal comes.

@@ -10,7 +10,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use serde_json::Value;
-use support::cli::{ok, run};
+use support::cli::{Scratch, ok, run};
 
 fn sample(name: &str) -> String {
     format!("{}/samples/{name}", env!("CARGO_MANIFEST_DIR"))
@@ -373,4 +373,30 @@ fn lint_with_nothing_found_prints_no_empty_table() {
     let text = ok(["lint", "--nodes", &pool, "--pool", "cache"], b"").text();
     assert_eq!(text.lines().nth(1), Some("no known trap found"), "{text}");
     assert!(!text.contains("check"), "{text}");
+}
+
+#[test]
+fn one_of_anything_reads_in_the_singular() {
+    let dir = Scratch::new();
+    let one = dir.file("one.txt", "10.0.0.1:6379 cache-a\n");
+    let two = dir.file("two.txt", "10.0.0.1:6379 cache-a\n10.0.0.2:6379 cache-b\n");
+    let key = dir.file("key.txt", "user:1\n");
+    let runs: [&[&str]; 7] = [
+        &["dist", "--nodes", &one, &key],
+        &["ring", "--nodes", &one],
+        &["simulate", "--nodes", &one, "--add", "10.0.0.9:6379", &key],
+        &["simulate", "--nodes", &two, "--remove", "cache-a", &key],
+        &["diff", "--from", &one, "--to", &two, &key],
+        &["sweep", "--nodes", &one, "--algos", "ketama,jump", &key],
+        &["lint", "--nodes", &two],
+    ];
+    let plural_after_one = regex::Regex::new(r"(^|[^0-9.,])1 [a-z]+s\b").expect("a valid pattern");
+    for args in runs {
+        let text = report(&args.iter().map(|a| a.to_string()).collect::<Vec<_>>(), &[]);
+        assert!(!text.contains("(s)"), "{args:?}: {text}");
+        for line in text.lines() {
+            // "1 nodes", "1 keys"; a word that ends in s in the singular ("1 class") is none of ours.
+            assert!(!plural_after_one.is_match(line), "{args:?}: {line}");
+        }
+    }
 }

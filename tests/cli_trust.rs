@@ -458,3 +458,49 @@ fn messages_stay_short_whatever_they_quote() {
     assert!(message.len() < 2000, "{} bytes", message.len());
     assert!(message.starts_with(&format!("{huge}:1: ")), "{message}");
 }
+
+/// Runs `ringscope ARGS` under `umask MASK`, which a test process cannot set for a child
+/// alone.
+fn with_umask(mask: &str, args: &[&str]) {
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(format!("umask {mask} && exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_ringscope"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .status()
+        .expect("sh runs");
+    assert!(status.success(), "{args:?}: {status:?}");
+}
+
+fn mode(path: &str) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn the_moves_file_is_its_owners_alone_and_charts_follow_the_umask() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = Scratch::new();
+    let nodes = dir.file("nodes.txt", NODES);
+    let key_file = dir.file("keys.txt", keys(500));
+    let moves = dir.join("moves.csv");
+    let chart = dir.join("ring.svg");
+    let simulate = [
+        "simulate", "--nodes", &nodes, "--remove", "cache-a", "--moves", &moves, "--svg", &chart,
+        &key_file,
+    ];
+    // The keys are nobody else's business, whatever the umask allows.
+    with_umask("000", &simulate);
+    assert_eq!(mode(&moves), 0o600);
+    assert_eq!(mode(&chart), 0o666);
+    std::fs::remove_file(&chart).unwrap();
+    with_umask("027", &simulate);
+    assert_eq!(mode(&moves), 0o600);
+    assert_eq!(mode(&chart), 0o640);
+    // A chart that is replaced keeps the mode it had, as a file saved by an editor does.
+    std::fs::set_permissions(&chart, std::fs::Permissions::from_mode(0o604)).unwrap();
+    with_umask("077", &simulate);
+    assert_eq!(mode(&chart), 0o604);
+}

@@ -154,8 +154,11 @@ fn script(plan: &RebalancePlan, summary: &str, added: &[&str], removed: &[&str])
         line(
             &mut out,
             &format!(
-                "# {} slots {} → {}: {}",
-                step.slots, step.from, step.to, step.ranges
+                "# {} {} → {}: {}",
+                crate::words::listed(step.slots, "slot", "slots"),
+                step.from,
+                step.to,
+                step.ranges
             ),
         );
         line(

@@ -44,10 +44,7 @@ pub(super) fn stats_figures(prefix: &'static str, stats: &Stats) -> Vec<(&'stati
         .collect()
 }
 
-/// "1 key", "2 keys": a count with its noun.
-pub(super) fn counted(count: u64, one: &str, many: &str) -> String {
-    format!("{count} {}", if count == 1 { one } else { many })
-}
+pub(super) use crate::words::counted;
 
 /// The columns every per-node report shares, around one report-specific `amount` column.
 fn node_row(node: &str, weight: u32, amount: Cell, share: f64, expected: f64) -> Vec<Cell> {

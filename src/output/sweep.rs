@@ -34,7 +34,7 @@ impl Report for SweepReport {
             })
             .collect();
         let counted = if with_keys {
-            format!("{} keys", self.keys)
+            crate::words::counted(self.keys, "key", "keys")
         } else {
             "no keys: shares of the hash space".to_string()
         };
@@ -42,10 +42,7 @@ impl Report for SweepReport {
             .removed
             .as_deref()
             .unwrap_or("(one node: nothing to remove)");
-        let nodes = match self.nodes {
-            1 => "1 node".to_string(),
-            n => format!("{n} nodes"),
-        };
+        let nodes = crate::words::listed(self.nodes, "node", "nodes");
         let mut summary = vec![format!(
             "{counted} · {nodes} · +1: {} · −1: {removed} · ideal: the least any placement must move",
             self.added

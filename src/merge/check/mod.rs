@@ -100,9 +100,5 @@ fn is_share(share: f64) -> bool {
 
 /// `n` keys, in words: "1 key", "3 keys".
 fn keys(n: u64) -> String {
-    if n == 1 {
-        "1 key".to_string()
-    } else {
-        format!("{n} keys")
-    }
+    crate::words::counted(n, "key", "keys")
 }

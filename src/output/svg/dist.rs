@@ -23,7 +23,11 @@ pub fn chart(report: &DistReport) -> String {
             colour: node_colour(i),
             values: vec![n.share],
             marker: Some(n.expected_share),
-            note: format!("{} keys · {}", n.keys, percent(n.share)),
+            note: format!(
+                "{} · {}",
+                crate::words::counted(n.keys, "key", "keys"),
+                percent(n.share)
+            ),
             priority: off_by(n.share, n.expected_share),
         })
         .collect();

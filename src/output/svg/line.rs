@@ -68,8 +68,9 @@ pub fn line_chart(
     let mut notes = Vec::new();
     if dropped > 0 {
         notes.push(format!(
-            "{} points left out: not a number{}",
+            "{} {} left out: not a number{}",
             thousands(dropped as u128),
+            if dropped == 1 { "point" } else { "points" },
             if x_scale == XScale::Log {
                 ", or x ≤ 0 on the log axis"
             } else {

@@ -86,7 +86,11 @@ pub fn chart(report: &MovementReport) -> String {
     let keys = report.keys;
     let amount = |a: f64| {
         if with_keys {
-            format!("{} keys ({})", a.round() as u64, percent(a / keys as f64))
+            format!(
+                "{} ({})",
+                crate::words::counted(a.round() as u64, "key", "keys"),
+                percent(a / keys as f64)
+            )
         } else {
             percent(a)
         }

@@ -39,13 +39,13 @@ pub fn chart(report: &SweepReport) -> String {
         ],
     });
     let basis = if report.keys > 0 {
-        format!("{} keys", report.keys)
+        crate::words::counted(report.keys, "key", "keys")
     } else {
         "shares of the hash space".to_string()
     };
     let title = format!(
-        "sweep: max/mean by vnodes, {} nodes, {basis}\nalgorithms without vnodes are level lines",
-        report.nodes
+        "sweep: max/mean by vnodes, {}, {basis}\nalgorithms without vnodes are level lines",
+        crate::words::listed(report.nodes, "node", "nodes")
     );
     line_chart(
         &title,

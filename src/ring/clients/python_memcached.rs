@@ -48,10 +48,10 @@ impl PythonMemcached {
         if let Some(failed) = failed {
             if failed.len() != nodes.len() {
                 return Err(Error::usage(format!(
-                    "{}: {} failure flags for {} nodes",
+                    "{}: {} for {}",
                     config.algo.name(),
-                    failed.len(),
-                    nodes.len()
+                    crate::words::listed(failed.len(), "failure flag", "failure flags"),
+                    crate::words::listed(nodes.len(), "node", "nodes")
                 )));
             }
             let table = (0..HASH_VALUES)
