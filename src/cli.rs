@@ -16,19 +16,22 @@ use ringscope::nodes::Format;
 use ringscope::output::ReportFormat;
 use ringscope::output::keys::KeyOutputFormat;
 use ringscope::preset::Preset;
-use ringscope::ring::HashTag;
+use ringscope::ring::{Algo, HashTag};
 use ringscope::scenario::Changes;
 
 #[derive(Parser, Debug)]
 #[command(
     name = "ringscope",
     version,
+    max_term_width = 80,
     about = "Exact consistent-hashing rings: where keys go, how evenly, and what moves",
-    long_about = "ringscope builds the ring a real system builds (twemproxy ketama and modula, Redis \
-Cluster slots, generic vnode, jump, rendezvous and maglev) from a node list, maps keys to \
-nodes, and reports how keys and hash space spread over the nodes.",
-    after_help = "Examples:\n  redis-cli --scan | ringscope dist --nodes nutcracker.yml --pool alpha\n  \
-ringscope lookup --nodes samples/nodes.txt user:1000\n  ringscope ring --preset redis-cluster --nodes samples/cluster-nodes.txt"
+    long_about = "ringscope says exactly where a sharded system puts each key, how evenly keys \
+spread, and what moves or becomes unavailable when nodes fail, leave or join. It builds the \
+placement the real system builds, from the config it reads: twemproxy (ketama, modula), Redis \
+Cluster slots, libmemcached, nginx hash and consistent hash, haproxy, Envoy ring hash and \
+Maglev, carbon-c-relay, and the client libraries Jedis, uhashring, hash_ring, npm hashring and \
+python-memcached; and the generic vnode, jump, rendezvous, maglev and multi-probe algorithms.",
+    after_help = crate::help::after_help("")
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -43,80 +46,54 @@ pub struct Cli {
 pub enum Command {
     /// Print the node of each KEY, one per line
     #[command(
-        after_help = "Examples:\n  ringscope lookup --nodes samples/nodes.txt user:1000 user:1001\n  \
-ringscope lookup --preset redis-cluster --nodes samples/cluster-nodes.txt '{user1000}.following'"
+        after_help = crate::help::after_help("lookup")
     )]
     Lookup(LookupArgs),
     /// Print KEY<TAB>NODE for every input key, in input order
     #[command(
-        after_help = "Examples:\n  ringscope map --nodes samples/nodes.txt samples/keys.txt\n  \
-redis-cli --scan | ringscope map --nodes pool.yml --pool alpha --format json\n  \
-ringscope map --nodes samples/cluster-nodes.txt --format csv samples/keys.txt > placement.csv"
+        after_help = crate::help::after_help("map")
     )]
     Map(MapArgs),
     /// Each node's points and exact share of the hash space (no keys needed)
     #[command(
-        after_help = "Examples:\n  ringscope ring --nodes samples/nutcracker.yml --pool cache\n  \
-ringscope ring --nodes samples/nodes.txt --algo vnode --vnodes 40 --format json\n  \
-ringscope ring --nodes samples/nutcracker.yml --pool cache --svg ring.svg\n  \
-ringscope ring --nodes samples/nodes.txt --points | head"
+        after_help = crate::help::after_help("ring")
     )]
     Ring(RingArgs),
     /// How the given keys spread over the nodes, with balance statistics
     #[command(
-        after_help = "Examples:\n  ringscope dist --nodes samples/nodes.txt samples/keys.txt\n  \
-redis-cli --scan | ringscope dist --nodes nutcracker.yml --pool alpha --max-imbalance 1.10\n  \
-ringscope dist --nodes samples/nodes.txt --key-weight --top 3 samples/key-sizes.tsv\n  \
-ringscope dist --nodes samples/nodes.txt --random 1000000 --pattern 'user:{}' --format csv\n  \
-ringscope dist --nodes samples/nodes.txt samples/keys.txt --svg dist.svg"
+        after_help = crate::help::after_help("dist")
     )]
     Dist(DistArgs),
     /// What moves when nodes fail, leave, join or change weight
     #[command(
-        after_help = "Examples:\n  ringscope simulate --nodes samples/nutcracker.yml --pool cache --fail cache-b samples/keys.txt\n  \
-ringscope simulate --nodes samples/nodes.txt --add '10.0.1.15:6379 cache-e' --max-moved 25\n  \
-ringscope simulate --nodes samples/nodes.txt --fail cache-b --svg fail.svg samples/keys.txt\n  \
-ringscope simulate --nodes pool.yml --fail cache-d --key-weight --top 5 sizes.tsv\n  \
-redis-cli --scan | ringscope simulate --nodes pool.yml --pool alpha --weight cache-c=1 --moves moves.csv -"
+        after_help = crate::help::after_help("simulate")
     )]
     Simulate(SimulateArgs),
     /// What moves between two node lists or configs (a pool before and after a change)
     #[command(
-        after_help = "Examples:\n  ringscope diff --from old.yml --to new.yml --pool alpha keys.txt\n  \
-ringscope diff --from samples/nodes.txt --from-algo modula --to samples/nodes.txt --to-algo ketama\n  \
-ringscope diff --from old.yml --to new.yml --pool alpha --svg diff.svg keys.txt\n  \
-git show main:pool.yml > /tmp/old.yml && ringscope diff --from /tmp/old.yml --to pool.yml --pool alpha --max-moved 10"
+        after_help = crate::help::after_help("diff")
     )]
     Diff(DiffArgs),
     /// Compare algorithms and vnode counts on the same nodes and keys: balance, movement on
     /// one node more or less, lookup time and memory; recommends the cheapest that balances
     #[command(
-        after_help = "Examples:\n  ringscope sweep --nodes samples/nodes.txt\n  \
-ringscope sweep --nodes samples/nodes.txt samples/keys.txt --target-imbalance 1.10\n  \
-redis-cli --scan | ringscope sweep --nodes pool.yml --pool alpha --algos vnode,maglev --vnodes 100,200,400 --format json -\n  \
-ringscope sweep --nodes samples/pool-10.txt --svg sweep.svg"
+        after_help = crate::help::after_help("sweep")
     )]
     Sweep(SweepArgs),
     /// Sum the JSON reports of dist, simulate or diff run on parts of the keys (one per host)
     #[command(
-        after_help = "Examples:\n  ssh cache1 'redis-cli --scan | ringscope dist --nodes pool.yml --format json' > cache1.json\n  \
-ringscope merge cache1.json cache2.json --max-imbalance 1.10\n  \
-ringscope merge --format csv part-*.json > fleet.csv"
+        after_help = crate::help::after_help("merge")
     )]
     Merge(MergeArgs),
     /// Known traps in a node list or config (a 15-bit hash on a 32-bit ring, servers with no
     /// points, colliding points, a failure that moves everything...); exit 1 when any is found
     #[command(
-        after_help = "Examples:\n  ringscope lint --nodes samples/nutcracker.yml --pool cache\n  \
-ringscope lint --nodes pool.yml --pool alpha --format json   # a CI gate: exit 1 on a finding\n  \
-ringscope lint --nodes samples/nodes.txt --algo modula"
+        after_help = crate::help::after_help("lint")
     )]
     Lint(LintArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     #[command(
-        after_help = "Examples:\n  ringscope completions bash > /etc/bash_completion.d/ringscope\n  \
-ringscope completions zsh > \"${fpath[1]}/_ringscope\"\n  \
-ringscope completions fish > ~/.config/fish/completions/ringscope.fish"
+        after_help = crate::help::after_help("completions")
     )]
     Completions {
         #[arg(value_name = "SHELL")]
@@ -124,11 +101,9 @@ ringscope completions fish > ~/.config/fish/completions/ringscope.fish"
     },
     /// Print a manual page (roff): ringscope(1), or ringscope-SUBCOMMAND(1) for one
     /// subcommand; generated from these definitions
-    #[command(after_help = "Examples:\n  ringscope man | man -l -\n  \
-ringscope man simulate | man -l -\n  \
-for c in '' lookup map ring dist simulate diff sweep merge lint; do ringscope man $c > ringscope${c:+-$c}.1; done")]
+    #[command(after_help = crate::help::after_help("man"))]
     Man {
-        #[arg(value_name = "SUBCOMMAND")]
+        #[arg(value_name = "SUBCOMMAND", value_parser = named(any_text, subcommand_names), hide_possible_values = true)]
         subcommand: Option<String>,
     },
 }
@@ -146,7 +121,7 @@ pub struct NodeFlags {
     pub node: Vec<String>,
     /// Force the node-list format: plain, twemproxy, cluster-nodes, cluster-shards, nginx,
     /// haproxy, carbon
-    #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
+    #[arg(long, value_name = "FORMAT", value_parser = named(parse_format, format_names), hide_possible_values = true)]
     pub nodes_format: Option<Format>,
     /// Which pool of a nutcracker.yml, nginx upstream, haproxy backend or carbon cluster
     /// (required when the file has several)
@@ -173,18 +148,16 @@ impl NodeFlags {
 pub struct RingFlags {
     #[command(flatten)]
     pub source: NodeFlags,
-    /// The rules of a real system: twemproxy, redis-cluster, libmemcached, nginx, haproxy,
-    /// uhashring, uhashring-ketama, node-hashring, hash_ring, jedis, python-memcached,
-    /// carbon-c-relay, envoy-ring, envoy-maglev
-    #[arg(long, value_name = "NAME", value_parser = parse_preset)]
+    /// The rules of a real system (see --help for the list)
+    #[arg(long, value_name = "NAME", value_parser = named(parse_preset, preset_names),
+          hide_possible_values = true, long_help = preset_help())]
     pub preset: Option<Preset>,
     /// Placement algorithm: ketama, modula, vnode, jump, rendezvous, maglev, multi-probe,
-    /// slots, or a
-    /// preset's own (e.g. --preset libmemcached --algo ketama-spy)
-    #[arg(long, value_name = "NAME")]
+    /// slots, or a preset's own (e.g. --preset libmemcached --algo ketama-spy)
+    #[arg(long, value_name = "NAME", value_parser = named(any_text, algo_names), hide_possible_values = true)]
     pub algo: Option<String>,
     /// Key hash, e.g. fnv1a_64, md5, murmur, crc32, one_at_a_time, xxh3 (see --help)
-    #[arg(long, value_name = "NAME", value_parser = parse_hash, long_help = hash_help())]
+    #[arg(long, value_name = "NAME", value_parser = named(parse_hash, hash_names), hide_possible_values = true, long_help = hash_help())]
     pub hash: Option<&'static HashFunction>,
     /// Points per unit of weight for --algo vnode [default: 160]
     #[arg(long, value_name = "N", allow_negative_numbers = true,
@@ -522,7 +495,7 @@ pub struct SweepArgs {
           value_parser = |s: &str| whole(s, 1, u32::MAX), help_heading = "Sweep options")]
     pub vnodes: Vec<u32>,
     /// Key hash for the algorithms that take one (the others keep their own)
-    #[arg(long, value_name = "NAME", value_parser = parse_hash, help_heading = "Sweep options")]
+    #[arg(long, value_name = "NAME", value_parser = named(parse_hash, hash_names), hide_possible_values = true, help_heading = "Sweep options")]
     pub hash: Option<&'static HashFunction>,
     /// Hash only the part of a key between the first A and the next B, e.g. '{}'
     #[arg(long, value_name = "AB", value_parser = parse_hash_tag, help_heading = "Sweep options")]
@@ -590,17 +563,17 @@ pub struct SideFlags {
     pub from_pool: Option<String>,
     #[arg(long, value_name = "NAME")]
     pub to_pool: Option<String>,
-    #[arg(long, value_name = "NAME", value_parser = parse_preset)]
+    #[arg(long, value_name = "NAME", value_parser = named(parse_preset, preset_names), hide_possible_values = true)]
     pub from_preset: Option<Preset>,
-    #[arg(long, value_name = "NAME", value_parser = parse_preset)]
+    #[arg(long, value_name = "NAME", value_parser = named(parse_preset, preset_names), hide_possible_values = true)]
     pub to_preset: Option<Preset>,
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = named(any_text, algo_names), hide_possible_values = true)]
     pub from_algo: Option<String>,
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = named(any_text, algo_names), hide_possible_values = true)]
     pub to_algo: Option<String>,
-    #[arg(long, value_name = "NAME", value_parser = parse_hash)]
+    #[arg(long, value_name = "NAME", value_parser = named(parse_hash, hash_names), hide_possible_values = true)]
     pub from_hash: Option<&'static HashFunction>,
-    #[arg(long, value_name = "NAME", value_parser = parse_hash)]
+    #[arg(long, value_name = "NAME", value_parser = named(parse_hash, hash_names), hide_possible_values = true)]
     pub to_hash: Option<&'static HashFunction>,
 }
 
@@ -697,6 +670,95 @@ fn hash_help() -> String {
     let mut text = String::from("Key hash. One of:\n");
     for function in hash::REGISTRY {
         text += &format!("  {:<14} {}\n", function.name, function.summary);
+    }
+    text
+}
+
+/// A value checked by `parse`, with `names` offered to shell completion: the parser keeps
+/// ringscope's own messages ("did you mean"), completion gets the list.
+#[derive(Clone)]
+struct Named<T> {
+    parse: fn(&str) -> Result<T, String>,
+    names: fn() -> Vec<&'static str>,
+}
+
+fn named<T>(parse: fn(&str) -> Result<T, String>, names: fn() -> Vec<&'static str>) -> Named<T> {
+    Named { parse, names }
+}
+
+impl<T: Clone + Send + Sync + 'static> clap::builder::TypedValueParser for Named<T> {
+    type Value = T;
+
+    fn parse_ref(
+        &self,
+        command: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<T, clap::Error> {
+        self.parse.parse_ref(command, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            (self.names)()
+                .into_iter()
+                .map(clap::builder::PossibleValue::new),
+        ))
+    }
+}
+
+fn any_text(text: &str) -> Result<String, String> {
+    Ok(text.to_string())
+}
+
+fn preset_names() -> Vec<&'static str> {
+    Preset::ALL.iter().map(|(name, _)| *name).collect()
+}
+
+/// Every `--algo` name: the algorithms', and the presets' own short names.
+fn algo_names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = Algo::ALL.iter().map(|(name, _)| *name).collect();
+    for (_, preset) in Preset::ALL {
+        for (name, _) in preset.algos() {
+            if !names.contains(name) {
+                names.push(name);
+            }
+        }
+    }
+    names
+}
+
+fn hash_names() -> Vec<&'static str> {
+    hash::REGISTRY.iter().map(|h| h.name).collect()
+}
+
+fn format_names() -> Vec<&'static str> {
+    Format::ALL.iter().map(|(name, _)| *name).collect()
+}
+
+fn subcommand_names() -> Vec<&'static str> {
+    [
+        "lookup",
+        "map",
+        "ring",
+        "dist",
+        "simulate",
+        "diff",
+        "sweep",
+        "merge",
+        "lint",
+        "completions",
+        "man",
+    ]
+    .to_vec()
+}
+
+fn preset_help() -> String {
+    let mut text = String::from("The rules of a real system, one of:\n");
+    for (name, preset) in Preset::ALL {
+        text += &format!("  {name:<18} {}\n", preset.algo().name());
     }
     text
 }

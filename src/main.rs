@@ -3,6 +3,7 @@
 
 mod cli;
 mod cmd;
+mod help;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -287,14 +287,41 @@ fn status_of(report: &Value, node: &str) -> String {
     str_of(&side(report, "before", "status")[node]).to_string()
 }
 
-/// `Σ max(0, share_before(n) − weight_after(n) / Σ weight_after)`.
-fn ideal_of(before_shares: &[f64], weights_after: &[f64]) -> f64 {
+/// `Σ max(0, share_before(n) − target(n))`: a node whose weight changed has as target its
+/// new weight's share of what the shares add up to; the others share the rest as before.
+fn ideal_of(before_shares: &[f64], weights_before: &[f64], weights_after: &[f64]) -> f64 {
+    let mass: f64 = before_shares.iter().sum();
     let total: f64 = weights_after.iter().sum();
-    before_shares
+    let changed: Vec<bool> = weights_before
         .iter()
         .zip(weights_after)
-        // With no weight left (every node gone), every target is 0.
-        .map(|(share, weight)| (share - if total > 0.0 { weight / total } else { 0.0 }).max(0.0))
+        .map(|(b, a)| b != a)
+        .collect();
+    // With no weight left (every node gone), every target is 0.
+    let promised = |i: usize| {
+        if total > 0.0 {
+            mass * weights_after[i] / total
+        } else {
+            0.0
+        }
+    };
+    let taken: f64 = (0..changed.len())
+        .filter(|&i| changed[i])
+        .map(promised)
+        .sum();
+    let kept: f64 = (0..changed.len())
+        .filter(|&i| !changed[i])
+        .map(|i| before_shares[i])
+        .sum();
+    (0..changed.len())
+        .map(|i| {
+            let target = match changed[i] {
+                true => promised(i),
+                false if kept > 0.0 => before_shares[i] * (mass - taken) / kept,
+                false => 0.0,
+            };
+            (before_shares[i] - target).max(0.0)
+        })
         .sum()
 }
 
@@ -351,6 +378,7 @@ fn check_report(r: &Value) {
     let unavailable = u64_of(&r["unavailable"]);
     let flows = flows_of(r);
     let weights_after: Vec<f64> = after.iter().map(|n| f64_of(&n["weight"])).collect();
+    let weights_before: Vec<f64> = before.iter().map(|n| f64_of(&n["weight"])).collect();
     if keys > 0 {
         assert_eq!(r["basis"], "keys");
         let sum_before: u64 = before.iter().map(|n| u64_of(&n["keys"])).sum();
@@ -396,7 +424,7 @@ fn check_report(r: &Value) {
         }
         assert_close(
             f64_of(&r["ideal_moved_share"]),
-            ideal_of(&before_shares, &weights_after),
+            ideal_of(&before_shares, &weights_before, &weights_after),
             1e-9,
             "ideal_moved_share from the key shares",
         );
@@ -493,13 +521,16 @@ fn check_hash_space(r: &Value, status: &BTreeMap<String, String>) {
         assert_ne!(flow["from"], flow["to"]);
         assert!(f64_of(&flow["share"]) > 0.0);
     }
-    let weights_after: Vec<f64> = array_of(&r["after"])
-        .iter()
-        .map(|n| f64_of(&n["weight"]))
-        .collect();
+    let weight = |side: &str| -> Vec<f64> {
+        array_of(&r[side])
+            .iter()
+            .map(|n| f64_of(&n["weight"]))
+            .collect()
+    };
+    let (weights_before, weights_after) = (weight("before"), weight("after"));
     assert_close(
         f64_of(&hs["ideal_moved_share"]),
-        ideal_of(&before, &weights_after),
+        ideal_of(&before, &weights_before, &weights_after),
         1e-9,
         "hash_space.ideal_moved_share from the arc shares",
     );
@@ -2386,4 +2417,37 @@ fn reweighting_to_the_same_weight_is_no_change() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["before"][0]["status"], "unchanged");
     assert_eq!(report["hash_space"]["moved_share"], 0.0);
+}
+
+#[test]
+fn no_change_needs_no_movement_whatever_the_imbalance() {
+    let dir = Scratch::new();
+    let list = dir.file("nodes.txt", plain(&FIVE, true));
+    let keys = dir.file("keys.txt", key_file_bytes(&sample_keys(2000), b'\n'));
+    for extra in [&[][..], &["--from-algo", "modula"][..]] {
+        let mut args = strings(&["diff", "--from", &list, "--to", &list, &keys]);
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let r = report(&args, b"");
+        assert_eq!(f64_of(&r["ideal_moved_share"]), 0.0, "{extra:?}");
+        assert_eq!(
+            f64_of(&r["hash_space"]["ideal_moved_share"]),
+            0.0,
+            "{extra:?}"
+        );
+    }
+    // The pool is not balanced, yet a node removed needs only its own keys moved.
+    let r = report(
+        &strings(&["simulate", "--nodes", &list, "--remove", "n2", &keys]),
+        b"",
+    );
+    let n2 = array_of(&r["before"])
+        .iter()
+        .find(|n| n["node"] == "n2")
+        .unwrap();
+    assert_close(
+        f64_of(&r["ideal_moved_share"]),
+        f64_of(&n2["share"]),
+        1e-12,
+        "the removed node's share",
+    );
 }

@@ -8,13 +8,14 @@ use std::process::Command as Process;
 
 use assert_cmd::Command;
 
-const SUBCOMMANDS: [&str; 10] = [
+const SUBCOMMANDS: [&str; 11] = [
     "lookup",
     "map",
     "ring",
     "dist",
     "simulate",
     "diff",
+    "sweep",
     "merge",
     "lint",
     "completions",
@@ -41,6 +42,20 @@ fn completions_know_every_subcommand_and_option() {
         // fish writes options as `-l max-moved`.
         for option in ["max-moved", "fail-each", "hash-tag", "moves"] {
             assert!(script.contains(option), "{shell}: {option}");
+        }
+    }
+    // Options that take one of a list of names complete to those names.
+    for shell in ["bash", "zsh", "fish"] {
+        let script = stdout(&["completions", shell]);
+        for value in [
+            "twemproxy",
+            "redis-cluster",
+            "ketama",
+            "jump",
+            "fnv1a_64",
+            "cluster-nodes",
+        ] {
+            assert!(script.contains(value), "{shell} does not complete {value}");
         }
     }
     // The bash script is valid bash, where bash is installed.
@@ -108,5 +123,42 @@ fn every_subcommand_help_ends_with_examples() {
                 .is_some_and(|l| l.contains("ringscope")),
             "{name}: {after}"
         );
+    }
+}
+
+#[test]
+fn help_and_manual_pages_fit_80_columns() {
+    for name in SUBCOMMANDS {
+        let help = stdout(&[name, "--help"]);
+        for line in help.lines() {
+            assert!(line.chars().count() <= 80, "{name} --help: {line:?}");
+        }
+    }
+    // Rendered by man itself where it is installed.
+    let page = stdout(&["man", "simulate"]);
+    let Ok(rendered) = Process::new("sh")
+        .args([
+            "-c",
+            "command -v man >/dev/null && MANWIDTH=80 man -l - 2>/dev/null",
+        ])
+        .env("MANPAGER", "cat")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(page.as_bytes())?;
+            child.wait_with_output()
+        })
+    else {
+        return;
+    };
+    let text = String::from_utf8_lossy(&rendered.stdout);
+    for line in text.lines() {
+        assert!(line.chars().count() <= 80, "man simulate: {line:?}");
     }
 }

@@ -522,20 +522,42 @@ impl<T: Amount> Figures<T> {
     }
 }
 
-/// `Σ max(0, share_before(n) − target_after(n))`: what must move at the least to go from
-/// where keys are to what the new weights promise.
+/// [`ideal_moved_share`] of a scenario's nodes.
 fn ideal(nodes: &[ScenarioNode], before_shares: &[f64]) -> f64 {
+    let weights_before: Vec<u32> = nodes.iter().map(|n| n.weight_before).collect();
     let weights_after: Vec<u32> = nodes.iter().map(|n| n.weight_after).collect();
-    ideal_moved_share(before_shares, &weights_after)
+    ideal_moved_share(before_shares, &weights_before, &weights_after)
 }
 
-/// [`ideal`] from each node's share before and weight after (0 for a node that leaves).
-pub fn ideal_moved_share(before_shares: &[f64], weights_after: &[u32]) -> f64 {
+/// The least any placement must move for the change: `Σ max(0, share_before(n) −
+/// target(n))`, where a node the change touches (added, removed, failed, re-weighted: its
+/// weight differs) gets what its new weight promises, and the nodes it leaves alone share
+/// the rest as they shared it before. Nothing changed, nothing needs to move (0), whatever
+/// the imbalance; a node failed or removed, its own keys; a node added, what its weight
+/// promises, taken from the others in proportion.
+pub fn ideal_moved_share(
+    before_shares: &[f64],
+    weights_before: &[u32],
+    weights_after: &[u32],
+) -> f64 {
+    let changed = |i: usize| weights_before.get(i) != weights_after.get(i);
+    let mass: f64 = before_shares.iter().sum();
     let total_after: f64 = weights_after.iter().map(|&w| f64::from(w)).sum();
-    weights_after
-        .iter()
-        .zip(before_shares)
-        .map(|(&weight, &share)| (share - share_of(f64::from(weight), total_after)).max(0.0))
+    let promised = |i: usize| mass * share_of(f64::from(weights_after[i]), total_after);
+    let taken: f64 = (0..weights_after.len())
+        .filter(|&i| changed(i))
+        .map(promised)
+        .sum();
+    let kept: f64 = (0..before_shares.len())
+        .filter(|&i| !changed(i))
+        .map(|i| before_shares[i])
+        .sum();
+    let target = |i: usize| match changed(i) {
+        true => promised(i),
+        false => share_of(before_shares[i] * (mass - taken), kept),
+    };
+    (0..before_shares.len().min(weights_after.len()))
+        .map(|i| (before_shares[i] - target(i)).max(0.0))
         .sum()
 }
 

@@ -71,20 +71,21 @@ impl Counted {
     }
 
     /// The figures of moving `moved` and losing `unavailable`, from these counts (extended
-    /// by `added` nodes that had nothing) to `weights_after`.
+    /// by the nodes added, which had nothing) and `weights_before` to `weights_after`.
     fn shares(
         &self,
         moved: u128,
         unavailable: u128,
-        added: usize,
+        weights_before: &[u32],
         weights_after: &[u32],
     ) -> ChangeShares {
         let before: Vec<f64> = self.counts.iter().map(|&c| self.share(c)).collect();
+        let added = weights_after.len().saturating_sub(before.len());
         let before = [before, vec![0.0; added]].concat();
         ChangeShares {
             moved: self.share(moved),
             unavailable: self.share(unavailable),
-            ideal: ideal_moved_share(&before, weights_after),
+            ideal: ideal_moved_share(&before, weights_before, weights_after),
             basis: SpaceBasis::Exact,
             sampled_keys: None,
         }
@@ -164,7 +165,7 @@ impl<'r> SingleChanges<'r> {
                 let counted = self.counted()?;
                 // Every node keeps its place; the failed node's values go to none.
                 let unavailable = counted.counts[f] + counted.unowned;
-                Some(counted.shares(0, unavailable, 0, &self.weights_without(f)))
+                Some(counted.shares(0, unavailable, &self.weights(), &self.weights_without(f)))
             }
             FailureRule::Rebuild if self.ring.placement.drop_is_local() => self.dropped(f),
             _ => None,
@@ -188,7 +189,12 @@ impl<'r> SingleChanges<'r> {
         }
         // Its values go to the next point's owner; values no node owned stay so.
         let moved = counted.counts[f];
-        Some(counted.shares(moved, counted.unowned, 0, &self.weights_without(f)))
+        Some(counted.shares(
+            moved,
+            counted.unowned,
+            &self.weights(),
+            &self.weights_without(f),
+        ))
     }
 
     /// A node added to a ring whose points stay as they are: it takes values, nothing else
@@ -203,10 +209,14 @@ impl<'r> SingleChanges<'r> {
         if counted.unowned > 0 || after.unowned > 0 || after.range != counted.range {
             return None;
         }
-        let added = nodes - self.ring.nodes.len();
         let moved = after.counts[self.ring.nodes.len()..].iter().sum();
+        let weights_before: Vec<u32> = scenario.nodes.iter().map(|n| n.weight_before).collect();
         let weights_after: Vec<u32> = scenario.nodes.iter().map(|n| n.weight_after).collect();
-        Some(counted.shares(moved, 0, added, &weights_after))
+        Some(counted.shares(moved, 0, &weights_before, &weights_after))
+    }
+
+    fn weights(&self) -> Vec<u32> {
+        self.ring.nodes.iter().map(|n| n.weight).collect()
     }
 
     fn weights_without(&self, f: usize) -> Vec<u32> {

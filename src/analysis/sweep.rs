@@ -461,10 +461,11 @@ fn movement_of(scenario: &Scenario, keys: &SweepKeys) -> Result<Moved> {
     let figures = KeyFigures::of(&scenario.nodes, counts.pairs().into_iter());
     let total = figures.total.max(1) as f64;
     let before: Vec<f64> = figures.before.iter().map(|&k| k as f64 / total).collect();
+    let weights_before: Vec<u32> = scenario.nodes.iter().map(|n| n.weight_before).collect();
     let weights_after: Vec<u32> = scenario.nodes.iter().map(|n| n.weight_after).collect();
     Ok(Moved {
         share: figures.moved as f64 / total,
-        ideal: ideal_moved_share(&before, &weights_after),
+        ideal: ideal_moved_share(&before, &weights_before, &weights_after),
         basis: "keys",
         keys: figures.total,
         before_keys: Some(figures.before),
@@ -553,6 +554,7 @@ fn bounded_row(
         share: state.moved_add as f64 / total,
         ideal: ideal_moved_share(
             &before.iter().copied().chain([0.0]).collect::<Vec<_>>(),
+            &weights.iter().copied().chain([0]).collect::<Vec<_>>(),
             &weights
                 .iter()
                 .copied()
@@ -568,6 +570,7 @@ fn bounded_row(
         share: state.moved_remove as f64 / total,
         ideal: ideal_moved_share(
             &before,
+            &weights,
             &weights
                 .iter()
                 .enumerate()
