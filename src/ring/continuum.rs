@@ -162,12 +162,7 @@ impl<P: Position> Continuum<P> {
 
     /// The search [`Continuum::locate`] makes for `hash`, with up to `around` points either
     /// side of the one it finds; positions shown through `show`, as `ring --points` shows them.
-    pub fn explain(
-        &self,
-        hash: P,
-        around: usize,
-        show: impl Fn(P) -> u128,
-    ) -> Option<RingSearch> {
+    pub fn explain(&self, hash: P, around: usize, show: impl Fn(P) -> u128) -> Option<RingSearch> {
         let found = self.search(hash)?;
         RingSearch::at(self.len(), found, around, |i| self.entry(i, &show))
     }

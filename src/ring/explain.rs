@@ -70,7 +70,8 @@ pub struct Probe {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Step {
     pub hash_value: Option<u128>,
-    pub position_value: u128,
+    /// `None` where the try looks at no position (a rendezvous winner).
+    pub position_value: Option<u128>,
     /// The point's index, for a walk along a ring.
     pub index: Option<u64>,
     pub node: NodeId,
@@ -186,6 +187,41 @@ impl Explanation {
 
     pub fn with_range(self, range: Option<(u128, u128)>) -> Explanation {
         Explanation { range, ..self }
+    }
+
+    /// The try this account's own search makes, as one step of a longer path (a failed node
+    /// found, then the node a rebuilt ring finds): where it looked and whom it found there.
+    pub fn own_step(&self, usable: bool) -> Option<Step> {
+        let node = self.node?;
+        let at = self.chosen.filter(|c| c.node == node);
+        Some(Step {
+            hash_value: None,
+            position_value: at.map(|c| c.position).or(self.position_value),
+            index: at
+                .filter(|_| self.position == Some(Searched::Point))
+                .map(|c| c.index),
+            node,
+            usable,
+        })
+    }
+
+    /// The same account with every node renamed (a scenario's node list for a side's).
+    pub fn renamed(mut self, rename: impl Fn(NodeId) -> NodeId) -> Explanation {
+        let entries = (self.chosen.iter_mut())
+            .chain(self.before.iter_mut())
+            .chain(self.after.iter_mut())
+            .chain(self.probes.iter_mut().map(|p| &mut p.point));
+        for entry in entries {
+            entry.node = rename(entry.node);
+        }
+        for scored in &mut self.scores {
+            scored.node = rename(scored.node);
+        }
+        for step in &mut self.path {
+            step.node = rename(step.node);
+        }
+        self.node = self.node.map(&rename);
+        self
     }
 
     pub fn with_note(self, note: impl Into<Cow<'static, str>>) -> Explanation {

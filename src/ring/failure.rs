@@ -49,13 +49,16 @@ impl Placement for WithFailures {
             .filter(|&node| !self.failed[node as usize])
     }
 
-    /// The placement's own account; a failed owner serves nothing.
+    /// The placement's own account; a failed owner serves nothing, which its path shows.
     fn explain(&self, key: &[u8], around: usize) -> Explanation {
         let explanation = self.inner.explain(key, around);
         match explanation.node {
-            Some(node) if self.failed[node as usize] => explanation
-                .served_by(None)
-                .with_note("the node failed and keeps its place: the key is unavailable"),
+            Some(node) if self.failed[node as usize] => Explanation {
+                path: explanation.own_step(false).into_iter().collect(),
+                ..explanation
+            }
+            .served_by(None)
+            .with_note("the node failed and keeps its place: the key is unavailable"),
             _ => explanation,
         }
     }

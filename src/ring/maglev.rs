@@ -3,8 +3,8 @@
 //! mod M`, `skip = xxh64(label, 1) mod (M - 1) + 1`, taking turns in proportion to weight until
 //! every entry is owned. A key goes to entry `hash mod M`.
 
-use super::maglev_fill::{IntegerTurns, Permutation, fill};
 use super::explain::{Entry, Searched};
+use super::maglev_fill::{IntegerTurns, Permutation, fill};
 use super::{
     Algo, Explanation, HashInput, HashTag, Layout, NodeId, OwnerMap, Ownership, Placement, Point,
     RingConfig, check_size, hashed_part,

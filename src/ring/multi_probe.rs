@@ -114,10 +114,9 @@ impl Placement for MultiProbe {
     fn explain(&self, key: &[u8], around: usize) -> Explanation {
         let part = hashed_part(self.hash_tag.as_ref(), key);
         let (h1, h2) = Self::hashes(part);
-        let explanation = Explanation::hashed(part, "siphash-2-4 (seed 1)", h1.into())
-            .with_note(format!(
-                "probe i = h1 + i × h2 (wrapping), h2 = siphash-2-4 (seed 2) = {h2}"
-            ));
+        let explanation = Explanation::hashed(part, "siphash-2-4 (seed 1)", h1.into()).with_note(
+            format!("probe i = h1 + i × h2 (wrapping), h2 = siphash-2-4 (seed 2) = {h2}"),
+        );
         let Some((winner, node)) = self.closest(h1, h2) else {
             return explanation;
         };
@@ -135,14 +134,11 @@ impl Placement for MultiProbe {
             })
             .collect();
         let value = probe(h1, h2, winner);
-        let search = self
-            .continuum
-            .successor_index(value)
-            .and_then(|index| {
-                RingSearch::at(self.continuum.len(), index, around, |i| {
-                    self.continuum.entry(i, u128::from)
-                })
-            });
+        let search = self.continuum.successor_index(value).and_then(|index| {
+            RingSearch::at(self.continuum.len(), index, around, |i| {
+                self.continuum.entry(i, u128::from)
+            })
+        });
         // Strictly after the probe: a point at or below it was reached by wrapping round.
         let wrapped = search
             .as_ref()

@@ -156,8 +156,7 @@ fn single_owner(usable: &[bool]) -> Option<NodeId> {
 
 /// What nginx does without hashing, in an explanation's words.
 const ONE_PEER: &str = "a single peer: nginx sends every key to it by round robin, without hashing (none when it is down or failed)";
-const EMPTY_KEY: &str =
-    "an empty key: nginx sends it round robin, which no key decides (unless one peer alone is usable)";
+const EMPTY_KEY: &str = "an empty key: nginx sends it round robin, which no key decides (unless one peer alone is usable)";
 const GAVE_UP: &str = "21 tries found no usable peer: nginx falls back to round robin, which no key decides (unless one peer alone is usable)";
 
 /// An explanation of a key nginx never hashes: a single peer, or an empty key.
@@ -373,33 +372,38 @@ impl Placement for PlainHash {
         let taker = self.first_usable(part, |t| {
             path.push(Step {
                 hash_value: Some(t.value.into()),
-                position_value: t.residue.into(),
+                position_value: Some(t.residue.into()),
                 index: None,
                 node: t.peer as NodeId,
                 usable: self.usable[t.peer],
             });
         });
-        let first = path[0];
-        let chosen = Entry {
-            position: first.position_value,
-            node: first.node,
-            index: first.position_value as u64,
+        let Some(first) = self.tries(part).next() else {
+            return unhashed(part, self.ends.len(), &self.usable, self.fallback);
         };
-        let explanation = Explanation::hashed(part, "crc32", u128::from(first.hash_value.unwrap_or(0)))
+        let chosen = Entry {
+            position: first.residue.into(),
+            node: first.peer as NodeId,
+            index: first.residue,
+        };
+        let explanation = Explanation::hashed(part, "crc32", first.value.into())
             .in_table(
                 Searched::Bucket,
-                first.position_value,
+                first.residue.into(),
                 "bucket = running sum of the 15-bit hashes mod total weight, peers holding as many consecutive buckets as their weight in config order; while the peer is down or failed, the key is rehashed with the try number before it (\"1key\", \"2key\", …), 21 tries at most",
                 Some(chosen),
             )
-            .with_range(bucket_run(&self.ends, first.node as usize))
+            .with_range(bucket_run(&self.ends, first.peer))
             .served_by(taker.map(|t| t.peer as NodeId).or(self.fallback));
         let explanation = match taker {
             Some(_) if path.len() == 1 => return explanation,
             Some(_) => explanation,
             None => explanation.with_note(GAVE_UP),
         };
-        Explanation { path, ..explanation }
+        Explanation {
+            path,
+            ..explanation
+        }
     }
 
     /// A `down` peer keeps its weight in nginx's sums but is never chosen: it is promised
@@ -586,7 +590,7 @@ impl Placement for Chash {
         let taker = first_usable_point(&self.owners, &self.usable, found % len, |at, owner| {
             path.push(Step {
                 hash_value: None,
-                position_value: self.positions[at].into(),
+                position_value: Some(self.positions[at].into()),
                 index: Some(at as u64),
                 node: owner,
                 usable: self.usable[owner as usize],
@@ -606,7 +610,10 @@ impl Placement for Chash {
             Some(_) => explanation,
             None => explanation.with_note(GAVE_UP),
         };
-        Explanation { path, ..explanation }
+        Explanation {
+            path,
+            ..explanation
+        }
     }
 
     /// A `down` peer keeps its weight in nginx's sums but is never chosen: it is promised

@@ -203,7 +203,9 @@ impl Placement for Slots {
         );
         match master {
             Some(_) => explanation.with_range(run_around(&self.owners, usize::from(slot))),
-            None => explanation.with_note(format!("slot {slot} has no master: no node serves the key")),
+            None => {
+                explanation.with_note(format!("slot {slot} has no master: no node serves the key"))
+            }
         }
     }
 

@@ -198,7 +198,7 @@ impl Placement for PythonMemcached {
         let alive = self.get_server(h, &rerouted.failed, |t| {
             path.push(Step {
                 hash_value: Some(t.hash.into()),
-                position_value: t.bucket.into(),
+                position_value: Some(t.bucket.into()),
                 index: None,
                 node: t.server,
                 usable: !rerouted.failed[t.server as usize],
@@ -208,9 +208,15 @@ impl Placement for PythonMemcached {
         let explanation = explanation.served_by(rerouted.table[h as usize]);
         match alive {
             Some(_) if path.len() == 1 => explanation,
-            Some(_) => Explanation { path, ..explanation },
-            None => Explanation { path, ..explanation }
-                .with_note("10 servers tried were dead: python-memcached gives the key no server"),
+            Some(_) => Explanation {
+                path,
+                ..explanation
+            },
+            None => Explanation {
+                path,
+                ..explanation
+            }
+            .with_note("10 servers tried were dead: python-memcached gives the key no server"),
         }
     }
 
