@@ -351,7 +351,7 @@ impl ExplainReport {
     fn scores(&self, e: &Explanation) -> Option<Tabular> {
         (!e.scores.is_empty()).then(|| Tabular {
             name: "scores",
-            title: None,
+            title: Some("scores".into()),
             columns: vec![
                 Column::named("rank"),
                 Column::named("node"),
@@ -376,7 +376,7 @@ impl ExplainReport {
     fn probes(&self, e: &Explanation) -> Option<Tabular> {
         (!e.probes.is_empty()).then(|| Tabular {
             name: "probes",
-            title: None,
+            title: Some("probes".into()),
             columns: vec![
                 Column::named("probe"),
                 Column::named("value"),
@@ -402,7 +402,7 @@ impl ExplainReport {
     fn path(&self, e: &Explanation) -> Option<Tabular> {
         (!e.path.is_empty()).then(|| Tabular {
             name: "path",
-            title: None,
+            title: Some("path".into()),
             columns: vec![
                 Column::named("try"),
                 Column::named("hash_value"),
