@@ -339,6 +339,47 @@ mod tests {
     }
 
     #[test]
+    fn renaming_reaches_every_node_and_a_step_is_the_search_made() {
+        let entry = |index: u64, node: NodeId| Entry {
+            position: index as u128 * 10,
+            node,
+            index,
+        };
+        let explanation = Explanation {
+            position: Some(Searched::Point),
+            position_value: Some(15),
+            chosen: Some(entry(2, 1)),
+            before: vec![entry(1, 0)],
+            after: vec![entry(3, 1)],
+            scores: vec![Scored {
+                node: 0,
+                score: Score::Whole(7),
+            }],
+            probes: vec![Probe {
+                value: 1,
+                point: entry(1, 0),
+                distance: 9,
+            }],
+            node: Some(1),
+            ..Explanation::default()
+        };
+        let step = explanation.own_step(false).unwrap();
+        assert_eq!(
+            (step.position_value, step.index, step.node, step.usable),
+            (Some(20), Some(2), 1, false)
+        );
+        let renamed = explanation.renamed(|n| n + 10);
+        assert_eq!(renamed.chosen.unwrap().node, 11);
+        assert_eq!(renamed.before[0].node, 10);
+        assert_eq!(renamed.after[0].node, 11);
+        assert_eq!(renamed.scores[0].node, 10);
+        assert_eq!(renamed.probes[0].point.node, 10);
+        assert_eq!(renamed.node, Some(11));
+        // An account without a node has no step to give.
+        assert!(Explanation::default().own_step(true).is_none());
+    }
+
+    #[test]
     fn runs_of_owners() {
         let owners = [1, 1, 2, 2, 2, 1];
         assert_eq!(run_around(&owners, 0), Some((0, 1)));

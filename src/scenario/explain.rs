@@ -46,3 +46,51 @@ impl Scenario {
         Explanation { path, ..after }.with_note(note)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{RingOptions, build_ring};
+    use crate::scenario::{Changes, Scenario};
+
+    fn scenario(auto_eject: bool) -> Scenario {
+        let ring = build_ring(&RingOptions {
+            inline_nodes: ["10.0.0.1:6379 a", "10.0.0.2:6379 b", "10.0.0.3:6379 c"]
+                .map(String::from)
+                .to_vec(),
+            ..RingOptions::default()
+        })
+        .unwrap();
+        let changes = Changes {
+            auto_eject: Some(auto_eject),
+            ..Changes::failing("b".to_string())
+        };
+        Scenario::simulate(&ring, &changes).unwrap()
+    }
+
+    #[test]
+    fn an_ejected_node_is_the_first_step_and_the_rebuilt_ring_the_last() {
+        for auto_eject in [true, false] {
+            let scenario = scenario(auto_eject);
+            let mut passed = 0;
+            for i in 0..300 {
+                let key = format!("k{i}");
+                let e = scenario.explain(key.as_bytes(), 2);
+                assert_eq!(e.node, scenario.after.locate(key.as_bytes()), "{key}");
+                if scenario.before.locate(key.as_bytes()) != Some(1) {
+                    assert!(e.path.is_empty(), "{key}: {e:?}");
+                    continue;
+                }
+                passed += 1;
+                assert_eq!((e.path[0].node, e.path[0].usable), (1, false), "{key}");
+                match auto_eject {
+                    true => {
+                        assert_eq!(e.path.len(), 2, "{key}");
+                        assert!(e.path[1].usable && Some(e.path[1].node) == e.node);
+                    }
+                    false => assert!(e.path.len() == 1 && e.node.is_none(), "{key}"),
+                }
+            }
+            assert!(passed > 50, "{passed}");
+        }
+    }
+}
