@@ -369,7 +369,7 @@ pub struct LookupArgs {
     pub format: Option<TableFormat>,
     /// With --explain: explanations (the default) or summary
     #[arg(long, value_name = "NAME", requires = "explain", help_heading = "Explain options",
-          value_parser = clap::builder::PossibleValuesParser::new(TABLE_NAMES))]
+          value_parser = clap::builder::PossibleValuesParser::new(["explanations", "summary"]))]
     pub table: Option<String>,
 }
 
