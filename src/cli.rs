@@ -344,6 +344,51 @@ pub struct LookupArgs {
     pub keys: Vec<OsString>,
     #[command(flatten)]
     pub ring: RingFlags,
+    /// A node stops answering: place the keys as the system then does (repeatable)
+    #[arg(long, value_name = "LABEL", help_heading = "Changes")]
+    pub fail: Vec<String>,
+    /// Whether the pool ejects failed nodes (twemproxy auto_eject_hosts) [default: the config's, else false]
+    #[arg(long, value_name = "BOOL", requires = "fail", help_heading = "Changes")]
+    pub auto_eject: Option<bool>,
+    /// Say why: the bytes hashed, the hash, the position searched, the entry found with its
+    /// neighbours and their owners, and the path past a failed node
+    #[arg(long, help_heading = "Explain options")]
+    pub explain: bool,
+    /// With --explain: neighbours shown on either side of the entry found
+    #[arg(long, value_name = "N", default_value_t = 2, requires = "explain", allow_negative_numbers = true,
+          value_parser = |s: &str| whole::<usize>(s, 0, 1000), help_heading = "Explain options")]
+    pub around: usize,
+    /// With --explain: table (a block per key), CSV or TSV (one row per key, headers as JSON
+    /// names its fields), JSON (everything)
+    #[arg(
+        long,
+        value_enum,
+        requires = "explain",
+        help_heading = "Explain options"
+    )]
+    pub format: Option<TableFormat>,
+    /// With --explain: explanations (the default) or summary
+    #[arg(long, value_name = "NAME", requires = "explain", help_heading = "Explain options",
+          value_parser = clap::builder::PossibleValuesParser::new(["explanations", "summary"]))]
+    pub table: Option<String>,
+}
+
+impl LookupArgs {
+    pub fn changes(&self) -> Changes {
+        Changes {
+            fail: self.fail.clone(),
+            auto_eject: self.auto_eject,
+            ..Changes::default()
+        }
+    }
+
+    /// How the explanations are shown.
+    pub fn shown(&self) -> ShownFlags {
+        ShownFlags {
+            format: self.format.unwrap_or(TableFormat::Table),
+            table: self.table.clone(),
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -607,7 +652,7 @@ pub struct ShownFlags {
 }
 
 /// Every name `--table` takes, for completion; each report says which of them it has.
-const TABLE_NAMES: [&str; 10] = [
+const TABLE_NAMES: [&str; 11] = [
     "nodes",
     "summary",
     "flows",
@@ -618,6 +663,7 @@ const TABLE_NAMES: [&str; 10] = [
     "failures",
     "configurations",
     "findings",
+    "explanations",
 ];
 
 #[derive(Clone, Copy, Debug, ValueEnum)]

@@ -18,6 +18,8 @@ const EXAMPLES: &[(&str, &[&str])] = &[
         &[
             "ringscope lookup --nodes samples/nodes.txt user:1000 user:1001",
             "ringscope lookup --preset redis-cluster --nodes samples/cluster-nodes.txt '{user1000}.following'",
+            "ringscope lookup --nodes samples/nutcracker.yml --pool cache --explain user:1000",
+            "ringscope lookup --nodes samples/nutcracker.yml --pool cache --fail cache-b --auto-eject true --explain --format json session:9f3a",
         ],
     ),
     (

@@ -119,6 +119,22 @@ fn cases() -> Vec<Case> {
             &["configurations", "summary"],
         ),
         Case {
+            args: with(
+                "lookup",
+                &[
+                    "--explain",
+                    "--algo",
+                    "modula",
+                    "--fail",
+                    "cache-c",
+                    "user:1",
+                    "user:2",
+                    "{x}y",
+                ],
+            ),
+            tables: &["explanations", "summary"],
+        },
+        Case {
             args: with("lint", &["--hash", "crc32"]),
             tables: &["findings", "summary"],
         },
@@ -171,7 +187,14 @@ fn is_json_field(json: &Value, column: &str) -> bool {
         list.as_array()
             .is_some_and(|rows| rows.iter().any(|r| r.get(field).is_some()))
     };
-    let lists = ["nodes", "rows", "findings", "flows", "before"];
+    let lists = [
+        "nodes",
+        "rows",
+        "findings",
+        "flows",
+        "before",
+        "explanations",
+    ];
     let side = |suffix: &str, list: &str| {
         column
             .strip_suffix(suffix)
@@ -182,7 +205,15 @@ fn is_json_field(json: &Value, column: &str) -> bool {
             .strip_prefix(prefix)
             .is_some_and(|field| object.get(field).is_some())
     };
+    // A row's object flattened: `chosen_node` is `chosen.node`.
+    let nested = |list: &Value| {
+        column.split_once('_').is_some_and(|(object, field)| {
+            list.as_array()
+                .is_some_and(|rows| rows.iter().any(|r| r[object].get(field).is_some()))
+        })
+    };
     lists.iter().any(|l| in_rows(&json[l], column))
+        || nested(&json["explanations"])
         || in_rows(&json["hash_space"]["flows"], column)
         || in_rows(&json["rebalance"]["masters"], column)
         || in_rows(&json["rebalance"]["moves"], column)
@@ -295,9 +326,27 @@ fn pandas_text_columns(csv: &str) -> Option<Vec<String>> {
 #[test]
 fn pandas_reads_numbers_as_numbers() {
     // Columns that hold names or words, the rest must be numbers.
-    const TEXT: [&str; 14] = [
-        "node", "status", "from", "to", "key", "fail", "algo", "basis", "check", "nodes",
-        "problem", "fix", "master", "ranges",
+    const TEXT: [&str; 20] = [
+        "node",
+        "status",
+        "from",
+        "to",
+        "key",
+        "fail",
+        "algo",
+        "basis",
+        "check",
+        "nodes",
+        "problem",
+        "fix",
+        "master",
+        "ranges",
+        "hashed",
+        "hash",
+        "position_kind",
+        "chosen_node",
+        "rule",
+        "note",
     ];
     let mut checked = 0;
     for case in cases() {

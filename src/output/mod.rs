@@ -8,6 +8,7 @@
 //! that a spreadsheet, pandas or xsv reads it as it is. Column names are the JSON field
 //! names.
 
+pub mod explain;
 pub mod keys;
 mod movement;
 pub mod moves;
@@ -153,6 +154,16 @@ pub struct Tabular {
     pub summary: Vec<String>,
 }
 
+/// What a report read key by key shows people of one key: lines of text, then tables.
+pub struct Block {
+    pub lines: Vec<String>,
+    pub tables: Vec<Tabular>,
+}
+
+/// The width prose is wrapped to where nothing sets one (a file, a pipe): a table is as wide
+/// as its content there, but a sentence has no width of its own.
+const PROSE_WIDTH: usize = 80;
+
 /// The name of every report's one-row table of headline figures.
 pub const SUMMARY: &str = "summary";
 
@@ -166,6 +177,12 @@ pub trait Report: Serialize {
     /// The headline figures (totals, shares moved, statistics) as `(name, value)`, the names
     /// as JSON spells them: the `summary` table.
     fn headline(&self) -> Vec<(&'static str, Cell)>;
+
+    /// For a report read key by key, one block per key fitted to `width`, which a table for
+    /// people shows instead of [`Report::tables`] unless `--table` picks one of those.
+    fn blocks(&self, _width: usize) -> Option<Vec<Block>> {
+        None
+    }
 }
 
 /// The `summary` table: one row of the headline figures.
@@ -231,6 +248,19 @@ pub fn render(
             for line in table::wrap(caption, layout.width) {
                 writeln!(out, "{line}")?;
             }
+            if table.is_none() {
+                let width = layout.width.unwrap_or(PROSE_WIDTH);
+                if let Some(blocks) = report.blocks(width) {
+                    return write_blocks(
+                        &blocks,
+                        Layout {
+                            width: Some(width),
+                            ..layout
+                        },
+                        out,
+                    );
+                }
+            }
             let tables = match table {
                 Some(_) => chosen(report.tables()).into_iter().collect(),
                 None => report.tables(),
@@ -267,6 +297,23 @@ pub fn render(
             writeln!(out)
         }
     }
+}
+
+/// Blocks one after another, a blank line before each, and before each of its tables.
+fn write_blocks(blocks: &[Block], layout: Layout, out: &mut impl Write) -> io::Result<()> {
+    for block in blocks {
+        writeln!(out)?;
+        for line in &block.lines {
+            for line in table::wrap(line, layout.width) {
+                writeln!(out, "{line}")?;
+            }
+        }
+        for tabular in &block.tables {
+            writeln!(out)?;
+            table::write(tabular, layout, out)?;
+        }
+    }
+    Ok(())
 }
 
 fn write_csv(tabular: &Tabular, out: &mut impl Write) -> io::Result<()> {

@@ -51,10 +51,11 @@ use std::io::Write as _;
 
 use md5::{Digest, Md5};
 
+use super::explain::{Entry, Searched, rules};
 use super::jump::jump_hash;
 use super::{
-    Algo, Continuum, HashInput, Layout, NodeId, OwnerMap, Ownership, Placement, Point, RingConfig,
-    ShareBasis,
+    Algo, Continuum, Explanation, HashInput, Layout, NodeId, OwnerMap, Ownership, Placement, Point,
+    RingConfig, ShareBasis,
 };
 use crate::error::{Error, Result};
 use crate::hash::{fnv1a_32, md5_digest};
@@ -177,7 +178,27 @@ trait NameSink {
     }
 }
 
+/// Collects the name the relay hashes, for an explanation.
+struct Collect(Vec<u8>);
+
+impl NameSink for Collect {
+    fn byte(&mut self, b: u8) {
+        self.0.push(b);
+    }
+
+    fn restart(&mut self) {
+        self.0.clear();
+    }
+}
+
 impl Names {
+    /// The bytes hashed for `key`, as [`Names::feed`] gives them to the hash.
+    fn name(self, key: &[u8]) -> Vec<u8> {
+        let mut sink = Collect(Vec::new());
+        self.feed(key, &mut sink);
+        sink.0
+    }
+
     #[inline]
     fn feed<S: NameSink>(self, key: &[u8], sink: &mut S) {
         match self {
@@ -500,17 +521,33 @@ impl RingKind {
 
     #[inline]
     fn key_position(self, names: Names, key: &[u8]) -> u16 {
+        self.key_hash(names, key).1
+    }
+
+    /// The name's hash and its position on the ring: for carbon_ch both are the first two
+    /// bytes of the MD5; for fnv1a_ch the 32-bit FNV-1a and its halves XORed.
+    #[inline]
+    fn key_hash(self, names: Names, key: &[u8]) -> (u32, u16) {
         match self {
             RingKind::Carbon => {
                 let mut sink = Md5Sink::new();
                 names.feed(key, &mut sink);
-                sink.position()
+                let position = sink.position();
+                (position.into(), position)
             }
             RingKind::Fnv1a => {
                 let mut sink = Fnv32Sink(FNV32_BASIS);
                 names.feed(key, &mut sink);
-                fold(sink.0)
+                (sink.0, fold(sink.0))
             }
+        }
+    }
+
+    /// The key hash, as an explanation names it.
+    fn hash_name(self) -> &'static str {
+        match self {
+            RingKind::Carbon => "md5 (first 2 bytes, big-endian)",
+            RingKind::Fnv1a => "fnv1a_32 (signed chars)",
         }
     }
 
@@ -581,6 +618,23 @@ impl Placement for ChRing {
         self.ring.locate(self.kind.key_position(self.names, key))
     }
 
+    fn explain(&self, key: &[u8], around: usize) -> Explanation {
+        let (hash, position) = self.kind.key_hash(self.names, key);
+        let search = self.ring.explain(position, around, u128::from);
+        let explanation = Explanation::hashed(
+            &self.names.name(key),
+            self.kind.hash_name(),
+            hash.into(),
+        )
+        .on_ring(position.into(), rules::AT_OR_AFTER, search);
+        match self.kind {
+            RingKind::Carbon => explanation,
+            RingKind::Fnv1a => {
+                explanation.with_note("position = the hash's two 16-bit halves XORed")
+            }
+        }
+    }
+
     fn ownership(&self) -> Ownership {
         self.map().ownership(self.ring.point_counts(self.nodes))
     }
@@ -605,6 +659,14 @@ struct JumpRing {
 }
 
 impl JumpRing {
+    /// The name's 64-bit FNV-1a and its jump bucket.
+    #[inline]
+    fn bucket(&self, key: &[u8]) -> (u64, u32) {
+        let mut sink = Fnv64Sink(FNV64_BASIS);
+        self.names.feed(key, &mut sink);
+        (sink.0, jump_hash(sink.0, self.order.len() as u32))
+    }
+
     fn build(servers: &[Server], names: Names) -> JumpRing {
         let mut order: Vec<NodeId> = (0..servers.len() as NodeId).collect();
         glibc_msort(&mut order, &|&a, &b| {
@@ -631,10 +693,24 @@ fn jump_compare(ia: NodeId, a: &Server, ib: NodeId, b: &Server) -> Ordering {
 impl Placement for JumpRing {
     #[inline]
     fn locate(&self, key: &[u8]) -> Option<NodeId> {
-        let mut sink = Fnv64Sink(FNV64_BASIS);
-        self.names.feed(key, &mut sink);
-        let bucket = jump_hash(sink.0, self.order.len() as u32);
+        let (_, bucket) = self.bucket(key);
         self.order.get(bucket as usize).copied()
+    }
+
+    fn explain(&self, key: &[u8], _around: usize) -> Explanation {
+        let (hash, bucket) = self.bucket(key);
+        let chosen = self.order.get(bucket as usize).map(|&node| Entry {
+            position: bucket.into(),
+            node,
+            index: bucket.into(),
+        });
+        Explanation::hashed(&self.names.name(key), "fnv1a_64 (signed chars)", hash.into())
+            .in_table(
+                Searched::Bucket,
+                bucket.into(),
+                "bucket = jump_hash(hash, server count); servers with an instance first (by number, else by name), then the others in config order",
+                chosen,
+            )
     }
 
     fn ownership(&self) -> Ownership {
@@ -653,22 +729,8 @@ mod tests {
     use crate::error::Location;
     use crate::hash;
 
-    /// Collects the cleansed name.
-    struct Collect(Vec<u8>);
-
-    impl NameSink for Collect {
-        fn byte(&mut self, b: u8) {
-            self.0.push(b);
-        }
-        fn restart(&mut self) {
-            self.0.clear();
-        }
-    }
-
     fn name(names: Names, key: &[u8]) -> Vec<u8> {
-        let mut sink = Collect(Vec::new());
-        names.feed(key, &mut sink);
-        sink.0
+        names.name(key)
     }
 
     fn node(spec: &str, instance: Option<&str>) -> Node {

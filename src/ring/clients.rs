@@ -37,7 +37,10 @@ mod node_hashring;
 mod python_memcached;
 mod uhashring;
 
-use super::{Algo, HashInput, Layout, NodeId, OwnerMap, Ownership, Placement, Point, RingConfig};
+use super::explain::{Entry, RingSearch, rules};
+use super::{
+    Algo, Explanation, HashInput, Layout, NodeId, OwnerMap, Ownership, Placement, Point, RingConfig,
+};
 use crate::error::{Error, Result};
 use crate::hash;
 use crate::keys::BATCH;
@@ -80,6 +83,16 @@ impl Placement for Md5Successor {
     #[inline]
     fn locate(&self, key: &[u8]) -> Option<NodeId> {
         self.ring.locate(crate::hash::md5_le32(key))
+    }
+
+    fn explain(&self, key: &[u8], around: usize) -> Explanation {
+        let hash = crate::hash::md5_le32(key);
+        let search = self.ring.explain(hash, around, u128::from);
+        Explanation::hashed(key, "md5", hash.into()).on_ring(
+            hash.into(),
+            rules::STRICTLY_AFTER,
+            search,
+        )
     }
 
     fn locate_batch(&self, keys: &[&[u8]], owners: &mut [Option<NodeId>]) {
@@ -209,13 +222,30 @@ impl<P: Copy + Ord + Into<u128>> Successor<P> {
 
     #[inline]
     fn locate(&self, hash: P) -> Option<NodeId> {
-        let index = self.positions.partition_point(|&p| p <= hash);
+        let index = self.landing(hash);
         let index = if index == self.positions.len() {
             0
         } else {
             index
         };
         self.owners.get(index).copied()
+    }
+
+    /// The index of the first point strictly greater than `hash` (`bisect_right`): the
+    /// number of points when there is none, and the key wraps to the first.
+    #[inline]
+    fn landing(&self, hash: P) -> usize {
+        self.positions.partition_point(|&p| p <= hash)
+    }
+
+    /// The search [`Successor::locate`] makes, with up to `around` points either side of the
+    /// one it finds, positions shown through `show`.
+    fn explain(&self, hash: P, around: usize, show: impl Fn(P) -> u128) -> Option<RingSearch> {
+        RingSearch::at(self.len(), self.landing(hash), around, |i| Entry {
+            position: show(self.positions[i]),
+            node: self.owners[i],
+            index: i as u64,
+        })
     }
 
     /// Owners of the hash values `0..range` as `(last value, owner)` runs: the values from a

@@ -1,6 +1,7 @@
 //! A sorted ring of points searched the ketama way: the first point at or after the key's
 //! hash, wrapping to the first point. Shared by every point-based algorithm.
 
+use super::explain::{Entry, RingSearch};
 use super::{NodeId, Point};
 
 /// A point's position: an unsigned integer with a largest value.
@@ -143,14 +144,36 @@ impl<P: Position> Continuum<P> {
     /// owner (multi-probe hashing measures the distance to it).
     #[inline]
     pub fn successor_after(&self, hash: P) -> Option<(P, NodeId)> {
+        let index = self.successor_index(hash)?;
+        Some((self.positions[index], self.owners[index]))
+    }
+
+    /// The index of [`Continuum::successor_after`]'s point.
+    #[inline]
+    pub fn successor_index(&self, hash: P) -> Option<usize> {
         let index = if hash == P::MAX {
-            0
+            (!self.is_empty()).then_some(0)?
         } else {
             self.search(hash.successor())?
         };
         // The wrap-around entry stands for the first point.
-        let index = if index == self.len() { 0 } else { index };
-        Some((self.positions[index], self.owners[index]))
+        Some(if index == self.len() { 0 } else { index })
+    }
+
+    /// The search [`Continuum::locate`] makes for `hash`, with up to `around` points either
+    /// side of the one it finds; positions shown through `show`, as `ring --points` shows them.
+    pub fn explain(&self, hash: P, around: usize, show: impl Fn(P) -> u128) -> Option<RingSearch> {
+        let found = self.search(hash)?;
+        RingSearch::at(self.len(), found, around, |i| self.entry(i, &show))
+    }
+
+    /// Point `index` (below [`Continuum::len`]) as an explanation shows it.
+    pub fn entry(&self, index: usize, show: impl Fn(P) -> u128) -> Entry {
+        Entry {
+            position: show(self.positions[index]),
+            node: self.owners[index],
+            index: index as u64,
+        }
     }
 
     /// Index of the first point with position >= `hash` (the wrap-around entry past the

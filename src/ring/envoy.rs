@@ -47,9 +47,10 @@ use super::maglev::{Maglev, is_prime};
 use super::maglev_fill::{DoubleTurns, Permutation, fill};
 use super::repeats::first_repeat;
 
+use super::explain::rules;
 use super::{
-    Algo, Continuum, HashInput, HashTag, Layout, NodeId, OwnerMap, Ownership, Placement, Point,
-    RingConfig, hashed_part,
+    Algo, Continuum, Explanation, HashInput, HashTag, Layout, NodeId, OwnerMap, Ownership,
+    Placement, Point, RingConfig, hashed_part,
 };
 use crate::error::{Error, Result};
 use crate::hash::{self, HashFunction};
@@ -202,6 +203,17 @@ impl Placement for RingHash {
     fn locate(&self, key: &[u8]) -> Option<NodeId> {
         self.ring
             .locate(self.hash.hash64(hashed_part(self.hash_tag.as_ref(), key)))
+    }
+
+    fn explain(&self, key: &[u8], around: usize) -> Explanation {
+        let part = hashed_part(self.hash_tag.as_ref(), key);
+        let hash = self.hash.hash64(part);
+        let search = self.ring.explain(hash, around, u128::from);
+        Explanation::hashed(part, self.hash.name, hash.into()).on_ring(
+            hash.into(),
+            rules::AT_OR_AFTER,
+            search,
+        )
     }
 
     fn ownership(&self) -> Ownership {

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::{NodeId, OwnerMap, Ownership, Placement, Point};
+use super::{Explanation, NodeId, OwnerMap, Ownership, Placement, Point};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -47,6 +47,20 @@ impl Placement for WithFailures {
         self.inner
             .locate(key)
             .filter(|&node| !self.failed[node as usize])
+    }
+
+    /// The placement's own account; a failed owner serves nothing, which its path shows.
+    fn explain(&self, key: &[u8], around: usize) -> Explanation {
+        let explanation = self.inner.explain(key, around);
+        match explanation.node {
+            Some(node) if self.failed[node as usize] => Explanation {
+                path: explanation.own_step(false).into_iter().collect(),
+                ..explanation
+            }
+            .served_by(None)
+            .with_note("the node failed and keeps its place: the key is unavailable"),
+            _ => explanation,
+        }
     }
 
     fn ownership(&self) -> Ownership {

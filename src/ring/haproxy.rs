@@ -21,9 +21,10 @@
 //! added by `simulate --add`) takes the id haproxy would give an id-less `server` line in its
 //! position ([`server_ids`]). A `--hash-tag` applies before sdbm, as for every ring.
 
+use super::explain::{Entry, RingSearch, Searched};
 use super::{
-    Algo, HashInput, HashTag, Layout, NodeId, OwnerMap, Ownership, Placement, Point, RingConfig,
-    hashed_part,
+    Algo, Explanation, HashInput, HashTag, Layout, NodeId, OwnerMap, Ownership, Placement, Point,
+    RingConfig, hashed_part,
 };
 use crate::error::{Error, Result};
 use crate::hash::{self, HashFunction};
@@ -141,11 +142,31 @@ impl KeyHash {
     fn raw(&self, key: &[u8]) -> u32 {
         self.hash.hash32(hashed_part(self.tag.as_ref(), key))
     }
+
+    /// [`KeyHash::raw`] as an explanation shows it, with the value.
+    fn explained(&self, key: &[u8]) -> (Explanation, u32) {
+        let value = self.raw(key);
+        let part = hashed_part(self.tag.as_ref(), key);
+        (
+            Explanation::hashed(part, self.hash.name, value.into()),
+            value,
+        )
+    }
 }
 
 // ---------------------------------------------------------------------------------------
 // hash-type consistent
 // ---------------------------------------------------------------------------------------
+
+/// What [`Consistent::closest`] compares.
+struct Closest {
+    /// The node that takes the key, and whether it is the previous one.
+    index: usize,
+    previous: bool,
+    /// The distances back to the previous node and on to the next one.
+    before: u32,
+    after: u32,
+}
 
 pub struct Consistent {
     /// Sorted; equal positions keep the order the nodes were made in.
@@ -185,19 +206,28 @@ impl Consistent {
     /// The owner of the node closest to `h` (`chash_get_server_hash`).
     #[inline]
     fn owner_of(&self, h: u32) -> Option<NodeId> {
+        self.closest(h).map(|c| self.owners[c.index])
+    }
+
+    /// The nodes either side of `h` and the one that takes it: the previous one when
+    /// `h − prev ≤ next − h`.
+    #[inline]
+    fn closest(&self, h: u32) -> Option<Closest> {
         let len = self.positions.len();
         if len == 0 {
             return None;
         }
-        let index = self.positions.partition_point(|&p| p < h);
-        let next = if index == len { 0 } else { index };
+        let found = self.positions.partition_point(|&p| p < h);
+        let next = if found == len { 0 } else { found };
         let prev = if next == 0 { len - 1 } else { next - 1 };
         let before = h.wrapping_sub(self.positions[prev]);
         let after = self.positions[next].wrapping_sub(h);
-        Some(if before <= after {
-            self.owners[prev]
-        } else {
-            self.owners[next]
+        let previous = before <= after;
+        Some(Closest {
+            index: if previous { prev } else { next },
+            previous,
+            before,
+            after,
         })
     }
 
@@ -264,6 +294,39 @@ impl Placement for Consistent {
         self.owner_of(full_hash(self.key_hash.raw(key)))
     }
 
+    /// The node taken, with its neighbours; the note gives both distances.
+    fn explain(&self, key: &[u8], around: usize) -> Explanation {
+        let (explanation, raw) = self.key_hash.explained(key);
+        let position = full_hash(raw);
+        let rule = "the node closest to the position either way, the previous one when they are equally far (position = full_hash(sdbm), haproxy's avalanche)";
+        let Some(closest) = self.closest(position) else {
+            return explanation
+                .found(position.into(), rule, None)
+                .with_note("no server has a weight above 0: haproxy gives no server the key");
+        };
+        let entry = |i: usize| Entry {
+            position: self.positions[i].into(),
+            node: self.owners[i],
+            index: i as u64,
+        };
+        let mut search = RingSearch::at(self.positions.len(), closest.index, around, entry);
+        if let Some(search) = &mut search {
+            // Wrapped when the node taken lies across 0 from the position.
+            let taken = self.positions[closest.index];
+            search.wrapped = if closest.previous {
+                taken > position
+            } else {
+                taken < position
+            };
+        }
+        explanation
+            .on_ring(position.into(), rule, search)
+            .with_note(format!(
+                "the previous node is {} below the position, the next one {} above",
+                closest.before, closest.after
+            ))
+    }
+
     fn ownership(&self) -> Ownership {
         self.map()
             .ownership(self.counts.iter().copied().map(Some).collect())
@@ -306,6 +369,12 @@ impl MapBased {
             nodes: nodes.len(),
             key_hash,
         }
+    }
+
+    /// The table entry of a key hash, `hash mod table size`; none for an empty table.
+    #[inline]
+    fn entry(&self, raw: u32) -> Option<usize> {
+        (!self.table.is_empty()).then(|| raw as usize % self.table.len())
     }
 
     fn map(&self) -> OwnerMap {
@@ -372,11 +441,27 @@ fn gcd(a: u32, b: u32) -> u32 {
 impl Placement for MapBased {
     #[inline]
     fn locate(&self, key: &[u8]) -> Option<NodeId> {
-        if self.table.is_empty() {
-            return None;
-        }
-        let entry = self.key_hash.raw(key) as usize % self.table.len();
+        let entry = self.entry(self.key_hash.raw(key))?;
         Some(self.table[entry])
+    }
+
+    fn explain(&self, key: &[u8], _around: usize) -> Explanation {
+        let (explanation, raw) = self.key_hash.explained(key);
+        let Some(entry) = self.entry(raw) else {
+            return explanation
+                .with_note("no server has a weight above 0: haproxy gives no server the key");
+        };
+        let chosen = Entry {
+            position: entry as u128,
+            node: self.table[entry],
+            index: entry as u64,
+        };
+        explanation.in_table(
+            Searched::TableIndex,
+            entry as u128,
+            "table index = hash mod table size (the smooth weighted map of the weights over their greatest common divisor)",
+            Some(chosen),
+        )
     }
 
     fn ownership(&self) -> Ownership {

@@ -2,10 +2,15 @@
 //! with no stored ring. A node of weight `w` takes `w` consecutive buckets, in list order, so
 //! growth is cheapest when nodes are added at the end.
 
-use super::{HashTag, NodeId, Ownership, Placement, RingConfig, ShareBasis, hashed_part};
+use super::explain::{Entry, Searched, bucket_run};
+use super::{
+    Explanation, HashTag, NodeId, Ownership, Placement, RingConfig, ShareBasis, hashed_part,
+};
 use crate::error::{Error, Result};
 use crate::hash::HashFunction;
 use crate::nodes::Node;
+
+const RULE: &str = "bucket = jump_hash(hash, total weight); each node holds as many consecutive buckets as its weight, in list order";
 
 pub struct Jump {
     /// End (exclusive) of each node's run of buckets.
@@ -48,15 +53,39 @@ impl Jump {
     }
 }
 
+impl Jump {
+    /// The key's bucket among the total weight, and the node whose run of buckets holds it.
+    #[inline]
+    fn bucket(&self, hash: u64) -> Option<(u32, NodeId)> {
+        let buckets = *self.ends.last()? as u32;
+        let bucket = jump_hash(hash, buckets);
+        let run = self.ends.partition_point(|&end| end <= u64::from(bucket));
+        Some((bucket, run as NodeId))
+    }
+}
+
 impl Placement for Jump {
     #[inline]
     fn locate(&self, key: &[u8]) -> Option<NodeId> {
-        let buckets = *self.ends.last()? as u32;
-        let bucket = u64::from(jump_hash(
-            self.hash.hash64(hashed_part(self.hash_tag.as_ref(), key)),
-            buckets,
-        ));
-        Some(self.ends.partition_point(|&end| end <= bucket) as NodeId)
+        let hash = self.hash.hash64(hashed_part(self.hash_tag.as_ref(), key));
+        self.bucket(hash).map(|(_, node)| node)
+    }
+
+    fn explain(&self, key: &[u8], _around: usize) -> Explanation {
+        let part = hashed_part(self.hash_tag.as_ref(), key);
+        let hash = self.hash.hash64(part);
+        let explanation = Explanation::hashed(part, self.hash.name, hash.into());
+        let Some((bucket, node)) = self.bucket(hash) else {
+            return explanation;
+        };
+        let chosen = Entry {
+            position: bucket.into(),
+            node,
+            index: bucket.into(),
+        };
+        explanation
+            .in_table(Searched::Bucket, bucket.into(), RULE, Some(chosen))
+            .with_range(bucket_run(&self.ends, node as usize))
     }
 
     fn ownership(&self) -> Ownership {

@@ -6,10 +6,11 @@
 //! names are `label-j`; each MD5 digest gives four little-endian words. A stable sort keeps
 //! equal points in generation order, as glibc's merge-sort `qsort` does.
 
-use super::twemproxy::{key_hash, key_hashes, server_order};
+use super::explain::rules;
+use super::twemproxy::{SINGLE_SERVER, explained_hash, key_hash, key_hashes, server_order};
 use super::{
-    Algo, Continuum, HashInput, Layout, MAX_POINTS, OwnerMap, Ownership, Placement, Point,
-    RingConfig, check_size,
+    Algo, Continuum, Explanation, HashInput, Layout, MAX_POINTS, OwnerMap, Ownership, Placement,
+    Point, RingConfig, check_size,
 };
 use crate::error::{Error, Result};
 use crate::hash::{HashFunction, Md5Names};
@@ -106,6 +107,15 @@ impl Placement for Ketama {
         }
         let hash = key_hash(self.hash, self.hash_tag.as_ref(), key);
         self.continuum.locate(hash)
+    }
+
+    fn explain(&self, key: &[u8], around: usize) -> Explanation {
+        if self.nodes == 1 {
+            return Explanation::unhashed(Some(0), SINGLE_SERVER);
+        }
+        let (explanation, hash) = explained_hash(self.hash, self.hash_tag.as_ref(), key);
+        let search = self.continuum.explain(hash, around, u128::from);
+        explanation.on_ring(hash.into(), rules::AT_OR_AFTER, search)
     }
 
     #[inline]

@@ -17,9 +17,10 @@
 //! - points sort by value, ties by server index; a key goes to the first point at or after
 //!   its hash, wrapping to the first.
 
+use super::explain::{Entry, Searched, rules};
 use super::{
-    Continuum, HashInput, HashTag, Layout, LibmemcachedMode, NodeId, OwnerMap, Ownership,
-    Placement, Point, RingConfig, hashed_part,
+    Continuum, Explanation, HashInput, HashTag, Layout, LibmemcachedMode, NodeId, OwnerMap,
+    Ownership, Placement, Point, RingConfig, hashed_part,
 };
 use crate::error::{Error, Result};
 use crate::hash::{HashFunction, md5_words};
@@ -77,6 +78,13 @@ impl KeyHash {
         match self {
             KeyHash::Registry(hash) => hash.hash32(bytes),
             KeyHash::Murmur3 => libhashkit_murmur3(bytes),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            KeyHash::Registry(hash) => hash.name,
+            KeyHash::Murmur3 => MURMUR3_INPUT,
         }
     }
 
@@ -252,6 +260,22 @@ impl Common {
         self.key_hash.input(self.hash_tag)
     }
 
+    /// [`Common::hash`] as an explanation shows it, with the value.
+    fn explained(&self, key: &[u8]) -> (Explanation, u32) {
+        let value = self.hash(key);
+        let explanation = if self.nodes == 1 {
+            Explanation {
+                hash_value: Some(value.into()),
+                ..Explanation::default()
+            }
+            .with_note("a single server takes every key; libmemcached does not hash it (hash 0)")
+        } else {
+            let part = hashed_part(self.hash_tag.as_ref(), key);
+            Explanation::hashed(part, self.key_hash.name(), value.into())
+        };
+        (explanation, value)
+    }
+
     /// A single server takes every hash value.
     fn single(&self) -> OwnerMap {
         let input = self.input();
@@ -269,6 +293,12 @@ struct Modula {
 }
 
 impl Modula {
+    /// `hash % memcached_server_count`: the server's index.
+    #[inline]
+    fn bucket(&self, hash: u32) -> NodeId {
+        (hash % self.common.nodes as u32) as NodeId
+    }
+
     fn map(&self) -> OwnerMap {
         if self.common.nodes == 1 {
             return self.common.single();
@@ -291,7 +321,23 @@ impl Modula {
 impl Placement for Modula {
     #[inline]
     fn locate(&self, key: &[u8]) -> Option<NodeId> {
-        Some((self.common.hash(key) % self.common.nodes as u32) as NodeId)
+        Some(self.bucket(self.common.hash(key)))
+    }
+
+    fn explain(&self, key: &[u8], _around: usize) -> Explanation {
+        let (explanation, hash) = self.common.explained(key);
+        let bucket = self.bucket(hash);
+        let chosen = Entry {
+            position: bucket.into(),
+            node: bucket,
+            index: bucket.into(),
+        };
+        explanation.in_table(
+            Searched::Bucket,
+            bucket.into(),
+            "bucket = hash mod server count; server i holds bucket i, weights play no part",
+            Some(chosen),
+        )
     }
 
     fn ownership(&self) -> Ownership {
@@ -335,6 +381,12 @@ impl Placement for Consistent {
     #[inline]
     fn locate(&self, key: &[u8]) -> Option<NodeId> {
         self.continuum.locate(self.common.hash(key))
+    }
+
+    fn explain(&self, key: &[u8], around: usize) -> Explanation {
+        let (explanation, hash) = self.common.explained(key);
+        let search = self.continuum.explain(hash, around, u128::from);
+        explanation.on_ring(hash.into(), rules::AT_OR_AFTER, search)
     }
 
     fn ownership(&self) -> Ownership {

@@ -3,10 +3,11 @@
 //! mod M`, `skip = xxh64(label, 1) mod (M - 1) + 1`, taking turns in proportion to weight until
 //! every entry is owned. A key goes to entry `hash mod M`.
 
+use super::explain::{Entry, Searched};
 use super::maglev_fill::{IntegerTurns, Permutation, fill};
 use super::{
-    Algo, HashInput, HashTag, Layout, NodeId, OwnerMap, Ownership, Placement, Point, RingConfig,
-    check_size, hashed_part,
+    Algo, Explanation, HashInput, HashTag, Layout, NodeId, OwnerMap, Ownership, Placement, Point,
+    RingConfig, check_size, hashed_part,
 };
 use crate::error::{Error, Result};
 use crate::hash::HashFunction;
@@ -94,6 +95,12 @@ impl Maglev {
 }
 
 impl Maglev {
+    /// The table entry of a key hash: `hash mod M`.
+    #[inline]
+    fn entry(&self, hash: u64) -> usize {
+        (hash % self.table.len() as u64) as usize
+    }
+
     /// Entry `hash mod M` decides: runs of consecutive entries with one owner.
     fn map(&self) -> OwnerMap {
         let input = HashInput::wide(self.hash, self.hash_tag);
@@ -120,7 +127,24 @@ impl Placement for Maglev {
     #[inline]
     fn locate(&self, key: &[u8]) -> Option<NodeId> {
         let hash = self.hash.hash64(hashed_part(self.hash_tag.as_ref(), key));
-        Some(self.table[(hash % self.table.len() as u64) as usize])
+        Some(self.table[self.entry(hash)])
+    }
+
+    fn explain(&self, key: &[u8], _around: usize) -> Explanation {
+        let part = hashed_part(self.hash_tag.as_ref(), key);
+        let hash = self.hash.hash64(part);
+        let entry = self.entry(hash);
+        let chosen = Entry {
+            position: entry as u128,
+            node: self.table[entry],
+            index: entry as u64,
+        };
+        Explanation::hashed(part, self.hash.name, hash.into()).in_table(
+            Searched::TableIndex,
+            entry as u128,
+            "table index = hash mod table size",
+            Some(chosen),
+        )
     }
 
     fn ownership(&self) -> Ownership {

@@ -8,6 +8,7 @@ mod carbon;
 mod clients;
 mod continuum;
 mod envoy;
+pub mod explain;
 mod failure;
 mod haproxy;
 mod hash_tag;
@@ -33,6 +34,7 @@ mod twemproxy;
 mod vnode;
 
 pub use continuum::Continuum;
+pub use explain::Explanation;
 pub use failure::{FailureRule, WithFailures};
 pub use haproxy::assign_ids as haproxy_ids;
 pub use hash_tag::HashTag;
@@ -63,6 +65,12 @@ pub trait Placement: Send + Sync {
             *owner = self.locate(key);
         }
     }
+
+    /// What [`Placement::locate`] does with `key`, step by step, from the same helpers: the
+    /// bytes hashed, the hash, the position searched, the entry found with up to `around`
+    /// neighbours either side, and the path of a reroute. Every placement states its own: one
+    /// that fell back on a generic account could describe a computation it does not make.
+    fn explain(&self, key: &[u8], around: usize) -> Explanation;
 
     /// How the placement hashes keys, when it searches with a plain hash of the key that
     /// another placement may share ([`Placement::locate_hashes`]).

@@ -1,11 +1,16 @@
 //! twemproxy's modula (`nc_modula.c`): every server, in label-sorted order, fills `weight`
 //! consecutive slots; a key goes to slot `hash mod total_weight`.
 
-use super::twemproxy::{key_hash, server_order};
-use super::{HashInput, HashTag, Layout, NodeId, OwnerMap, Ownership, Placement, RingConfig};
+use super::explain::{Entry, Searched, bucket_run};
+use super::twemproxy::{SINGLE_SERVER, explained_hash, key_hash, server_order};
+use super::{
+    Explanation, HashInput, HashTag, Layout, NodeId, OwnerMap, Ownership, Placement, RingConfig,
+};
 use crate::error::{Error, Result};
 use crate::hash::HashFunction;
 use crate::nodes::Node;
+
+const RULE: &str = "bucket = hash mod total weight; each server holds as many consecutive buckets as its weight, servers in name order";
 
 pub struct Modula {
     /// End (exclusive) of each server's run of slots, in slot order.
@@ -42,6 +47,13 @@ impl Modula {
     fn total(&self) -> u64 {
         *self.ends.last().expect("at least one node")
     }
+
+    /// The key's bucket, `hash mod total weight`, and the run of buckets that holds it.
+    #[inline]
+    fn bucket(&self, hash: u32) -> (u64, usize) {
+        let bucket = u64::from(hash) % self.total();
+        (bucket, self.ends.partition_point(|&end| end <= bucket))
+    }
 }
 
 impl Modula {
@@ -71,9 +83,24 @@ impl Placement for Modula {
         if self.nodes == 1 {
             return Some(0);
         }
-        let slot = u64::from(key_hash(self.hash, self.hash_tag.as_ref(), key)) % self.total();
-        let run = self.ends.partition_point(|&end| end <= slot);
+        let (_, run) = self.bucket(key_hash(self.hash, self.hash_tag.as_ref(), key));
         Some(self.owners[run])
+    }
+
+    fn explain(&self, key: &[u8], _around: usize) -> Explanation {
+        if self.nodes == 1 {
+            return Explanation::unhashed(Some(0), SINGLE_SERVER);
+        }
+        let (explanation, hash) = explained_hash(self.hash, self.hash_tag.as_ref(), key);
+        let (bucket, run) = self.bucket(hash);
+        let chosen = Entry {
+            position: bucket.into(),
+            node: self.owners[run],
+            index: bucket,
+        };
+        explanation
+            .in_table(Searched::Bucket, bucket.into(), RULE, Some(chosen))
+            .with_range(bucket_run(&self.ends, run))
     }
 
     fn ownership(&self) -> Ownership {

@@ -11,8 +11,10 @@
 
 use std::sync::OnceLock;
 
+use super::explain::{Probe, RingSearch};
 use super::{
-    Continuum, HashTag, NodeId, Ownership, Placement, Point, RingConfig, ShareBasis, hashed_part,
+    Continuum, Explanation, HashTag, NodeId, Ownership, Placement, Point, RingConfig, ShareBasis,
+    hashed_part,
 };
 use crate::error::Result;
 use crate::hash::siphash_seeded;
@@ -72,28 +74,85 @@ impl MultiProbe {
         })
     }
 
-    /// The node of the point closest after any of the probes `h1 + i·h2`; the first probe
-    /// wins a tie.
+    /// The node of the point closest after any of the probes `h1 + i·h2`, and that probe's
+    /// `i`; the first probe wins a tie.
     #[inline]
-    fn closest(&self, h1: u64, h2: u64) -> Option<NodeId> {
-        let mut best: Option<(u64, NodeId)> = None;
+    fn closest(&self, h1: u64, h2: u64) -> Option<(u64, NodeId)> {
+        let mut best: Option<(u64, u64, NodeId)> = None;
         for i in 0..u64::from(self.probes) {
-            let probe = h1.wrapping_add(i.wrapping_mul(h2));
+            let probe = probe(h1, h2, i);
             let (position, owner) = self.continuum.successor_after(probe)?;
             let distance = position.wrapping_sub(probe);
-            if best.is_none_or(|(nearest, _)| distance < nearest) {
-                best = Some((distance, owner));
+            if best.is_none_or(|(nearest, _, _)| distance < nearest) {
+                best = Some((distance, i, owner));
             }
         }
-        best.map(|(_, owner)| owner)
+        best.map(|(_, i, owner)| (i, owner))
     }
+
+    /// The key's two hashes.
+    #[inline]
+    fn hashes(key: &[u8]) -> (u64, u64) {
+        (siphash_seeded(key, SEEDS[0]), siphash_seeded(key, SEEDS[1]))
+    }
+}
+
+/// Probe `i` of a key hashed to `h1` and `h2`.
+#[inline]
+fn probe(h1: u64, h2: u64, i: u64) -> u64 {
+    h1.wrapping_add(i.wrapping_mul(h2))
 }
 
 impl Placement for MultiProbe {
     #[inline]
     fn locate(&self, key: &[u8]) -> Option<NodeId> {
-        let key = hashed_part(self.hash_tag.as_ref(), key);
-        self.closest(siphash_seeded(key, SEEDS[0]), siphash_seeded(key, SEEDS[1]))
+        let (h1, h2) = Self::hashes(hashed_part(self.hash_tag.as_ref(), key));
+        self.closest(h1, h2).map(|(_, owner)| owner)
+    }
+
+    /// Every probe with the point after it; the winning probe's point is the chosen one.
+    fn explain(&self, key: &[u8], around: usize) -> Explanation {
+        let part = hashed_part(self.hash_tag.as_ref(), key);
+        let (h1, h2) = Self::hashes(part);
+        let explanation = Explanation::hashed(part, "siphash-2-4 (seed 1)", h1.into()).with_note(
+            format!("probe i = h1 + i × h2 (wrapping), h2 = siphash-2-4 (seed 2) = {h2}"),
+        );
+        let Some((winner, node)) = self.closest(h1, h2) else {
+            return explanation;
+        };
+        let probes: Vec<Probe> = (0..u64::from(self.probes))
+            .filter_map(|i| {
+                let value = probe(h1, h2, i);
+                let index = self.continuum.successor_index(value)?;
+                let point = self.continuum.entry(index, u128::from);
+                let distance = (point.position as u64).wrapping_sub(value);
+                Some(Probe {
+                    value,
+                    point,
+                    distance,
+                })
+            })
+            .collect();
+        let value = probe(h1, h2, winner);
+        let search = self.continuum.successor_index(value).and_then(|index| {
+            RingSearch::at(self.continuum.len(), index, around, |i| {
+                self.continuum.entry(i, u128::from)
+            })
+        });
+        // Strictly after the probe: a point at or below it was reached by wrapping round.
+        let wrapped = search
+            .as_ref()
+            .is_some_and(|s| s.chosen.position <= u128::from(value));
+        Explanation {
+            probes,
+            wrapped,
+            ..explanation.found(
+                value.into(),
+                "of the points strictly after each probe, the one closest to its probe (the first probe on a tie)",
+                search,
+            )
+        }
+        .served_by(Some(node))
     }
 
     /// Measured on pseudo-random probe pairs: a key's two hashes are what decide its node,
@@ -104,7 +163,7 @@ impl Placement for MultiProbe {
             let mut state = 0x243f_6a88_85a3_08d3u64;
             for _ in 0..SAMPLES {
                 let (h1, h2) = (split_mix(&mut state), split_mix(&mut state));
-                if let Some(node) = self.closest(h1, h2) {
+                if let Some((_, node)) = self.closest(h1, h2) {
                     counts[node as usize] += 1;
                 }
             }

@@ -36,10 +36,11 @@ use std::borrow::Cow;
 
 use crc::{CRC_32_ISO_HDLC, Crc, Digest};
 
+use super::explain::{Entry, RingSearch, Searched, Step, bucket_run};
 use super::repeats::first_repeat;
 use super::{
-    Algo, HashInput, HashTag, Layout, NodeId, OwnerMap, Ownership, Placement, Point, RingConfig,
-    ShareBasis, hashed_part,
+    Algo, Explanation, HashInput, HashTag, Layout, NodeId, OwnerMap, Ownership, Placement, Point,
+    RingConfig, ShareBasis, hashed_part,
 };
 use crate::error::{Error, Result};
 use crate::hash;
@@ -153,6 +154,23 @@ fn single_owner(usable: &[bool]) -> Option<NodeId> {
     usable[0].then_some(0)
 }
 
+/// What nginx does without hashing, in an explanation's words.
+const ONE_PEER: &str = "a single peer: nginx sends every key to it by round robin, without hashing (none when it is down or failed)";
+const EMPTY_KEY: &str = "an empty key: nginx sends it round robin, which no key decides (unless one peer alone is usable)";
+const GAVE_UP: &str = "21 tries found no usable peer: nginx falls back to round robin, which no key decides (unless one peer alone is usable)";
+
+/// An explanation of a key nginx never hashes: a single peer, or an empty key.
+fn unhashed(part: &[u8], peers: usize, usable: &[bool], fallback: Option<NodeId>) -> Explanation {
+    if peers == 1 {
+        Explanation::unhashed(single_owner(usable), ONE_PEER)
+    } else {
+        Explanation {
+            hashed: Some(part.to_vec()),
+            ..Explanation::unhashed(fallback, EMPTY_KEY)
+        }
+    }
+}
+
 /// Where round robin sends a key once hashing gives up (an empty key, 20 tries spent): no key
 /// decides that among several usable peers, but with exactly one it can only be that one.
 fn round_robin_fallback(usable: &[bool]) -> Option<NodeId> {
@@ -166,6 +184,14 @@ fn round_robin_fallback(usable: &[bool]) -> Option<NodeId> {
 // ---------------------------------------------------------------------------------------
 // hash $key
 // ---------------------------------------------------------------------------------------
+
+/// One try of the plain hash.
+#[derive(Clone, Copy)]
+struct Try {
+    value: u32,
+    residue: u64,
+    peer: usize,
+}
 
 pub struct PlainHash {
     /// End (exclusive) of each peer's run of residues mod total_weight, in config order.
@@ -210,6 +236,32 @@ impl PlainHash {
             hash::by_name("crc32").expect("crc32 is registered"),
             self.hash_tag,
         )
+    }
+
+    /// nginx's tries for a non-empty key, rehash counters r = 0, 1, …, 20: each adds its
+    /// 15-bit value to the running sum, whose residue mod total_weight picks the peer.
+    #[inline]
+    fn tries<'k>(&'k self, key: &'k [u8]) -> impl Iterator<Item = Try> + 'k {
+        let total = self.total();
+        let mut sum = 0u32;
+        (0..TRIES).map(move |r| {
+            let value = hash15(r, key);
+            sum = sum.wrapping_add(value);
+            let residue = u64::from(sum) % total;
+            Try {
+                value,
+                residue,
+                peer: self.peer(residue),
+            }
+        })
+    }
+
+    /// The first try whose peer is usable, each try shown to `seen` on the way.
+    #[inline]
+    fn first_usable(&self, key: &[u8], mut seen: impl FnMut(&Try)) -> Option<Try> {
+        self.tries(key)
+            .inspect(|t| seen(t))
+            .find(|t| self.usable[t.peer])
     }
 
     /// Exact while every peer is usable: the first 15-bit value decides.
@@ -306,16 +358,52 @@ impl Placement for PlainHash {
         if key.is_empty() {
             return self.fallback;
         }
-        let total = self.total();
-        let mut sum = 0u32;
-        for r in 0..TRIES {
-            sum = sum.wrapping_add(hash15(r, key));
-            let peer = self.peer(u64::from(sum) % total);
-            if self.usable[peer] {
-                return Some(peer as NodeId);
-            }
+        self.first_usable(key, |_| {})
+            .map(|t| t.peer as NodeId)
+            .or(self.fallback)
+    }
+
+    fn explain(&self, key: &[u8], _around: usize) -> Explanation {
+        let part = hashed_part(self.hash_tag.as_ref(), key);
+        if self.ends.len() == 1 || part.is_empty() {
+            return unhashed(part, self.ends.len(), &self.usable, self.fallback);
         }
-        self.fallback
+        let mut path = Vec::new();
+        let taker = self.first_usable(part, |t| {
+            path.push(Step {
+                hash_value: Some(t.value.into()),
+                position_value: Some(t.residue.into()),
+                index: None,
+                node: t.peer as NodeId,
+                usable: self.usable[t.peer],
+            });
+        });
+        let Some(first) = self.tries(part).next() else {
+            return unhashed(part, self.ends.len(), &self.usable, self.fallback);
+        };
+        let chosen = Entry {
+            position: first.residue.into(),
+            node: first.peer as NodeId,
+            index: first.residue,
+        };
+        let explanation = Explanation::hashed(part, "crc32", first.value.into())
+            .in_table(
+                Searched::Bucket,
+                first.residue.into(),
+                "bucket = running sum of the 15-bit hashes mod total weight, peers holding as many consecutive buckets as their weight in config order; while the peer is down or failed, the key is rehashed with the try number before it (\"1key\", \"2key\", …), 21 tries at most",
+                Some(chosen),
+            )
+            .with_range(bucket_run(&self.ends, first.peer))
+            .served_by(taker.map(|t| t.peer as NodeId).or(self.fallback));
+        let explanation = match taker {
+            Some(_) if path.len() == 1 => return explanation,
+            Some(_) => explanation,
+            None => explanation.with_note(GAVE_UP),
+        };
+        Explanation {
+            path,
+            ..explanation
+        }
     }
 
     /// A `down` peer keeps its weight in nginx's sums but is never chosen: it is promised
@@ -355,6 +443,22 @@ impl Placement for PlainHash {
 // ---------------------------------------------------------------------------------------
 // hash $key consistent
 // ---------------------------------------------------------------------------------------
+
+/// The owner of the first usable point of the walk from point `i` (that one and the next,
+/// 21 points at most), each point shown to `seen` on the way.
+fn first_usable_point(
+    owners: &[NodeId],
+    usable: &[bool],
+    i: usize,
+    mut seen: impl FnMut(usize, NodeId),
+) -> Option<NodeId> {
+    let len = owners.len();
+    (0..TRIES.min(len))
+        .map(|step| (i + step) % len)
+        .inspect(|&at| seen(at, owners[at]))
+        .map(|at| owners[at])
+        .find(|&owner| usable[owner as usize])
+}
 
 pub struct Chash {
     /// Sorted, without repeated values.
@@ -404,12 +508,7 @@ impl Chash {
         let len = owners.len();
         let fallback = round_robin_fallback(&usable);
         let takers = (0..len)
-            .map(|i| {
-                (0..TRIES.min(len))
-                    .map(|step| owners[(i + step) % len])
-                    .find(|&owner| usable[owner as usize])
-                    .or(fallback)
-            })
+            .map(|i| first_usable_point(&owners, &usable, i, |_, _| {}).or(fallback))
             .collect();
         Ok(Chash {
             positions,
@@ -420,6 +519,13 @@ impl Chash {
             usable,
             hash_tag: config.hash_tag,
         })
+    }
+
+    /// The index of the first point at or after `hash` (the number of points when there is
+    /// none: the key wraps to the first).
+    #[inline]
+    fn landing(&self, hash: u32) -> usize {
+        self.positions.partition_point(|&p| p < hash)
     }
 
     fn map(&self) -> OwnerMap {
@@ -463,8 +569,51 @@ impl Placement for Chash {
             return self.fallback;
         }
         let hash = IEEE.checksum(key);
-        let index = self.positions.partition_point(|&p| p < hash);
-        self.takers[index % self.positions.len()]
+        self.takers[self.landing(hash) % self.positions.len()]
+    }
+
+    fn explain(&self, key: &[u8], around: usize) -> Explanation {
+        let part = hashed_part(self.hash_tag.as_ref(), key);
+        if self.nodes == 1 || part.is_empty() {
+            return unhashed(part, self.nodes, &self.usable, self.fallback);
+        }
+        let hash = IEEE.checksum(part);
+        let found = self.landing(hash);
+        let len = self.positions.len();
+        let entry = |i: usize| Entry {
+            position: self.positions[i].into(),
+            node: self.owners[i],
+            index: i as u64,
+        };
+        let search = RingSearch::at(len, found, around, entry);
+        let mut path = Vec::new();
+        let taker = first_usable_point(&self.owners, &self.usable, found % len, |at, owner| {
+            path.push(Step {
+                hash_value: None,
+                position_value: Some(self.positions[at].into()),
+                index: Some(at as u64),
+                node: owner,
+                usable: self.usable[owner as usize],
+            });
+        });
+        // The taker `locate` reads, which the walk above also finds.
+        let node = self.takers[found % len];
+        let explanation = Explanation::hashed(part, "crc32a", hash.into())
+            .found(
+                hash.into(),
+                "the first point at or after the position, wrapping to the first point; on to the next point while its peer is down or failed, 21 points at most",
+                search,
+            )
+            .served_by(node);
+        let explanation = match taker {
+            Some(_) if path.len() == 1 => return explanation,
+            Some(_) => explanation,
+            None => explanation.with_note(GAVE_UP),
+        };
+        Explanation {
+            path,
+            ..explanation
+        }
     }
 
     /// A `down` peer keeps its weight in nginx's sums but is never chosen: it is promised

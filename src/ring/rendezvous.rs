@@ -4,7 +4,10 @@
 //! `score = -w / ln(u)` with `u` the mix mapped into (0, 1), which gives each node exactly
 //! its weight's share. Equal weights compare the mixes directly (the same order).
 
-use super::{HashTag, NodeId, Ownership, Placement, RingConfig, ShareBasis, hashed_part};
+use super::explain::{Score, Scored};
+use super::{
+    Explanation, HashTag, NodeId, Ownership, Placement, RingConfig, ShareBasis, hashed_part,
+};
 use crate::hash::HashFunction;
 use crate::nodes::Node;
 
@@ -45,20 +48,28 @@ impl Rendezvous {
     }
 }
 
-impl Placement for Rendezvous {
-    fn lookup_cost(&self) -> u64 {
-        self.node_hashes.len() as u64
-    }
+/// A node's score with equal weights.
+#[inline]
+fn whole_score(key_hash: u64, node_hash: u64) -> u64 {
+    mix(key_hash ^ node_hash)
+}
 
+/// A node's score with its weight.
+#[inline]
+fn weighted_score(key_hash: u64, node_hash: u64, weight: f64) -> f64 {
+    -weight / unit(mix(key_hash ^ node_hash)).ln()
+}
+
+impl Rendezvous {
+    /// The node with the highest score; the first listed on a tie.
     #[inline]
-    fn locate(&self, key: &[u8]) -> Option<NodeId> {
-        let key_hash = self.hash.hash64(hashed_part(self.hash_tag.as_ref(), key));
+    fn best(&self, key_hash: u64) -> usize {
         let mut best = 0;
         match &self.weights {
             None => {
                 let mut best_score = 0;
                 for (i, &h) in self.node_hashes.iter().enumerate() {
-                    let score = mix(key_hash ^ h);
+                    let score = whole_score(key_hash, h);
                     if i == 0 || score > best_score {
                         (best, best_score) = (i, score);
                     }
@@ -67,14 +78,78 @@ impl Placement for Rendezvous {
             Some(weights) => {
                 let mut best_score = f64::NEG_INFINITY;
                 for (i, (&h, &w)) in self.node_hashes.iter().zip(weights).enumerate() {
-                    let score = -w / unit(mix(key_hash ^ h)).ln();
+                    let score = weighted_score(key_hash, h, w);
                     if score > best_score {
                         (best, best_score) = (i, score);
                     }
                 }
             }
         }
-        Some(best as NodeId)
+        best
+    }
+
+    /// Every node's score for `key_hash`, in list order.
+    fn scores(&self, key_hash: u64) -> Vec<Score> {
+        match &self.weights {
+            None => (self.node_hashes.iter())
+                .map(|&h| Score::Whole(whole_score(key_hash, h)))
+                .collect(),
+            Some(weights) => (self.node_hashes.iter().zip(weights))
+                .map(|(&h, &w)| Score::Real(weighted_score(key_hash, h, w)))
+                .collect(),
+        }
+    }
+}
+
+/// Higher first.
+fn descending(a: &Score, b: &Score) -> std::cmp::Ordering {
+    match (a, b) {
+        (Score::Whole(a), Score::Whole(b)) => b.cmp(a),
+        (Score::Real(a), Score::Real(b)) => b.total_cmp(a),
+        (Score::Whole(_), Score::Real(_)) => std::cmp::Ordering::Less,
+        (Score::Real(_), Score::Whole(_)) => std::cmp::Ordering::Greater,
+    }
+}
+
+impl Placement for Rendezvous {
+    fn lookup_cost(&self) -> u64 {
+        self.node_hashes.len() as u64
+    }
+
+    #[inline]
+    fn locate(&self, key: &[u8]) -> Option<NodeId> {
+        let key_hash = self.hash.hash64(hashed_part(self.hash_tag.as_ref(), key));
+        Some(self.best(key_hash) as NodeId)
+    }
+
+    /// The winner, then the highest of the other scores: `around` of them.
+    fn explain(&self, key: &[u8], around: usize) -> Explanation {
+        let part = hashed_part(self.hash_tag.as_ref(), key);
+        let key_hash = self.hash.hash64(part);
+        let best = self.best(key_hash);
+        let scores = self.scores(key_hash);
+        let mut others: Vec<Scored> = (scores.iter().enumerate())
+            .filter(|&(i, _)| i != best)
+            .map(|(i, &score)| Scored {
+                node: i as NodeId,
+                score,
+            })
+            .collect();
+        // Stable: equal scores stay in list order, as the search meets them.
+        others.sort_by(|a, b| descending(&a.score, &b.score));
+        others.truncate(around);
+        let winner = Scored {
+            node: best as NodeId,
+            score: scores[best],
+        };
+        Explanation {
+            rule: Some(
+                "the node with the highest score (the key's and the node's hashes mixed; -weight / ln(u) when weights differ), the first listed on a tie",
+            ),
+            scores: std::iter::once(winner).chain(others).collect(),
+            node: Some(best as NodeId),
+            ..Explanation::hashed(part, self.hash.name, key_hash.into())
+        }
     }
 
     fn ownership(&self) -> Ownership {

@@ -2,9 +2,10 @@
 //! rule (`keyHashSlot`), and each slot has one master. Owners come from `CLUSTER NODES`, or,
 //! for a plain list of addresses, from the split `redis-cli --cluster create` makes.
 
+use super::explain::{Entry, Searched, run_around};
 use super::{
-    HashInput, HashTag, Layout, NodeId, OwnerMap, Ownership, Placement, Point, RingConfig,
-    hashed_part,
+    Explanation, HashInput, HashTag, Layout, NodeId, OwnerMap, Ownership, Placement, Point,
+    RingConfig, hashed_part,
 };
 use crate::error::{Error, Result};
 use crate::hash::crc16_xmodem;
@@ -21,7 +22,13 @@ pub struct Slots {
 
 #[inline]
 pub fn key_slot(tag: Option<&HashTag>, key: &[u8]) -> u16 {
-    crc16_xmodem(hashed_part(tag, key)) & 0x3FFF
+    slot_of(crc16_xmodem(hashed_part(tag, key)))
+}
+
+/// The slot of a CRC16 value: its low 14 bits (`crc16 & 16383`).
+#[inline]
+fn slot_of(crc: u16) -> u16 {
+    crc & 0x3FFF
 }
 
 /// The slot ranges `redis-cli --cluster create` gives `masters` masters
@@ -142,6 +149,13 @@ pub fn ranges(slots: &[u16]) -> Vec<(u16, u16)> {
 }
 
 impl Slots {
+    /// The master of `slot`, if one owns it.
+    #[inline]
+    fn master(&self, slot: u16) -> Option<NodeId> {
+        let owner = self.owners[usize::from(slot)];
+        (owner != UNOWNED).then_some(owner)
+    }
+
     /// The slot is the value: runs of consecutive slots with one owner.
     fn map(&self) -> OwnerMap {
         let mut runs: Vec<(u128, Option<NodeId>)> = Vec::new();
@@ -168,8 +182,31 @@ impl Slots {
 impl Placement for Slots {
     #[inline]
     fn locate(&self, key: &[u8]) -> Option<NodeId> {
-        let owner = self.owners[usize::from(key_slot(self.hash_tag.as_ref(), key))];
-        (owner != UNOWNED).then_some(owner)
+        self.master(key_slot(self.hash_tag.as_ref(), key))
+    }
+
+    fn explain(&self, key: &[u8], _around: usize) -> Explanation {
+        let part = hashed_part(self.hash_tag.as_ref(), key);
+        let crc = crc16_xmodem(part);
+        let slot = slot_of(crc);
+        let master = self.master(slot);
+        let chosen = master.map(|node| Entry {
+            position: slot.into(),
+            node,
+            index: slot.into(),
+        });
+        let explanation = Explanation::hashed(part, "crc16 (XMODEM)", crc.into()).in_table(
+            Searched::Slot,
+            slot.into(),
+            "slot = crc16 mod 16384; the master that owns the slot serves it",
+            chosen,
+        );
+        match master {
+            Some(_) => explanation.with_range(run_around(&self.owners, usize::from(slot))),
+            None => {
+                explanation.with_note(format!("slot {slot} has no master: no node serves the key"))
+            }
+        }
     }
 
     fn ownership(&self) -> Ownership {

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use super::{HashTag, hashed_part, hashed_parts};
+use super::{Explanation, HashTag, hashed_part, hashed_parts};
 use crate::error::{Error, Result};
 use crate::hash::HashFunction;
 use crate::nodes::Node;
@@ -43,6 +43,31 @@ pub fn key_hash(hash: &HashFunction, tag: Option<&HashTag>, key: &[u8]) -> u32 {
     } else {
         hash.hash32(part)
     }
+}
+
+/// What a pool of one server does with every key (`server_pool_hash` returns 0 at once).
+pub const SINGLE_SERVER: &str = "a pool of one server takes every key; twemproxy does not hash it";
+
+/// [`key_hash`] as an explanation shows it, with the value: the tagged part and its hash, or
+/// 0 taken without hashing an empty part.
+pub fn explained_hash(
+    hash: &'static HashFunction,
+    tag: Option<&HashTag>,
+    key: &[u8],
+) -> (Explanation, u32) {
+    let part = hashed_part(tag, key);
+    let value = key_hash(hash, tag, key);
+    let explanation = if part.is_empty() {
+        Explanation {
+            hashed: Some(Vec::new()),
+            hash_value: Some(value.into()),
+            ..Explanation::default()
+        }
+        .with_note("the hashed part is empty: twemproxy takes 0 without hashing")
+    } else {
+        Explanation::hashed(part, hash.name, value.into())
+    };
+    (explanation, value)
 }
 
 /// [`key_hash`] of every key: `hashes[i]` for `keys[i]`.

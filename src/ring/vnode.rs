@@ -3,9 +3,10 @@
 //! the baseline to compare systems and vnode counts against. The ring depends on the set of
 //! nodes, not on the order they are listed in.
 
+use super::explain::rules;
 use super::{
-    Algo, Continuum, DEFAULT_VNODES, HashInput, HashTag, Layout, NodeId, OwnerMap, Ownership,
-    Placement, Point, RingConfig, check_size, hashed_part, hashed_parts,
+    Algo, Continuum, DEFAULT_VNODES, Explanation, HashInput, HashTag, Layout, NodeId, OwnerMap,
+    Ownership, Placement, Point, RingConfig, check_size, hashed_part, hashed_parts,
 };
 use crate::error::Result;
 use crate::hash::HashFunction;
@@ -127,6 +128,17 @@ impl Placement for Vnode {
     fn locate(&self, key: &[u8]) -> Option<NodeId> {
         self.continuum
             .locate(self.hash.hash64(hashed_part(self.hash_tag.as_ref(), key)))
+    }
+
+    fn explain(&self, key: &[u8], around: usize) -> Explanation {
+        let part = hashed_part(self.hash_tag.as_ref(), key);
+        let hash = self.hash.hash64(part);
+        let search = self.continuum.explain(hash, around, u128::from);
+        Explanation::hashed(part, self.hash.name, hash.into()).on_ring(
+            hash.into(),
+            rules::AT_OR_AFTER,
+            search,
+        )
     }
 
     fn locate_batch(&self, keys: &[&[u8]], owners: &mut [Option<NodeId>]) {

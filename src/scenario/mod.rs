@@ -6,6 +6,7 @@
 //! configurations as they are.
 
 mod cluster;
+mod explain;
 
 use std::sync::Arc;
 

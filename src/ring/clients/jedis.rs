@@ -25,8 +25,8 @@ use crate::error::{Error, Result};
 use crate::hash::{JEDIS_SEED, murmur64a};
 use crate::nodes::Node;
 use crate::ring::{
-    Algo, Continuum, HashInput, HashTag, Layout, NodeId, OwnerMap, Ownership, Placement, Point,
-    RingConfig,
+    Algo, Continuum, Explanation, HashInput, HashTag, Layout, NodeId, OwnerMap, Ownership,
+    Placement, Point, RingConfig,
 };
 
 /// Points per unit of weight (`160 * shardInfo.getWeight()`).
@@ -121,6 +121,15 @@ impl Jedis {
         })
     }
 
+    /// The bytes hashed: the key tag of a tagged key, else the key.
+    #[inline]
+    fn hashed<'k>(&self, key: &'k [u8]) -> &'k [u8] {
+        match self.tag {
+            Some(tag) => key_tag(key, tag),
+            None => key,
+        }
+    }
+
     fn map(&self) -> OwnerMap {
         let input = match self.tag {
             None => HashInput {
@@ -207,11 +216,19 @@ fn key_tag(key: &[u8], tag: HashTag) -> &[u8] {
 impl Placement for Jedis {
     #[inline]
     fn locate(&self, key: &[u8]) -> Option<NodeId> {
-        let hashed = match self.tag {
-            Some(tag) => key_tag(key, tag),
-            None => key,
-        };
-        self.continuum.locate(hash(hashed) ^ SIGN)
+        self.continuum.locate(hash(self.hashed(key)) ^ SIGN)
+    }
+
+    /// Positions as `ring --points` shows them: the hashes' unsigned 64-bit values.
+    fn explain(&self, key: &[u8], around: usize) -> Explanation {
+        let hashed = self.hashed(key);
+        let value = hash(hashed);
+        let search = (self.continuum).explain(value ^ SIGN, around, |p| u128::from(p ^ SIGN));
+        Explanation::hashed(hashed, "murmur64a (seed 0x1234ABCD)", value.into()).on_ring(
+            value.into(),
+            "the first point at or above the hash in signed (Java long) order, wrapping to the most negative point; values here are unsigned, a negative long h shown as h + 2^64",
+            search,
+        )
     }
 
     fn ownership(&self) -> Ownership {

@@ -34,8 +34,10 @@ use super::{check_points, library_vnodes, point_name, refuse_hash_tag};
 use crate::error::{Error, Result};
 use crate::hash::{md5_digest, md5_words};
 use crate::nodes::Node;
+use crate::ring::explain::rules;
 use crate::ring::{
-    Continuum, HashInput, Layout, NodeId, OwnerMap, Ownership, Placement, Point, RingConfig,
+    Continuum, Explanation, HashInput, Layout, NodeId, OwnerMap, Ownership, Placement, Point,
+    RingConfig,
 };
 
 /// `this.vnode`'s default.
@@ -175,19 +177,33 @@ impl NodeHashring {
 /// U+FFFD as `Buffer.prototype.toString()` does.
 #[inline]
 fn js_string_hash(key: &[u8]) -> u32 {
-    let text = String::from_utf8_lossy(key);
-    let bytes: &[u8] = match &text {
-        Cow::Borrowed(_) => key,
-        Cow::Owned(replaced) => replaced.as_bytes(),
-    };
-    let digest = md5_digest(bytes);
+    let digest = md5_digest(&js_string(key));
     u32::from_le_bytes([digest[0], digest[1], digest[2], digest[3]])
+}
+
+/// The bytes JavaScript hashes for a key: itself when it is UTF-8, else its decoding.
+#[inline]
+fn js_string(key: &[u8]) -> Cow<'_, [u8]> {
+    match String::from_utf8_lossy(key) {
+        Cow::Borrowed(_) => Cow::Borrowed(key),
+        Cow::Owned(replaced) => Cow::Owned(replaced.into_bytes()),
+    }
 }
 
 impl Placement for NodeHashring {
     #[inline]
     fn locate(&self, key: &[u8]) -> Option<NodeId> {
         self.continuum.locate(js_string_hash(key))
+    }
+
+    fn explain(&self, key: &[u8], around: usize) -> Explanation {
+        let hash = js_string_hash(key);
+        let search = self.continuum.explain(hash, around, u128::from);
+        Explanation::hashed(&js_string(key), "md5", hash.into()).on_ring(
+            hash.into(),
+            rules::AT_OR_AFTER,
+            search,
+        )
     }
 
     fn ownership(&self) -> Ownership {

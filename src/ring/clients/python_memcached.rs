@@ -16,7 +16,10 @@ use super::refuse_hash_tag;
 use crate::error::{Error, Result};
 use crate::hash::{self, crc32_15bit};
 use crate::nodes::Node;
-use crate::ring::{HashInput, Layout, NodeId, OwnerMap, Ownership, Placement, RingConfig};
+use crate::ring::explain::{Entry, Searched, Step, bucket_run};
+use crate::ring::{
+    Explanation, HashInput, Layout, NodeId, OwnerMap, Ownership, Placement, RingConfig,
+};
 
 /// `Client._SERVER_RETRIES`.
 const SERVER_RETRIES: u32 = 10;
@@ -27,8 +30,22 @@ pub struct PythonMemcached {
     /// End (exclusive) of each server's run of buckets, in list order.
     ends: Vec<u64>,
     weights: Vec<u32>,
-    /// With failed servers: the server for each of the 2^15 hash values, rehashes applied.
-    rerouted: Option<Vec<Option<NodeId>>>,
+    /// With failed servers: which, and the server for each of the 2^15 hash values, rehashes
+    /// applied.
+    rerouted: Option<Rerouted>,
+}
+
+struct Rerouted {
+    failed: Vec<bool>,
+    table: Vec<Option<NodeId>>,
+}
+
+/// One try of `_get_server`: the hash it used, its bucket and that bucket's server.
+#[derive(Clone, Copy)]
+struct Try {
+    hash: u32,
+    bucket: u64,
+    server: NodeId,
 }
 
 impl PythonMemcached {
@@ -55,9 +72,12 @@ impl PythonMemcached {
                 )));
             }
             let table = (0..HASH_VALUES)
-                .map(|h| placement.get_server(h, failed))
+                .map(|h| placement.get_server(h, failed, |_| {}))
                 .collect();
-            placement.rerouted = Some(table);
+            placement.rerouted = Some(Rerouted {
+                failed: failed.to_vec(),
+                table,
+            });
         }
         Ok(placement)
     }
@@ -65,26 +85,49 @@ impl PythonMemcached {
     /// `self.buckets[h % len(self.buckets)]`.
     #[inline]
     fn bucket(&self, h: u32) -> NodeId {
-        let total = *self.ends.last().expect("at least one node");
-        let slot = u64::from(h) % total;
+        self.server(self.slot(h))
+    }
+
+    /// `h % len(self.buckets)`.
+    #[inline]
+    fn slot(&self, h: u32) -> u64 {
+        u64::from(h) % *self.ends.last().expect("at least one node")
+    }
+
+    /// The server of a bucket.
+    #[inline]
+    fn server(&self, slot: u64) -> NodeId {
         self.ends.partition_point(|&end| end <= slot) as NodeId
     }
 
-    /// `_get_server` for a key whose `cmemcache_hash` is `h`, with `failed` servers that do
-    /// not connect.
-    fn get_server(&self, mut h: u32, failed: &[bool]) -> Option<NodeId> {
+    /// `_get_server`'s tries for a key whose `cmemcache_hash` is `h`: try `i` after the
+    /// first hashes `str(h) + str(i - 1)` of the hash before.
+    fn tries(&self, first: u32) -> impl Iterator<Item = Try> + '_ {
+        let mut h = first;
         let mut digits = Vec::with_capacity(16);
-        for i in 0..SERVER_RETRIES {
-            let server = self.bucket(h);
-            if !failed[server as usize] {
-                return Some(server);
+        (0..SERVER_RETRIES).map(move |i| {
+            if i > 0 {
+                digits.clear();
+                digits.extend_from_slice(itoa::Buffer::new().format(h).as_bytes());
+                digits.extend_from_slice(itoa::Buffer::new().format(i - 1).as_bytes());
+                h = crc32_15bit(&digits);
             }
-            digits.clear();
-            digits.extend_from_slice(itoa::Buffer::new().format(h).as_bytes());
-            digits.extend_from_slice(itoa::Buffer::new().format(i).as_bytes());
-            h = crc32_15bit(&digits);
-        }
-        None
+            let bucket = self.slot(h);
+            Try {
+                hash: h,
+                bucket,
+                server: self.server(bucket),
+            }
+        })
+    }
+
+    /// `_get_server` for a key whose `cmemcache_hash` is `h`, with `failed` servers that do
+    /// not connect; each try shown to `seen` on the way.
+    fn get_server(&self, h: u32, failed: &[bool], mut seen: impl FnMut(&Try)) -> Option<NodeId> {
+        self.tries(h)
+            .inspect(|t| seen(t))
+            .find(|t| !failed[t.server as usize])
+            .map(|t| t.server)
     }
 
     fn map(&self) -> OwnerMap {
@@ -102,9 +145,9 @@ impl PythonMemcached {
                     .map(|(i, &end)| (u128::from(end), Some(i as NodeId)))
                     .collect(),
             },
-            Some(table) => {
+            Some(rerouted) => {
                 let mut runs: Vec<(u128, Option<NodeId>)> = Vec::new();
-                for (h, &owner) in table.iter().enumerate() {
+                for (h, &owner) in rerouted.table.iter().enumerate() {
                     match runs.last_mut() {
                         Some(run) if run.1 == owner => run.0 = h as u128,
                         _ => runs.push((h as u128, owner)),
@@ -126,8 +169,54 @@ impl Placement for PythonMemcached {
     fn locate(&self, key: &[u8]) -> Option<NodeId> {
         let h = crc32_15bit(key);
         match &self.rerouted {
-            Some(table) => table[h as usize],
+            Some(rerouted) => rerouted.table[h as usize],
             None => Some(self.bucket(h)),
+        }
+    }
+
+    fn explain(&self, key: &[u8], _around: usize) -> Explanation {
+        let h = crc32_15bit(key);
+        let slot = self.slot(h);
+        let server = self.server(slot);
+        let chosen = Entry {
+            position: slot.into(),
+            node: server,
+            index: slot,
+        };
+        let explanation = Explanation::hashed(key, "crc32 (cmemcache_hash)", h.into())
+            .in_table(
+                Searched::Bucket,
+                slot.into(),
+                "bucket = hash mod total weight, servers holding as many consecutive buckets as their weight in list order; a dead server's key is rehashed (str(hash) + str(try)), 10 servers tried at most",
+                Some(chosen),
+            )
+            .with_range(bucket_run(&self.ends, server as usize));
+        let Some(rerouted) = &self.rerouted else {
+            return explanation;
+        };
+        let mut path = Vec::new();
+        let alive = self.get_server(h, &rerouted.failed, |t| {
+            path.push(Step {
+                hash_value: Some(t.hash.into()),
+                position_value: Some(t.bucket.into()),
+                index: None,
+                node: t.server,
+                usable: !rerouted.failed[t.server as usize],
+            })
+        });
+        // What `locate` reads, which the tries above also find.
+        let explanation = explanation.served_by(rerouted.table[h as usize]);
+        match alive {
+            Some(_) if path.len() == 1 => explanation,
+            Some(_) => Explanation {
+                path,
+                ..explanation
+            },
+            None => Explanation {
+                path,
+                ..explanation
+            }
+            .with_note("10 servers tried were dead: python-memcached gives the key no server"),
         }
     }
 
@@ -221,7 +310,7 @@ mod tests {
             let mut brute = [0u128; 3];
             for h in 0..HASH_VALUES {
                 let owner = match &ring.rerouted {
-                    Some(table) => table[h as usize],
+                    Some(rerouted) => rerouted.table[h as usize],
                     None => Some(ring.bucket(h)),
                 };
                 if let Some(o) = owner {

@@ -18,7 +18,8 @@ use super::{Md5Successor, Successor, check_points, library_vnodes, point_name, r
 use crate::error::Result;
 use crate::hash::{md5_digest, md5_words};
 use crate::nodes::Node;
-use crate::ring::{NodeId, Ownership, Placement, Point, RingConfig, ShareBasis};
+use crate::ring::explain::rules;
+use crate::ring::{Explanation, NodeId, Ownership, Placement, Point, RingConfig, ShareBasis};
 
 /// `HashRing(nodes)`'s default vnodes (`ring.py`).
 const META_VNODES: u32 = 160;
@@ -66,6 +67,17 @@ impl Placement for MetaRing {
     #[inline]
     fn locate(&self, key: &[u8]) -> Option<NodeId> {
         self.ring.locate(meta_hash(key))
+    }
+
+    /// Positions in full, 128 bits (`ring --points` shows their top 64).
+    fn explain(&self, key: &[u8], around: usize) -> Explanation {
+        let hash = meta_hash(key);
+        let search = self.ring.explain(hash, around, |p| p);
+        Explanation::hashed(key, "md5 (the whole digest, big-endian)", hash).on_ring(
+            hash,
+            rules::STRICTLY_AFTER,
+            search,
+        )
     }
 
     /// Arc lengths over the 2^128 values of the hash, counted exactly in `u128`; only the
