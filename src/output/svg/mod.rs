@@ -18,6 +18,7 @@
 //! [`palette`] and `axis.rs` (scales and ticks), and `bars.rs` and `flows.rs` (the panels
 //! several charts are made of).
 
+mod annulus;
 mod axis;
 mod bars;
 mod dist;
