@@ -240,10 +240,10 @@ fn draw_circle(svg: &mut Svg, report: &RingReport, segments: &[Segment], centre:
 fn centre_text(svg: &mut Svg, arcs: Option<&RingArcs>, segments: &[Segment], (cx, cy): (f64, f64)) {
     let (first, second) = match arcs.map(|a| a.circle) {
         Some(Circle::HashSpace { values }) => (
-            format!(
-                "{} arcs",
-                thousands(arcs.map_or(0, |a| a.runs.len()) as u128)
-            ),
+            match arcs.map_or(0, |a| a.runs.len()) {
+                1 => "1 arc".to_string(),
+                n => format!("{} arcs", thousands(n as u128)),
+            },
             format!("over {} hash values", power_of_two(values)),
         ),
         Some(Circle::Table { entries }) => (
