@@ -1,14 +1,21 @@
 //! A line chart: named series of `(x, y)` points over a linear or log x axis, each point a
-//! marker on its series' line. Made for comparisons across settings — balance or movement
-//! against the number of vnodes (40 to 1000 on a log axis) with one line per algorithm —
-//! where an algorithm without vnodes (jump, rendezvous) is one point: it is drawn as a
-//! diamond with its name beside it.
+//! marker on its series' line, and horizontal reference lines (a target). Made for
+//! comparisons across settings — balance or movement against the number of vnodes (40 to
+//! 1000 on a log axis) with one line per algorithm — where an algorithm without vnodes
+//! (jump, rendezvous) is a level line or a single point.
+//!
+//! Series that coincide (several algorithms perfectly balanced at 1.0) stay visible: each
+//! has its own marker shape and dash pattern, a marker covered by later series' markers is
+//! drawn larger so that it rings them, and each series is named at its last point, the
+//! names moved apart where they would overlap.
 
 use std::fmt::Write as _;
 
 use super::axis::{Scale, draw_x, draw_y, step_of, tick_text};
-use super::document::{Anchor, BODY, INK, MARGIN, NOTE, SMALL, Svg, num, thousands};
-use super::more;
+use super::document::{Anchor, BODY, MARGIN, NOTE, Svg, num, thousands};
+use super::labels::{Wanted, spread};
+use super::line_legend;
+use super::markers::Style;
 use super::palette::node_colour;
 
 /// One line of a [`line_chart`]: its name, for the legend and the tooltips, and its points
@@ -17,6 +24,14 @@ use super::palette::node_colour;
 pub struct Series {
     pub name: String,
     pub points: Vec<(f64, f64)>,
+}
+
+/// A horizontal line at `y` across the plot, named where it ends and in the legend: a value
+/// to compare the series with, not one of them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Reference {
+    pub name: String,
+    pub y: f64,
 }
 
 /// How the x axis maps values.
@@ -30,18 +45,28 @@ pub enum XScale {
 }
 
 const WIDTH: f64 = 880.0;
-const HEIGHT: f64 = 540.0;
-const LEGEND_WIDTH: f64 = 200.0;
-const LEGEND_ROW: f64 = 20.0;
+const PLOT_HEIGHT: f64 = 320.0;
+/// The room a direct label may take right of the plot.
+const LABEL_WIDTH: f64 = 150.0;
+/// The vertical distance between the centres of two direct labels.
+const LABEL_GAP: f64 = 14.0;
+const MARKER: f64 = 4.5;
+/// How much larger a marker is for each later one drawn over it.
+const RING: f64 = 2.5;
+/// Markers closer than this, in pixels, are drawn over each other.
+const COINCIDE: f64 = 4.0;
+/// Reference lines are dark grey and dashed, unlike any series.
+pub const REFERENCE: &str = "#555555";
+pub const REFERENCE_DASH: &str = "6 4";
 
 /// The chart as a standalone SVG document.
 ///
 /// - `title` heads the chart (its first line bold; further lines under it).
-/// - `x_label` and `y_label` name the axes; the y axis is linear and includes 0 when every
-///   value is positive.
-/// - `series[i]` is drawn in the colour of palette entry `i`: a line through its points
-///   with a round marker on each, or, for a single point, a diamond labelled with the
-///   series' name. Every point's tooltip gives the series and its x and y.
+/// - `x_label` and `y_label` name the axes; the y axis is linear and spans the values drawn
+///   (series and references), a little padded, down to 0 at most when no value is negative.
+/// - `series[i]` is drawn in the colour of palette entry `i`, with a marker shape and dash
+///   pattern of its own, and its name at its last point. Every point's tooltip gives the
+///   series and its x and y.
 /// - Points that are not finite numbers (or x ≤ 0 on a log axis) are left out and counted
 ///   in a note; a chart with no points left says so. It never panics.
 ///
@@ -64,7 +89,20 @@ pub fn line_chart(
     series: &[Series],
     x_scale: XScale,
 ) -> String {
+    line_chart_with_references(title, x_label, y_label, series, &[], x_scale)
+}
+
+/// A [`line_chart`] with `references` drawn as labelled dashed lines across the plot.
+pub fn line_chart_with_references(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[Series],
+    references: &[Reference],
+    x_scale: XScale,
+) -> String {
     let (kept, dropped) = usable(series, x_scale);
+    let references: Vec<&Reference> = references.iter().filter(|r| r.y.is_finite()).collect();
     let mut notes = Vec::new();
     if dropped > 0 {
         notes.push(format!(
@@ -80,20 +118,29 @@ pub fn line_chart(
     }
     let mut svg = Svg::new(title);
     let top = svg.heading(WIDTH, title, &notes);
+    let names = series
+        .iter()
+        .map(|s| s.name.as_str())
+        .chain(references.iter().map(|r| r.name.as_str()));
+    let label_room = names
+        .map(|n| BODY.width(n))
+        .fold(40.0, f64::max)
+        .min(LABEL_WIDTH);
     let plot = Plot {
         left: MARGIN + 74.0,
-        right: WIDTH - MARGIN - LEGEND_WIDTH,
+        right: WIDTH - MARGIN - label_room - 8.0,
         top: top + 6.0,
-        bottom: (top + 6.0 + 280.0).max(HEIGHT - MARGIN - 44.0),
+        bottom: top + 6.0 + PLOT_HEIGHT,
     };
     let all = || kept.iter().flatten();
     let (x_low, x_high) = bounds(all().map(|p| p.0));
-    let (y_low, y_high) = bounds(all().map(|p| p.1));
+    let (y_low, y_high) = bounds(all().map(|p| p.1).chain(references.iter().map(|r| r.y)));
     let (x, x_ticks) = match x_scale {
         XScale::Linear => Scale::linear(x_low, x_high, (plot.left, plot.right)),
         XScale::Log => Scale::log(x_low, x_high, (plot.left, plot.right)),
     };
-    let (y, y_ticks) = Scale::linear(y_low.min(0.0), y_high, (plot.bottom, plot.top));
+    let (y_low, y_high) = padded(y_low, y_high);
+    let (y, y_ticks) = Scale::linear(y_low, y_high, (plot.bottom, plot.top));
     let (x_step, y_step) = (step_of(&x_ticks), step_of(&y_ticks));
     draw_x(
         &mut svg,
@@ -126,11 +173,44 @@ pub fn line_chart(
         let centre_y = (plot.top + plot.bottom) / 2.0;
         svg.text(centre_x, centre_y, NOTE.anchored(Anchor::Middle), "no data");
     }
-    for (i, (points, s)) in kept.iter().zip(series).enumerate() {
-        draw_series(&mut svg, &s.name, points, i, (&x, &y));
+    // Pixels of every point, per series.
+    let pixels: Vec<Vec<(f64, f64)>> = kept
+        .iter()
+        .map(|points| {
+            points
+                .iter()
+                .map(|&(px, py)| (x.at(px), y.at(py)))
+                .collect()
+        })
+        .collect();
+    for reference in &references {
+        let at = y.at(reference.y);
+        svg.element("line")
+            .attr("class", "reference")
+            .num("x1", plot.left)
+            .num("y1", at)
+            .num("x2", plot.right)
+            .num("y2", at)
+            .attr("stroke", REFERENCE)
+            .num("stroke-width", 1.5)
+            .attr("stroke-dasharray", REFERENCE_DASH)
+            .tooltip(&format!(
+                "{}: reference, y = {}",
+                reference.name,
+                short(reference.y)
+            ))
+            .end();
     }
-    legend(&mut svg, series, &kept, (plot.right + 24.0, plot.top));
-    svg.finish(WIDTH, plot.bottom + 44.0 + MARGIN)
+    for (i, line) in pixels.iter().enumerate() {
+        draw_line(&mut svg, line, i);
+    }
+    for (i, (points, s)) in kept.iter().zip(series).enumerate() {
+        draw_markers(&mut svg, &s.name, points, &pixels, i);
+    }
+    draw_labels(&mut svg, series, &pixels, &references, (&y, &plot));
+    let legend_top = plot.bottom + 56.0;
+    let height = line_legend::draw(&mut svg, series, &references, (MARGIN, legend_top), WIDTH);
+    svg.finish(WIDTH, legend_top + height + MARGIN)
 }
 
 struct Plot {
@@ -170,110 +250,171 @@ fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
     })
 }
 
-fn draw_series(
-    svg: &mut Svg,
-    name: &str,
-    points: &[(f64, f64)],
-    index: usize,
-    (x, y): (&Scale, &Scale),
-) {
-    let colour = node_colour(index).to_string();
-    let tip = |&(px, py): &(f64, f64)| format!("{name}: x = {}, y = {}", short(px), short(py));
-    if let [only] = points {
-        let (cx, cy) = (x.at(only.0), y.at(only.1));
-        svg.element("path")
-            .attr("d", &diamond(cx, cy, 7.0))
-            .attr("fill", &colour)
-            .attr("stroke", INK)
-            .tooltip(&tip(only))
-            .end();
-        svg.text(cx + 10.0, cy - 8.0, BODY, name);
+/// The values' range with some room above and below, so no marker sits on the frame; not
+/// below 0 when no value is, since a negative axis would be noise there.
+fn padded(low: f64, high: f64) -> (f64, f64) {
+    if !(low.is_finite() && high.is_finite()) {
+        return (low, high);
+    }
+    let span = high - low;
+    let pad = if span > 0.0 && span.is_finite() {
+        span * 0.08
+    } else if low != 0.0 {
+        low.abs() * 0.05
+    } else {
+        1.0
+    };
+    let below = low - pad;
+    let below = if low >= 0.0 { below.max(0.0) } else { below };
+    (below, high + pad)
+}
+
+fn draw_line(svg: &mut Svg, pixels: &[(f64, f64)], index: usize) {
+    if pixels.len() < 2 {
         return;
     }
     let mut d = String::new();
-    for (i, &(px, py)) in points.iter().enumerate() {
+    for (i, &(px, py)) in pixels.iter().enumerate() {
         let _ = write!(
             d,
             "{}{} {}",
             if i == 0 { 'M' } else { 'L' },
-            num(x.at(px)),
-            num(y.at(py))
+            num(px),
+            num(py)
         );
     }
-    if !d.is_empty() {
-        svg.element("path")
-            .attr("d", &d)
-            .attr("fill", "none")
-            .attr("stroke", &colour)
-            .num("stroke-width", 2.0)
-            .end();
+    let mut element = svg
+        .element("path")
+        .attr("d", &d)
+        .attr("fill", "none")
+        .attr("stroke", &node_colour(index).to_string())
+        .num("stroke-width", 2.0);
+    if let Some(dash) = Style::of(index).dash {
+        element = element.attr("stroke-dasharray", dash);
     }
-    for point in points {
-        svg.element("circle")
-            .num("cx", x.at(point.0))
-            .num("cy", y.at(point.1))
-            .num("r", 3.5)
-            .attr("fill", &colour)
-            .attr("stroke", "#ffffff")
-            .tooltip(&tip(point))
-            .end();
-    }
+    element.end();
 }
 
-fn diamond(cx: f64, cy: f64, r: f64) -> String {
-    format!(
-        "M{} {}L{} {}L{} {}L{} {}Z",
-        num(cx),
-        num(cy - r),
-        num(cx + r),
-        num(cy),
-        num(cx),
-        num(cy + r),
-        num(cx - r),
-        num(cy)
-    )
-}
-
-/// One entry per series: its line and marker (or diamond) and its name; past what fits,
-/// "… and N more" with the rest in its tooltip.
-fn legend(svg: &mut Svg, series: &[Series], kept: &[Vec<(f64, f64)>], (left, top): (f64, f64)) {
-    let fits = (((HEIGHT - top - MARGIN) / LEGEND_ROW).floor() as usize).max(2);
-    let shown = if series.len() <= fits {
-        series.len()
-    } else {
-        fits - 1
-    };
-    let baseline = SMALL.centre_to_baseline();
-    for (i, (s, points)) in series.iter().zip(kept).enumerate().take(shown) {
-        let y = top + LEGEND_ROW * i as f64 + LEGEND_ROW / 2.0;
-        let colour = node_colour(i).to_string();
-        if points.len() == 1 {
-            svg.element("path")
-                .attr("d", &diamond(left + 10.0, y, 5.0))
-                .attr("fill", &colour)
-                .attr("stroke", INK)
-                .end();
+/// The markers of series `index`, each larger by a ring for every later series' marker
+/// drawn over it.
+fn draw_markers(
+    svg: &mut Svg,
+    name: &str,
+    points: &[(f64, f64)],
+    pixels: &[Vec<(f64, f64)>],
+    index: usize,
+) {
+    let style = Style::of(index);
+    let colour = node_colour(index).to_string();
+    for (&(px, py), &at) in points.iter().zip(&pixels[index]) {
+        let covering = pixels[index + 1..]
+            .iter()
+            .filter(|later| {
+                later
+                    .iter()
+                    .any(|p| (p.0 - at.0).hypot(p.1 - at.1) < COINCIDE)
+            })
+            .count();
+        let radius = MARKER + RING * covering as f64;
+        let (fill, stroke, width) = if style.hollow {
+            ("#ffffff", colour.as_str(), 2.0)
         } else {
-            svg.line((left, y), (left + 20.0, y), &colour, 2.0);
-            svg.element("circle")
-                .num("cx", left + 10.0)
-                .num("cy", y)
-                .num("r", 3.5)
-                .attr("fill", &colour)
+            (colour.as_str(), "#ffffff", 1.2)
+        };
+        svg.element("path")
+            .attr("class", &style.class())
+            .attr("d", &style.path(at, radius))
+            .attr("fill", fill)
+            .attr("stroke", stroke)
+            .num("stroke-width", width)
+            .tooltip(&format!("{name}: x = {}, y = {}", short(px), short(py)))
+            .end();
+    }
+}
+
+/// A name written beside the plot's lines.
+struct DirectLabel<'a> {
+    name: &'a str,
+    wanted: Wanted,
+    /// The point it names.
+    point: (f64, f64),
+    colour: String,
+    /// `direct-label` for a series, `reference-label` for a reference line.
+    class: &'static str,
+}
+
+/// Each series' name right of its last point, each reference's right of its line, moved
+/// apart where they would overlap, with a leader to the point when moved.
+fn draw_labels(
+    svg: &mut Svg,
+    series: &[Series],
+    pixels: &[Vec<(f64, f64)>],
+    references: &[&Reference],
+    (y, plot): (&Scale, &Plot),
+) {
+    let mut labels: Vec<DirectLabel> = Vec::new();
+    for (i, (s, line)) in series.iter().zip(pixels).enumerate() {
+        let Some(&end) = line.last() else { continue };
+        // Series ending near the right edge are named in one column beyond it.
+        let x = if end.0 > plot.right - 40.0 {
+            plot.right + 8.0
+        } else {
+            end.0 + 16.0
+        };
+        labels.push(DirectLabel {
+            name: &s.name,
+            wanted: Wanted {
+                x,
+                y: end.1,
+                width: BODY.width(&s.name),
+            },
+            point: end,
+            colour: node_colour(i).toward(-0.3).to_string(),
+            class: "direct-label",
+        });
+    }
+    for reference in references {
+        let point = (plot.right, y.at(reference.y));
+        labels.push(DirectLabel {
+            name: &reference.name,
+            wanted: Wanted {
+                x: plot.right + 8.0,
+                y: point.1,
+                width: BODY.width(&reference.name),
+            },
+            point,
+            colour: REFERENCE.to_string(),
+            class: "reference-label",
+        });
+    }
+    let wanted: Vec<Wanted> = labels.iter().map(|l| l.wanted).collect();
+    let placed = spread(&wanted, LABEL_GAP, (plot.top, plot.bottom));
+    let baseline = BODY.centre_to_baseline();
+    for (label, centre) in labels.iter().zip(placed) {
+        let (wanted, point) = (label.wanted, label.point);
+        let led = (centre - wanted.y).abs() > 2.0 || wanted.x - point.0 > 16.0;
+        if led && label.class == "direct-label" {
+            svg.element("line")
+                .num("x1", point.0 + MARKER + 2.0)
+                .num("y1", point.1)
+                .num("x2", wanted.x - 3.0)
+                .num("y2", centre)
+                .attr("stroke", &label.colour)
+                .num("stroke-width", 0.8)
                 .end();
         }
-        svg.label(
-            left + 28.0,
-            y + baseline,
-            BODY,
-            &s.name,
-            LEGEND_WIDTH - 40.0,
-        );
-    }
-    if shown < series.len() {
-        let y = top + LEGEND_ROW * shown as f64 + LEGEND_ROW / 2.0 + baseline;
-        let names = series[shown..].iter().map(|s| s.name.clone());
-        more(svg, (left, y), series.len() - shown, names);
+        let room = (WIDTH - MARGIN - wanted.x).max(40.0);
+        let text = svg
+            .text_element(wanted.x, centre + baseline, BODY, label.name)
+            .attr("class", label.class)
+            .attr("fill", &label.colour);
+        if BODY.width(label.name) <= room {
+            text.end();
+        } else {
+            text.num("textLength", room)
+                .attr("lengthAdjust", "spacingAndGlyphs")
+                .end();
+        }
     }
 }
 
@@ -344,11 +485,34 @@ mod tests {
             texts.iter().any(|t| t.starts_with("2 points left out")),
             "{texts:?}"
         );
-        // Two lines, five round markers (plus two in the legend), one diamond (plus one).
-        assert_eq!(svg.matches("<circle").count(), 5 + 2);
+        // Two lines; five markers and one for the single point, a shape per series.
+        assert_eq!(svg.matches("class=\"marker ").count(), 6);
+        assert_eq!(svg.matches("class=\"marker circle\"").count(), 3);
+        assert_eq!(svg.matches("class=\"marker square\"").count(), 1);
         assert_eq!(svg.matches("fill=\"none\"").count(), 2);
         assert!(svg.contains("<title>jump: x = 160, y = 0.01</title>"));
         assert!(svg.contains("width=\"880\"") && svg.contains("viewBox=\"0 0 880 "));
+    }
+
+    #[test]
+    fn the_y_axis_spans_the_data_and_references_are_named_as_such() {
+        let series = [Series {
+            name: "ketama".into(),
+            points: vec![(40.0, 1.3), (1000.0, 1.02)],
+        }];
+        let target = Reference {
+            name: "target 1.05".into(),
+            y: 1.05,
+        };
+        let svg = line_chart_with_references("t", "x", "y", &series, &[target], XScale::Log);
+        let texts = texts(&svg);
+        assert!(!texts.iter().any(|t| t == "0" || t == "0.0"), "{texts:?}");
+        assert!(texts.iter().any(|t| t == "target 1.05"));
+        assert!(texts.iter().any(|t| t == "target 1.05 (reference)"));
+        assert!(svg.contains("class=\"reference\""));
+        assert_eq!(padded(2.0, 2.0), (1.9, 2.1));
+        assert_eq!(padded(0.0, 0.0), (0.0, 1.0));
+        assert_eq!(padded(0.01, 1.01).0, 0.0);
     }
 
     #[test]

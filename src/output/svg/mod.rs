@@ -18,13 +18,17 @@
 //! [`palette`] and `axis.rs` (scales and ticks), and `bars.rs` and `flows.rs` (the panels
 //! several charts are made of).
 
+mod annulus;
 mod axis;
 mod bars;
 mod dist;
 mod document;
 mod fail_each;
 mod flows;
+mod labels;
 mod line;
+mod line_legend;
+mod markers;
 mod movement;
 pub mod palette;
 mod ring;
@@ -33,7 +37,7 @@ mod sweep;
 use std::io::Write as _;
 use std::path::Path;
 
-pub use line::{Series, XScale, line_chart};
+pub use line::{Reference, Series, XScale, line_chart, line_chart_with_references};
 
 use super::{Cell, human_text};
 use crate::analysis::fail_each::FailEachReport;

@@ -3,9 +3,9 @@
 //! the drawing may round, the numbers never do).
 
 use std::f64::consts::TAU;
-use std::fmt::Write as _;
 
-use super::document::{Anchor, BODY, Font, MARGIN, MUTED, NOTE, SMALL, Svg, TITLE, num, thousands};
+use super::annulus::{Ring, Segment, drawable};
+use super::document::{Anchor, BODY, Font, MARGIN, MUTED, NOTE, SMALL, Svg, TITLE, thousands};
 use super::palette::{Colour, NO_OWNER, node_colour};
 use super::{more, percent};
 use crate::analysis::{Circle, RingArcs, RingReport, RingRow};
@@ -13,11 +13,15 @@ use crate::output::Report;
 
 /// Arcs drawn one by one up to this many; a ring with more is drawn in steps.
 const MAX_ARCS: usize = 3600;
-/// Steps of a ring drawn in steps: about a pixel each along the middle of the band, so
-/// each step shows a colour rather than a blend of several.
-const STEPS: usize = 1440;
+/// Steps of a ring drawn in steps: each a little over [`SHORTEST`], so each step shows a
+/// colour rather than a blend of several.
+const STEPS: usize = 900;
 const OUTER: f64 = 210.0;
 const THICKNESS: f64 = 64.0;
+const INNER: f64 = OUTER - THICKNESS;
+/// The shortest arc drawn, in turns: a pixel along the inner edge, where arcs are shortest,
+/// so that no edge of any sector is shorter than a pixel.
+const SHORTEST: f64 = 1.0 / (TAU * INNER);
 const ROW: f64 = 20.0;
 const LEGEND_COLUMNS: usize = 3;
 const LABEL_WIDTH: f64 = 220.0;
@@ -26,14 +30,6 @@ const SHARE_END: f64 = 62.0;
 const NUMBERS_WIDTH: f64 = 130.0;
 /// The swatch and the space after it.
 const SWATCH: f64 = 18.0;
-
-/// A stretch of the circle, `start..end` as fractions of a turn.
-#[derive(Clone, Copy, Debug, PartialEq)]
-struct Segment {
-    start: f64,
-    end: f64,
-    owner: Option<u32>,
-}
 
 pub fn chart(report: &RingReport, caption: &str, arcs: Option<&RingArcs>) -> String {
     let nodes = report.nodes.len();
@@ -196,15 +192,24 @@ fn pie(report: &RingReport) -> Vec<Segment> {
     segments
 }
 
-/// One stroked path per owner, all its arcs as subpaths, with the node's numbers as the
+/// One filled path per owner, all its sectors as subpaths, with the node's numbers as the
 /// tooltip.
 fn draw_circle(svg: &mut Svg, report: &RingReport, segments: &[Segment], centre: (f64, f64)) {
-    let radius = OUTER - THICKNESS / 2.0;
+    let ring = Ring {
+        centre,
+        inner: INNER,
+        outer: OUTER,
+    };
     let nodes = report.nodes.len();
     let mut paths: Vec<String> = vec![String::new(); nodes + 1];
-    for segment in segments {
+    let drawn = drawable(segments, nodes, SHORTEST);
+    for segment in &drawn {
         let slot = segment.owner.map_or(nodes, |o| (o as usize).min(nodes));
-        arc(&mut paths[slot], centre, radius, segment.start, segment.end);
+        if drawn.len() == 1 {
+            ring.annulus(&mut paths[slot]);
+        } else {
+            ring.sector(&mut paths[slot], segment.start, segment.end);
+        }
     }
     for (slot, d) in paths.iter().enumerate() {
         if d.is_empty() {
@@ -216,9 +221,8 @@ fn draw_circle(svg: &mut Svg, report: &RingReport, segments: &[Segment], centre:
         };
         svg.element("path")
             .attr("d", d)
-            .attr("fill", "none")
-            .attr("stroke", &colour.to_string())
-            .num("stroke-width", THICKNESS)
+            .attr("fill", &colour.to_string())
+            .attr("fill-rule", "evenodd")
             .tooltip(&tooltip)
             .end();
     }
@@ -233,34 +237,13 @@ fn draw_circle(svg: &mut Svg, report: &RingReport, segments: &[Segment], centre:
     svg.text(cx, cy - OUTER - 10.0, SMALL.anchored(Anchor::Middle), "0");
 }
 
-/// Appends the arc from `start` to `end` (fractions of a turn, 0 at the top, clockwise) in
-/// quarter turns at most, so no arc flag is ever ambiguous.
-fn arc(d: &mut String, (cx, cy): (f64, f64), radius: f64, start: f64, end: f64) {
-    let point = |t: f64| {
-        let angle = t * TAU - TAU / 4.0;
-        (cx + radius * angle.cos(), cy + radius * angle.sin())
-    };
-    // Also refuses NaN.
-    if end.partial_cmp(&start) != Some(std::cmp::Ordering::Greater) {
-        return;
-    }
-    let (x, y) = point(start);
-    let _ = write!(d, "M{} {}", num(x), num(y));
-    let pieces = ((end - start) / 0.25).ceil().max(1.0) as usize;
-    for piece in 1..=pieces {
-        let t = start + (end - start) * piece as f64 / pieces as f64;
-        let (x, y) = point(t);
-        let _ = write!(d, "A{r} {r} 0 0 1 {} {}", num(x), num(y), r = num(radius));
-    }
-}
-
 fn centre_text(svg: &mut Svg, arcs: Option<&RingArcs>, segments: &[Segment], (cx, cy): (f64, f64)) {
     let (first, second) = match arcs.map(|a| a.circle) {
         Some(Circle::HashSpace { values }) => (
-            format!(
-                "{} arcs",
-                thousands(arcs.map_or(0, |a| a.runs.len()) as u128)
-            ),
+            match arcs.map_or(0, |a| a.runs.len()) {
+                1 => "1 arc".to_string(),
+                n => format!("{} arcs", thousands(n as u128)),
+            },
             format!("over {} hash values", power_of_two(values)),
         ),
         Some(Circle::Table { entries }) => (
@@ -439,13 +422,7 @@ mod tests {
     }
 
     #[test]
-    fn arcs_are_cut_into_quarter_turns() {
-        let mut d = String::new();
-        arc(&mut d, (0.0, 0.0), 10.0, 0.0, 1.0);
-        assert_eq!(d.matches('A').count(), 4);
-        assert!(d.starts_with("M0 -10A10 10 0 0 1 10 0"), "{d}");
-        let mut empty = String::new();
-        arc(&mut empty, (0.0, 0.0), 10.0, 0.5, 0.5);
-        assert!(empty.is_empty());
+    fn each_step_is_at_least_the_shortest_arc() {
+        assert!(1.0 / STEPS as f64 >= SHORTEST);
     }
 }

@@ -1,8 +1,9 @@
 //! `sweep --svg`: max/mean against vnodes, one line per algorithm. Algorithms with points
 //! per unit of weight (`vnode`, `bounded-load`) draw a line through their vnode counts; the
-//! others have one figure at any count and are drawn level across the chart.
+//! others have one figure at any count and are drawn level across the chart. The target
+//! max/mean is a reference line, not a series.
 
-use super::line::{Series, XScale, line_chart};
+use super::line::{Reference, Series, XScale, line_chart_with_references};
 use crate::analysis::sweep::SweepReport;
 
 /// Where the level lines run when no row has vnodes: the default sweep's range.
@@ -31,13 +32,10 @@ pub fn chart(report: &SweepReport) -> String {
             None => series.push(Series { name, points }),
         }
     }
-    series.push(Series {
+    let target = Reference {
         name: format!("target {}", report.target_imbalance),
-        points: vec![
-            (low, report.target_imbalance),
-            (high, report.target_imbalance),
-        ],
-    });
+        y: report.target_imbalance,
+    };
     let basis = if report.keys > 0 {
         crate::words::counted(report.keys, "key", "keys")
     } else {
@@ -47,11 +45,12 @@ pub fn chart(report: &SweepReport) -> String {
         "sweep: max/mean by vnodes, {}, {basis}\nalgorithms without vnodes are level lines",
         crate::words::listed(report.nodes, "node", "nodes")
     );
-    line_chart(
+    line_chart_with_references(
         &title,
         "vnodes (points per unit of weight)",
         "max / mean load",
         &series,
+        &[target],
         XScale::Log,
     )
 }
