@@ -68,6 +68,12 @@ pub enum Cell {
         machine: &'static str,
         human: &'static str,
     },
+    /// A long text that machine formats carry whole and a table for people marks with a
+    /// word, the text itself in a note under the table.
+    Noted {
+        text: String,
+        mark: &'static str,
+    },
     Missing,
 }
 
@@ -295,6 +301,7 @@ fn machine_text(cell: &Cell) -> Cow<'_, [u8]> {
     match cell {
         Cell::Text(text) => Cow::Borrowed(text.as_bytes()),
         Cell::Named { machine, .. } => Cow::Borrowed(machine.as_bytes()),
+        Cell::Noted { text, .. } => Cow::Borrowed(text.as_bytes()),
         Cell::Key(key) => Cow::Borrowed(key),
         Cell::Count(n) | Cell::Bytes(n) => Cow::Owned(n.to_string().into_bytes()),
         Cell::Share(f) | Cell::Deviation(f) | Cell::Number(f, _) => {
@@ -308,6 +315,7 @@ pub(crate) fn human_text(cell: &Cell) -> String {
     match cell {
         Cell::Text(text) => text.clone(),
         Cell::Named { human, .. } => human.to_string(),
+        Cell::Noted { mark, .. } => mark.to_string(),
         Cell::Key(key) => shown(key, SHOWN_KEY),
         Cell::Count(n) => n.to_string(),
         Cell::Share(f) => format!("{:.2}%", f * 100.0),

@@ -2,9 +2,12 @@
 //! with no stored ring. A node of weight `w` takes `w` consecutive buckets, in list order, so
 //! growth is cheapest when nodes are added at the end.
 
-use super::{HashTag, NodeId, Ownership, Placement, RingConfig, ShareBasis, hashed_part};
+use super::{
+    HashTag, KeyHashing, NodeId, Ownership, Placement, RingConfig, ShareBasis, hashed_part,
+};
 use crate::error::{Error, Result};
 use crate::hash::HashFunction;
+use crate::keys::BATCH;
 use crate::nodes::Node;
 
 pub struct Jump {
@@ -48,15 +51,37 @@ impl Jump {
     }
 }
 
+impl Jump {
+    #[inline]
+    fn locate_hash(&self, hash: u64) -> Option<NodeId> {
+        let buckets = *self.ends.last()? as u32;
+        let bucket = u64::from(jump_hash(hash, buckets));
+        Some(self.ends.partition_point(|&end| end <= bucket) as NodeId)
+    }
+}
+
 impl Placement for Jump {
     #[inline]
     fn locate(&self, key: &[u8]) -> Option<NodeId> {
-        let buckets = *self.ends.last()? as u32;
-        let bucket = u64::from(jump_hash(
-            self.hash.hash64(hashed_part(self.hash_tag.as_ref(), key)),
-            buckets,
-        ));
-        Some(self.ends.partition_point(|&end| end <= bucket) as NodeId)
+        self.locate_hash(self.hash.hash64(hashed_part(self.hash_tag.as_ref(), key)))
+    }
+
+    fn locate_batch(&self, keys: &[&[u8]], owners: &mut [Option<NodeId>]) {
+        let mut hashes = [0; BATCH];
+        let hashes = &mut hashes[..keys.len()];
+        KeyHashing::wide(self.hash, self.hash_tag).hash_batch(keys, hashes);
+        self.locate_hashes(hashes, owners);
+    }
+
+    fn key_hashing(&self) -> Option<KeyHashing> {
+        Some(KeyHashing::wide(self.hash, self.hash_tag))
+    }
+
+    #[inline]
+    fn locate_hashes(&self, hashes: &[u64], owners: &mut [Option<NodeId>]) {
+        for (&hash, owner) in hashes.iter().zip(owners) {
+            *owner = self.locate_hash(hash);
+        }
     }
 
     fn ownership(&self) -> Ownership {

@@ -4,8 +4,11 @@
 //! `score = -w / ln(u)` with `u` the mix mapped into (0, 1), which gives each node exactly
 //! its weight's share. Equal weights compare the mixes directly (the same order).
 
-use super::{HashTag, NodeId, Ownership, Placement, RingConfig, ShareBasis, hashed_part};
+use super::{
+    HashTag, KeyHashing, NodeId, Ownership, Placement, RingConfig, ShareBasis, hashed_part,
+};
 use crate::hash::HashFunction;
+use crate::keys::BATCH;
 use crate::nodes::Node;
 
 pub struct Rendezvous {
@@ -45,14 +48,9 @@ impl Rendezvous {
     }
 }
 
-impl Placement for Rendezvous {
-    fn lookup_cost(&self) -> u64 {
-        self.node_hashes.len() as u64
-    }
-
+impl Rendezvous {
     #[inline]
-    fn locate(&self, key: &[u8]) -> Option<NodeId> {
-        let key_hash = self.hash.hash64(hashed_part(self.hash_tag.as_ref(), key));
+    fn locate_hash(&self, key_hash: u64) -> NodeId {
         let mut best = 0;
         match &self.weights {
             None => {
@@ -74,7 +72,36 @@ impl Placement for Rendezvous {
                 }
             }
         }
-        Some(best as NodeId)
+        best as NodeId
+    }
+}
+
+impl Placement for Rendezvous {
+    fn lookup_cost(&self) -> u64 {
+        self.node_hashes.len() as u64
+    }
+
+    #[inline]
+    fn locate(&self, key: &[u8]) -> Option<NodeId> {
+        Some(self.locate_hash(self.hash.hash64(hashed_part(self.hash_tag.as_ref(), key))))
+    }
+
+    fn locate_batch(&self, keys: &[&[u8]], owners: &mut [Option<NodeId>]) {
+        let mut hashes = [0; BATCH];
+        let hashes = &mut hashes[..keys.len()];
+        KeyHashing::wide(self.hash, self.hash_tag).hash_batch(keys, hashes);
+        self.locate_hashes(hashes, owners);
+    }
+
+    fn key_hashing(&self) -> Option<KeyHashing> {
+        Some(KeyHashing::wide(self.hash, self.hash_tag))
+    }
+
+    #[inline]
+    fn locate_hashes(&self, hashes: &[u64], owners: &mut [Option<NodeId>]) {
+        for (&hash, owner) in hashes.iter().zip(owners) {
+            *owner = Some(self.locate_hash(hash));
+        }
     }
 
     fn ownership(&self) -> Ownership {
