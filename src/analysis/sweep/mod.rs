@@ -2,10 +2,12 @@
 //! side — balance, what one more and one fewer node move against the ideal, lookup time and
 //! ring memory — and the cheapest configuration that balances well enough.
 //!
-//! With keys, balance and movement are counted on the keys; without, they come from the rings
-//! themselves (exact where a placement is a function of the key hash, else as each
-//! placement's own report says). Bounded loads place keys one after another, so without keys
-//! they run on the same seeded sample the other sampled figures use.
+//! With keys, balance and movement are counted on the keys, every configuration in one pass
+//! ([`pass`]); without, they come from the rings themselves (exact where a placement is a
+//! function of the key hash, else as each placement's own report says). Bounded loads place
+//! keys one after another, so without keys they run on the same seeded sample the other
+//! sampled figures use. Each row names the hashes it used and says when one spreads its
+//! algorithm's points clearly worse than the algorithm's own default ([`fit`]).
 
 mod fit;
 mod pass;
@@ -113,7 +115,7 @@ impl Candidate {
     }
 }
 
-/// Keys to count on: a source that can be read more than once (stdin already spooled).
+/// Keys to count on, read once for every configuration.
 pub struct SweepKeys<'a> {
     pub source: &'a KeySource,
     pub format: KeyFormat,
