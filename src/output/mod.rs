@@ -136,7 +136,7 @@ pub fn columns(names: &[&'static str]) -> Vec<Column> {
 /// Columns that a narrow terminal leaves out, the last first: what other columns already
 /// say (a deviation is a share against its expectation; counts beside their shares) or what
 /// matters least for a decision.
-const DETAILS: [&str; 8] = [
+const DETAILS: [&str; 10] = [
     "deviation",
     "load_deviation",
     "basis",
@@ -145,6 +145,9 @@ const DETAILS: [&str; 8] = [
     "keys_after",
     "load_before",
     "load_after",
+    // sweep: the key hash stays; a warning is also a note under the table.
+    "point_hash",
+    "warning",
 ];
 
 /// One table of a report, plus summary lines that only the table form shows (CSV, TSV and
