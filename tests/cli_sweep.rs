@@ -457,9 +457,81 @@ fn tables_and_csv_carry_the_rows() {
     let header = csv.lines().next().unwrap();
     assert_eq!(
         header,
-        "algo,vnodes,basis,stddev,max_over_mean,moved_share_add,ideal_add,moved_share_remove,ideal_remove,ns_per_key,ring_bytes"
+        "algo,vnodes,hash,point_hash,basis,stddev,max_over_mean,moved_share_add,ideal_add,moved_share_remove,ideal_remove,ns_per_key,ring_bytes,warning"
     );
     assert_eq!(csv.lines().count(), 3);
+}
+
+#[test]
+fn every_row_names_its_hash_and_a_poor_fit_is_flagged() {
+    // A twemproxy pool hashes with fnv1a_64, and so do the rows whose algorithm takes a hash:
+    // fnv1a_64 of `label-0`, `label-1`, … leaves vnode points in clumps.
+    let pool = sample("nutcracker.yml");
+    let json = |args: &[&str]| {
+        let mut all = vec!["sweep", "--format", "json"];
+        all.extend_from_slice(args);
+        ok(all, b"").json()
+    };
+    let args = [
+        "--nodes",
+        &pool,
+        "--pool",
+        "cache",
+        "--algos",
+        "ketama,vnode,maglev,multi-probe,bounded-load",
+        "--vnodes",
+        "160",
+    ];
+    let report = json(&args);
+    let ketama = row(&report, "ketama", None);
+    assert_eq!(ketama["hash"], "fnv1a_64");
+    assert_eq!(ketama["point_hash"], "md5");
+    assert_eq!(ketama["warning"], Value::Null);
+    assert_eq!(row(&report, "maglev", None)["point_hash"], "xxh64");
+    let probes = row(&report, "multi-probe", None);
+    assert_eq!(probes["hash"], "siphash");
+    assert_eq!(probes["point_hash"], Value::Null);
+    for algo in ["vnode", "bounded-load"] {
+        let flagged = row(&report, algo, Some(160));
+        assert_eq!(flagged["hash"], "fnv1a_64");
+        let warning = flagged["warning"].as_str().unwrap_or_default();
+        assert!(
+            warning.starts_with("fnv1a_64 spreads vnode points poorly here: max/mean ")
+                && warning.ends_with(" with md5; try --hash md5"),
+            "{warning}"
+        );
+    }
+    // Never recommended while a row that fits is there.
+    let recommended = &report["recommendation"]["algo"];
+    assert!(
+        recommended != "vnode" && recommended != "bounded-load",
+        "{report}"
+    );
+    // The table marks the rows and says why under it; CSV carries the whole warning.
+    let mut table_args = vec!["sweep"];
+    table_args.extend(args);
+    let table = ok(table_args.clone(), b"").text();
+    assert!(table.contains("poor fit"), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("vnode with 160 vnodes: fnv1a_64 spreads vnode points poorly")),
+        "{table}"
+    );
+    table_args.extend(["--format", "csv"]);
+    let csv = ok(table_args, b"").text();
+    assert!(
+        csv.contains(",fnv1a_64 spreads vnode points poorly here"),
+        "{csv}"
+    );
+    // With the hash the algorithm is made for, nothing to say.
+    let mut fitted = args.to_vec();
+    fitted.extend(["--hash", "md5"]);
+    let report = json(&fitted);
+    for r in rows(&report) {
+        assert_eq!(r["warning"], Value::Null, "{r}");
+    }
+    assert_eq!(row(&report, "vnode", Some(160))["hash"], "md5");
 }
 
 #[test]

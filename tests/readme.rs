@@ -92,10 +92,12 @@ fn run(command: &str, dir: &Path) -> String {
 /// Timings, which no two runs share: a sweep's lookup times, and the recommendation they
 /// decide. Columns are realigned by the widths of the numbers, so runs of spaces count as one.
 fn masked(text: &str) -> String {
-    let timing = Regex::new(r"\d+\.\d(\s+)(\d+(?:\.\d)? (?:B|KiB|MiB|GiB))$").unwrap();
+    // The lookup time, before the ring's bytes and the warning column of `sweep`.
+    let timing =
+        Regex::new(r"\d+\.\d(\s+)(\d+(?:\.\d)? (?:B|KiB|MiB|GiB))(\s+(?:-|poor fit))?$").unwrap();
     let mut lines = Vec::new();
     for line in text.lines() {
-        let line = timing.replace(line, "T $2");
+        let line = timing.replace(line, "T $2$3");
         let line = if line.starts_with("recommended:") || line.starts_with("none of these") {
             "(a recommendation, decided by timings)".into()
         } else if line.chars().all(|c| c == '─') {

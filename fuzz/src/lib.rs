@@ -233,7 +233,7 @@ pub fn check_placement_with(placement: &dyn Placement, n: usize, keys: &[Vec<u8>
         placement.locate_batch(chunk, &mut batch);
         assert_eq!(batch, expected, "locate_batch differs from locate");
         if let Some(hashing) = placement.key_hashing() {
-            let mut hashes = vec![0u32; chunk.len()];
+            let mut hashes = vec![0u64; chunk.len()];
             hashing.hash_batch(chunk, &mut hashes);
             let mut hashed = vec![Some(NodeId::MAX); chunk.len()];
             placement.locate_hashes(&hashes, &mut hashed);

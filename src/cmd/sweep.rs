@@ -20,16 +20,13 @@ pub fn run(args: SweepArgs) -> Result<Outcome> {
     };
     let vnodes = (!args.vnodes.is_empty()).then_some(args.vnodes.as_slice());
     let candidates = Candidate::expand(&args.algos, vnodes, args.balance_factor)?;
-    // The keys are read once per configuration: stdin is kept in a temporary file.
-    let keys = match args.keys.optional_source()? {
-        Some(source) => Some(source.rereadable()?),
-        None => None,
-    };
+    // Every configuration is counted in one pass: stdin and pipes are read as they come.
+    let keys = args.keys.optional_source()?;
     let report = sweep::sweep(&SweepRequest {
         ring: &shared,
         candidates: &candidates,
-        keys: keys.as_ref().map(|keys| SweepKeys {
-            source: &keys.source,
+        keys: keys.as_ref().map(|source| SweepKeys {
+            source,
             format: args.keys.format(),
             threads: args.keys.threads(),
         }),

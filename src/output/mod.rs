@@ -69,6 +69,12 @@ pub enum Cell {
         machine: &'static str,
         human: &'static str,
     },
+    /// A long text that machine formats carry whole and a table for people marks with a
+    /// word, the text itself in a note under the table.
+    Noted {
+        text: String,
+        mark: &'static str,
+    },
     Missing,
 }
 
@@ -131,7 +137,7 @@ pub fn columns(names: &[&'static str]) -> Vec<Column> {
 /// Columns that a narrow terminal leaves out, the last first: what other columns already
 /// say (a deviation is a share against its expectation; counts beside their shares) or what
 /// matters least for a decision.
-const DETAILS: [&str; 8] = [
+const DETAILS: [&str; 10] = [
     "deviation",
     "load_deviation",
     "basis",
@@ -140,6 +146,9 @@ const DETAILS: [&str; 8] = [
     "keys_after",
     "load_before",
     "load_after",
+    // sweep: the key hash stays; a warning is also a note under the table.
+    "point_hash",
+    "warning",
 ];
 
 /// One table of a report, plus summary lines that only the table form shows (CSV, TSV and
@@ -342,6 +351,7 @@ fn machine_text(cell: &Cell) -> Cow<'_, [u8]> {
     match cell {
         Cell::Text(text) => Cow::Borrowed(text.as_bytes()),
         Cell::Named { machine, .. } => Cow::Borrowed(machine.as_bytes()),
+        Cell::Noted { text, .. } => Cow::Borrowed(text.as_bytes()),
         Cell::Key(key) => Cow::Borrowed(key),
         Cell::Count(n) | Cell::Bytes(n) => Cow::Owned(n.to_string().into_bytes()),
         Cell::Share(f) | Cell::Deviation(f) | Cell::Number(f, _) => {
@@ -355,6 +365,7 @@ pub(crate) fn human_text(cell: &Cell) -> String {
     match cell {
         Cell::Text(text) => text.clone(),
         Cell::Named { human, .. } => human.to_string(),
+        Cell::Noted { mark, .. } => mark.to_string(),
         Cell::Key(key) => shown(key, SHOWN_KEY),
         Cell::Count(n) => n.to_string(),
         Cell::Share(f) => format!("{:.2}%", f * 100.0),

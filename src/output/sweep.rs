@@ -17,6 +17,9 @@ impl Report for SweepReport {
                     Cell::Text(r.algo.to_string()),
                     r.vnodes
                         .map_or(Cell::Missing, |v| Cell::Count(u64::from(v))),
+                    Cell::Text(r.hash.to_string()),
+                    r.point_hash
+                        .map_or(Cell::Missing, |h| Cell::Text(h.to_string())),
                     Cell::Text(r.basis.to_string()),
                     if with_keys {
                         Cell::Number(r.stddev, 1)
@@ -30,6 +33,10 @@ impl Report for SweepReport {
                     optional_share(r.ideal_remove),
                     Cell::Number(r.ns_per_key, 1),
                     r.ring_bytes.map_or(Cell::Missing, Cell::Bytes),
+                    r.warning.clone().map_or(Cell::Missing, |text| Cell::Noted {
+                        text,
+                        mark: "poor fit",
+                    }),
                 ]
             })
             .collect();
@@ -60,6 +67,11 @@ impl Report for SweepReport {
                 ));
             }
         }
+        for row in &self.rows {
+            if let Some(warning) = &row.warning {
+                summary.push(format!("{}: {warning}", row.name()));
+            }
+        }
         for skipped in &self.skipped {
             summary.push(format!("left out: {} ({})", skipped.name(), skipped.reason));
         }
@@ -70,6 +82,8 @@ impl Report for SweepReport {
             columns: columns(&[
                 "algo",
                 "vnodes",
+                "hash",
+                "point_hash",
                 "basis",
                 "stddev",
                 "max_over_mean",
@@ -79,6 +93,7 @@ impl Report for SweepReport {
                 "ideal_remove",
                 "ns_per_key",
                 "ring_bytes",
+                "warning",
             ]),
             rows,
             summary,

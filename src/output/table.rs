@@ -248,7 +248,7 @@ fn build(
                 let cell = &row[i];
                 let text = comfy_table::Cell::new(human_text(cell));
                 match cell {
-                    Cell::Text(_) | Cell::Key(_) | Cell::Named { .. } => text,
+                    Cell::Text(_) | Cell::Key(_) | Cell::Named { .. } | Cell::Noted { .. } => text,
                     _ => text.set_alignment(CellAlignment::Right),
                 }
             })

@@ -8,7 +8,7 @@
 //! A key's node depends on the keys placed before it, so this is not a [`super::Placement`]:
 //! [`BoundedLoads::assign`] places keys one after another, in input order, and counts them.
 
-use super::{Continuum, HashTag, NodeId, RingConfig, hashed_part, hashed_parts, vnode};
+use super::{Continuum, HashTag, KeyHashing, NodeId, RingConfig, hashed_part, hashed_parts, vnode};
 use crate::error::{Error, Result};
 use crate::hash::HashFunction;
 use crate::keys::BATCH;
@@ -109,6 +109,19 @@ impl BoundedLoads {
         let mut hashes = [0; BATCH];
         let hashes = &mut hashes[..keys.len()];
         self.hash.hash64_batch(&parts[..keys.len()], hashes);
+        for (&hash, owner) in hashes.iter().zip(owners) {
+            *owner = self.assign_hash(loads, hash);
+        }
+    }
+
+    /// How keys are hashed before they are placed: the vnode ring's own key hash, which a
+    /// pass over keys for several rings computes once.
+    pub fn key_hashing(&self) -> KeyHashing {
+        KeyHashing::wide(self.hash, self.hash_tag)
+    }
+
+    /// [`BoundedLoads::assign_batch`] of keys already hashed by [`BoundedLoads::key_hashing`].
+    pub fn assign_hashes(&self, loads: &mut Loads, hashes: &[u64], owners: &mut [NodeId]) {
         for (&hash, owner) in hashes.iter().zip(owners) {
             *owner = self.assign_hash(loads, hash);
         }

@@ -4,10 +4,12 @@
 
 use super::explain::{Entry, Searched, bucket_run};
 use super::{
-    Explanation, HashTag, NodeId, Ownership, Placement, RingConfig, ShareBasis, hashed_part,
+    Explanation, HashTag, KeyHashing, NodeId, Ownership, Placement, RingConfig, ShareBasis,
+    hashed_part,
 };
 use crate::error::{Error, Result};
 use crate::hash::HashFunction;
+use crate::keys::BATCH;
 use crate::nodes::Node;
 
 const RULE: &str = "bucket = jump_hash(hash, total weight); each node holds as many consecutive buckets as its weight, in list order";
@@ -62,13 +64,17 @@ impl Jump {
         let run = self.ends.partition_point(|&end| end <= u64::from(bucket));
         Some((bucket, run as NodeId))
     }
+
+    #[inline]
+    fn locate_hash(&self, hash: u64) -> Option<NodeId> {
+        self.bucket(hash).map(|(_, node)| node)
+    }
 }
 
 impl Placement for Jump {
     #[inline]
     fn locate(&self, key: &[u8]) -> Option<NodeId> {
-        let hash = self.hash.hash64(hashed_part(self.hash_tag.as_ref(), key));
-        self.bucket(hash).map(|(_, node)| node)
+        self.locate_hash(self.hash.hash64(hashed_part(self.hash_tag.as_ref(), key)))
     }
 
     fn explain(&self, key: &[u8], _around: usize) -> Explanation {
@@ -86,6 +92,24 @@ impl Placement for Jump {
         explanation
             .in_table(Searched::Bucket, bucket.into(), RULE, Some(chosen))
             .with_range(bucket_run(&self.ends, node as usize))
+    }
+
+    fn locate_batch(&self, keys: &[&[u8]], owners: &mut [Option<NodeId>]) {
+        let mut hashes = [0; BATCH];
+        let hashes = &mut hashes[..keys.len()];
+        KeyHashing::wide(self.hash, self.hash_tag).hash_batch(keys, hashes);
+        self.locate_hashes(hashes, owners);
+    }
+
+    fn key_hashing(&self) -> Option<KeyHashing> {
+        Some(KeyHashing::wide(self.hash, self.hash_tag))
+    }
+
+    #[inline]
+    fn locate_hashes(&self, hashes: &[u64], owners: &mut [Option<NodeId>]) {
+        for (&hash, owner) in hashes.iter().zip(owners) {
+            *owner = self.locate_hash(hash);
+        }
     }
 
     fn ownership(&self) -> Ownership {

@@ -120,28 +120,36 @@ impl Placement for Ketama {
 
     #[inline]
     fn locate_batch(&self, keys: &[&[u8]], owners: &mut [Option<NodeId>]) {
-        let mut hashes = [0; BATCH];
-        let hashes = &mut hashes[..keys.len()];
-        key_hashes(self.hash, self.hash_tag.as_ref(), keys, hashes);
-        self.locate_hashes(hashes, owners);
-    }
-
-    fn key_hashing(&self) -> Option<KeyHashing> {
-        Some(KeyHashing {
-            hash: self.hash,
-            tag: self.hash_tag,
-        })
-    }
-
-    #[inline]
-    fn locate_hashes(&self, hashes: &[u32], owners: &mut [Option<NodeId>]) {
         if self.nodes == 1 {
             owners.fill(Some(0));
             return;
         }
-        for (hash, owner) in hashes.iter().zip(owners) {
-            *owner = self.continuum.locate(*hash);
+        let mut hashes = [0; BATCH];
+        let hashes = &mut hashes[..keys.len()];
+        key_hashes(self.hash, self.hash_tag.as_ref(), keys, hashes);
+        for (&hash, owner) in hashes.iter().zip(owners) {
+            *owner = self.continuum.locate(hash);
         }
+    }
+
+    fn key_hashing(&self) -> Option<KeyHashing> {
+        Some(KeyHashing::narrow(self.hash, self.hash_tag))
+    }
+
+    #[inline]
+    fn locate_hashes(&self, hashes: &[u64], owners: &mut [Option<NodeId>]) {
+        if self.nodes == 1 {
+            owners.fill(Some(0));
+            return;
+        }
+        // Narrow hashes: the widening is undone without loss.
+        for (&hash, owner) in hashes.iter().zip(owners) {
+            *owner = self.continuum.locate(hash as u32);
+        }
+    }
+
+    fn point_hash(&self) -> Option<&'static str> {
+        Some("md5")
     }
 
     fn ownership(&self) -> Ownership {

@@ -6,11 +6,12 @@
 use super::explain::{Entry, Searched};
 use super::maglev_fill::{IntegerTurns, Permutation, fill};
 use super::{
-    Algo, Explanation, HashInput, HashTag, Layout, NodeId, OwnerMap, Ownership, Placement, Point,
-    RingConfig, check_size, hashed_part,
+    Algo, Explanation, HashInput, HashTag, KeyHashing, Layout, NodeId, OwnerMap, Ownership,
+    Placement, Point, RingConfig, check_size, hashed_part,
 };
 use crate::error::{Error, Result};
 use crate::hash::HashFunction;
+use crate::keys::BATCH;
 use crate::nodes::Node;
 use xxhash_rust::xxh64::xxh64 as xxh64_seeded;
 
@@ -145,6 +146,30 @@ impl Placement for Maglev {
             "table index = hash mod table size",
             Some(chosen),
         )
+    }
+
+    fn locate_batch(&self, keys: &[&[u8]], owners: &mut [Option<NodeId>]) {
+        let mut hashes = [0; BATCH];
+        let hashes = &mut hashes[..keys.len()];
+        KeyHashing::wide(self.hash, self.hash_tag).hash_batch(keys, hashes);
+        self.locate_hashes(hashes, owners);
+    }
+
+    fn key_hashing(&self) -> Option<KeyHashing> {
+        Some(KeyHashing::wide(self.hash, self.hash_tag))
+    }
+
+    #[inline]
+    fn locate_hashes(&self, hashes: &[u64], owners: &mut [Option<NodeId>]) {
+        let size = self.table.len() as u64;
+        for (&hash, owner) in hashes.iter().zip(owners) {
+            *owner = Some(self.table[(hash % size) as usize]);
+        }
+    }
+
+    /// Each node's permutation of the table comes from seeded xxh64 of its name.
+    fn point_hash(&self) -> Option<&'static str> {
+        Some("xxh64")
     }
 
     fn ownership(&self) -> Ownership {

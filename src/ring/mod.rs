@@ -38,7 +38,7 @@ pub use explain::Explanation;
 pub use failure::{FailureRule, WithFailures};
 pub use haproxy::assign_ids as haproxy_ids;
 pub use hash_tag::HashTag;
-pub use key_hashing::KeyHashing;
+pub use key_hashing::{KeyHashing, Width};
 pub use limits::{MAX_POINTS, check_size};
 pub use multi_probe::DEFAULT_PROBES;
 pub use owner_map::{HashInput, Layout, OwnerMap};
@@ -80,8 +80,14 @@ pub trait Placement: Send + Sync {
 
     /// The owners of a batch of keys already hashed by [`Placement::key_hashing`]; only
     /// called when that is `Some`.
-    fn locate_hashes(&self, hashes: &[u32], owners: &mut [Option<NodeId>]) {
+    fn locate_hashes(&self, hashes: &[u64], owners: &mut [Option<NodeId>]) {
         owners[..hashes.len()].fill(None);
+    }
+
+    /// The hash of its points or node names where that is not the key hash (ketama's MD5
+    /// points), so that reports name every hash a placement depends on.
+    fn point_hash(&self) -> Option<&'static str> {
+        None
     }
 
     /// Each node's share of the key-hash space, computed from the structure itself (arc

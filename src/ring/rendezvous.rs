@@ -6,9 +6,11 @@
 
 use super::explain::{Score, Scored};
 use super::{
-    Explanation, HashTag, NodeId, Ownership, Placement, RingConfig, ShareBasis, hashed_part,
+    Explanation, HashTag, KeyHashing, NodeId, Ownership, Placement, RingConfig, ShareBasis,
+    hashed_part,
 };
 use crate::hash::HashFunction;
+use crate::keys::BATCH;
 use crate::nodes::Node;
 
 pub struct Rendezvous {
@@ -88,6 +90,11 @@ impl Rendezvous {
         best
     }
 
+    #[inline]
+    fn locate_hash(&self, key_hash: u64) -> NodeId {
+        self.best(key_hash) as NodeId
+    }
+
     /// Every node's score for `key_hash`, in list order.
     fn scores(&self, key_hash: u64) -> Vec<Score> {
         match &self.weights {
@@ -118,8 +125,7 @@ impl Placement for Rendezvous {
 
     #[inline]
     fn locate(&self, key: &[u8]) -> Option<NodeId> {
-        let key_hash = self.hash.hash64(hashed_part(self.hash_tag.as_ref(), key));
-        Some(self.best(key_hash) as NodeId)
+        Some(self.locate_hash(self.hash.hash64(hashed_part(self.hash_tag.as_ref(), key))))
     }
 
     /// The winner, then the highest of the other scores: `around` of them.
@@ -149,6 +155,24 @@ impl Placement for Rendezvous {
             scores: std::iter::once(winner).chain(others).collect(),
             node: Some(best as NodeId),
             ..Explanation::hashed(part, self.hash.name, key_hash.into())
+        }
+    }
+
+    fn locate_batch(&self, keys: &[&[u8]], owners: &mut [Option<NodeId>]) {
+        let mut hashes = [0; BATCH];
+        let hashes = &mut hashes[..keys.len()];
+        KeyHashing::wide(self.hash, self.hash_tag).hash_batch(keys, hashes);
+        self.locate_hashes(hashes, owners);
+    }
+
+    fn key_hashing(&self) -> Option<KeyHashing> {
+        Some(KeyHashing::wide(self.hash, self.hash_tag))
+    }
+
+    #[inline]
+    fn locate_hashes(&self, hashes: &[u64], owners: &mut [Option<NodeId>]) {
+        for (&hash, owner) in hashes.iter().zip(owners) {
+            *owner = Some(self.locate_hash(hash));
         }
     }
 

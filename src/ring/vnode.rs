@@ -5,8 +5,8 @@
 
 use super::explain::rules;
 use super::{
-    Algo, Continuum, DEFAULT_VNODES, Explanation, HashInput, HashTag, Layout, NodeId, OwnerMap,
-    Ownership, Placement, Point, RingConfig, check_size, hashed_part, hashed_parts,
+    Algo, Continuum, DEFAULT_VNODES, Explanation, HashInput, HashTag, KeyHashing, Layout, NodeId,
+    OwnerMap, Ownership, Placement, Point, RingConfig, check_size, hashed_part, hashed_parts,
 };
 use crate::error::Result;
 use crate::hash::HashFunction;
@@ -146,6 +146,15 @@ impl Placement for Vnode {
         let mut hashes = [0; BATCH];
         let hashes = &mut hashes[..keys.len()];
         self.hash.hash64_batch(&parts[..keys.len()], hashes);
+        self.locate_hashes(hashes, owners);
+    }
+
+    fn key_hashing(&self) -> Option<KeyHashing> {
+        Some(KeyHashing::wide(self.hash, self.hash_tag))
+    }
+
+    #[inline]
+    fn locate_hashes(&self, hashes: &[u64], owners: &mut [Option<NodeId>]) {
         for (&hash, owner) in hashes.iter().zip(owners) {
             *owner = self.continuum.locate(hash);
         }

@@ -91,9 +91,16 @@ impl Side {
         self.rename(owners);
     }
 
-    /// [`Side::locate_batch`] of keys hashed once for both sides (see [`Scenario::locate_batch`]).
+    /// How this side hashes keys, when another placement may share the hash
+    /// ([`Placement::key_hashing`]).
+    pub fn key_hashing(&self) -> Option<ring::KeyHashing> {
+        self.placement.key_hashing()
+    }
+
+    /// [`Side::locate_batch`] of keys already hashed by [`Side::key_hashing`] (see
+    /// [`Scenario::locate_batch`]).
     #[inline]
-    fn locate_hashes(&self, hashes: &[u32], owners: &mut [Option<u32>]) {
+    pub fn locate_hashes(&self, hashes: &[u64], owners: &mut [Option<u32>]) {
         self.placement.locate_hashes(hashes, owners);
         self.rename(owners);
     }
@@ -210,7 +217,7 @@ impl Scenario {
         let hashing = self.before.placement.key_hashing();
         match hashing.filter(|&h| self.after.placement.key_hashing() == Some(h)) {
             Some(hashing) => {
-                let mut hashes = [0; BATCH];
+                let mut hashes = [0u64; BATCH];
                 let hashes = &mut hashes[..keys.len()];
                 hashing.hash_batch(keys, hashes);
                 self.before.locate_hashes(hashes, before);
