@@ -2,10 +2,10 @@
 //!
 //! Every user-visible behaviour of `lookup`, `map`, `ring` and `dist` has a test here. Values
 //! that the real systems define (twemproxy's continuum and hashes, Redis Cluster's slots and
-//! `redis-cli --cluster create` split, ketama's point counts) are pinned to the vectors in
-//! `shared/ALGORITHMS.md`; placements that are our own choice (vnode, jump, rendezvous,
-//! maglev) are checked through invariants instead: determinism, agreement between commands,
-//! shares that sum to one, weights respected.
+//! `redis-cli --cluster create` split, ketama's point counts) are pinned to the vectors of
+//! `docs/algorithms/test-vectors.md`, taken from the real programs; placements that are our own
+//! choice (vnode, jump, rendezvous, maglev) are checked through invariants instead:
+//! determinism, agreement between commands, shares that sum to one, weights respected.
 
 #![cfg(unix)]
 
@@ -87,7 +87,7 @@ fn count_map_tsv(stdout: &str) -> BTreeMap<String, u64> {
 }
 
 // ---------------------------------------------------------------------------------------
-// twemproxy vectors (ALGORITHMS.md §10.2), through `lookup`
+// twemproxy vectors (docs/algorithms/test-vectors.md), through `lookup`
 // ---------------------------------------------------------------------------------------
 
 const TWEMPROXY_SERVERS: [&str; 3] = ["127.0.0.1:11211", "127.0.0.1:11212", "127.0.0.1:11213"];
@@ -100,7 +100,7 @@ const VECTOR_KEYS: [&str; 7] = [
     "memcached",
     "twemproxy",
 ];
-// Ports per key, one column of the §10.2 table each (real nutcracker 0.5.0).
+// Ports per key, one routing table each (real nutcracker 0.5.0).
 const FNV1A_64_KETAMA: [u16; 7] = [11212, 11211, 11213, 11212, 11211, 11213, 11211];
 const MD5_KETAMA: [u16; 7] = [11211, 11212, 11211, 11213, 11212, 11213, 11211];
 const MURMUR_KETAMA: [u16; 7] = [11213, 11211, 11212, 11213, 11213, 11211, 11212];
@@ -385,8 +385,9 @@ fn assert_hash_values_modulo_997<const K: usize>(keys: &[&[u8]; K], cases: &[(&s
 
 #[test]
 fn twemproxy_hash_functions_match_the_real_vectors() {
-    // ALGORITHMS.md §10.1 (compiled twemproxy 0.5.0), keys: 123456789, foo, a, hello world,
-    // and the bytes ff 80 7a (signed-char behaviour), passed as a raw, non-UTF-8 argument.
+    // twemproxy 0.5.0's hash_*() functions (src/hashkit/nc_*.c), compiled for x86-64
+    // (docs/algorithms/test-vectors.md). Keys: 123456789, foo, a, hello world, and the bytes
+    // ff 80 7a (signed-char behaviour), passed as a raw, non-UTF-8 argument.
     let keys: [&[u8]; 5] = [b"123456789", b"foo", b"a", b"hello world", b"\xff\x80\x7a"];
     let table: [(&str, [u32; 5]); 12] = [
         (
@@ -445,7 +446,7 @@ fn twemproxy_hash_functions_match_the_real_vectors() {
 fn other_hash_functions_match_their_reference_implementations() {
     // 64-bit hashes give their low 32 bits to 32-bit rings. References: SHA-1 digests from
     // Python's hashlib, xxHash and MurmurHash3 from their reference crates, MurmurHash64A
-    // (Jedis seed) from ALGORITHMS.md §10.5.
+    // (Jedis seed) from Jedis 3.6.1's MurmurHash.hash64A().
     let keys: [&[u8]; 4] = [b"a", b"foo", b"hello", b"123456789"];
     let sha1_first_words: [u32; 4] = [
         u32::from_le_bytes([0x86, 0xf7, 0xe4, 0x37]), // 86f7e437faa5a7fce15d1ddcb9eaeaea377667b8
@@ -485,7 +486,7 @@ fn unknown_hash_is_refused_with_a_suggestion() {
 // Redis Cluster
 // ---------------------------------------------------------------------------------------
 
-/// ALGORITHMS.md §10.4 (redis-server 7.0.15): key → slot.
+/// CLUSTER KEYSLOT on redis-server 7.0.15 (src/cluster.c, keyHashSlot()): key → slot.
 const REDIS_SLOTS: [(&str, u64); 7] = [
     ("123456789", 12739),
     ("foo", 12182),
@@ -496,7 +497,8 @@ const REDIS_SLOTS: [(&str, u64); 7] = [
     ("x{y", 2740),
 ];
 
-/// The `redis-cli --cluster create` split for three masters (§4.3).
+/// The `redis-cli --cluster create` split for three masters (redis 7.0.15, src/redis-cli.c,
+/// clusterManagerCommandCreate()).
 fn create_owner(slot: u64) -> &'static str {
     match slot {
         0..=5460 => "10.0.0.1:6379",
@@ -554,7 +556,8 @@ fn redis_cluster_slot_column_in_tsv_and_csv() {
 
 #[test]
 fn redis_cli_create_split_through_ring() {
-    // §4.3: three masters get 0-5460, 5461-10922, 10923-16383, i.e. 5461, 5462, 5461 slots.
+    // clusterManagerCommandCreate(): three masters get 0-5460, 5461-10922, 10923-16383, i.e.
+    // 5461, 5462, 5461 slots.
     let masters = node_args(&["10.0.0.1:6379", "10.0.0.2:6379", "10.0.0.3:6379"]);
     let report = ok(
         args(
@@ -1283,7 +1286,8 @@ fn ring_points_per_algorithm() {
 
 #[test]
 fn ketama_points_follow_twemproxy_float_arithmetic() {
-    // ALGORITHMS.md §1.4 (verified against nutcracker).
+    // twemproxy 0.5.0, src/hashkit/nc_ketama.c, ketama_update() (docs/algorithms/twemproxy.md;
+    // verified against nutcracker).
     let points = |nodes: &[&str]| -> Vec<u64> {
         let report = ok(args(&["ring", "--format", "json"], &node_args(nodes)), b"").json();
         per_node(&report, "points")
@@ -1304,8 +1308,9 @@ fn ketama_points_follow_twemproxy_float_arithmetic() {
 
 #[test]
 fn ketama_with_a_15_bit_hash_puts_everything_on_one_server() {
-    // ALGORITHMS.md §1.4 (twemproxy issue #175): `crc32` gives 15-bit values, all below the
-    // first point of the continuum, so one server owns every key. The exact shares say so.
+    // twemproxy issue #175 (docs/algorithms/twemproxy.md): `crc32` gives 15-bit values, all
+    // below the first point of the continuum, so one server owns every key. The exact shares
+    // say so.
     let nodes = node_args(&["a", "b", "c"]);
     let report = ok(
         args(&["ring", "--hash", "crc32", "--format", "json"], &nodes),
@@ -2155,7 +2160,8 @@ fn ring_points_dump_the_twemproxy_continuum() {
             (p.parse().unwrap(), n.to_string())
         })
         .collect();
-    // §10.2: 480 points; the first four.
+    // twemproxy 0.5.0 continuum of three servers (docs/algorithms/test-vectors.md): 480 points;
+    // the first four.
     assert_eq!(rows.len(), 480);
     let first: Vec<(u64, &str)> = rows[..4].iter().map(|(p, n)| (*p, n.as_str())).collect();
     assert_eq!(

@@ -6,7 +6,7 @@
 //! configuration before and the configuration after the change (a node list the test writes
 //! itself) must give exactly the moves file, the flows and the per-node counts. On top of that
 //! every report is checked for its own invariants (counts add up, shares sum to one, the ideal
-//! and the excess follow their definitions in PRODUCT.md).
+//! and the excess follow their definitions in README.md, under `simulate`).
 
 #![cfg(unix)]
 

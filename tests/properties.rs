@@ -3,11 +3,13 @@
 //! Section 8 feeds every preset and algorithm whatever node list the parser takes; section 9
 //! reads generated key files on any number of threads in blocks of any size.
 //!
-//! Each property states what an algorithm promises (ALGORITHMS.md §1.4 and §7) and checks it
-//! on generated node sets: arbitrary unique labels, weights 1..=5, at most 12 nodes, at most
-//! 2,000 keys per case (20,000 for the statistical movement check), 32 cases per property, so
-//! the whole file stays well under 20 s in a debug build. Where a placement is a function of
-//! the key's hash value, the checks also compare owner maps exactly, over every hash value.
+//! Each property states what an algorithm promises (for ketama, twemproxy's `ketama_update()`
+//! as `docs/algorithms/twemproxy.md` describes it; for the others, the papers their modules in
+//! `src/ring/` cite) and checks it on generated node sets: arbitrary unique labels, weights
+//! 1..=5, at most 12 nodes, at most 2,000 keys per case (20,000 for the statistical movement
+//! check), 32 cases per property, so the whole file stays well under 20 s in a debug build.
+//! Where a placement is a function of the key's hash value, the checks also compare owner maps
+//! exactly, over every hash value.
 
 use proptest::collection::{btree_set, vec};
 use proptest::prelude::*;
@@ -441,8 +443,8 @@ proptest! {
         )?;
     }
 
-    /// Jump: buckets can only be added at the end (ALGORITHMS.md §7); a node appended at the
-    /// end of the list adds its buckets there, and keys move only into new buckets.
+    /// Jump: buckets can only be added at the end (Lamping & Veach 2014); a node appended at
+    /// the end of the list adds its buckets there, and keys move only into new buckets.
     #[test]
     fn jump_append_moves_keys_only_to_the_new_node(
         (nodes, newcomer, _) in node_set_and_newcomer(1, MAX_NODES - 1),
@@ -459,10 +461,11 @@ proptest! {
     }
 
     /// twemproxy ketama: a server's points are `md5(name-j)`, but how many it gets depends on
-    /// its share of the total weight and on N, in binary32 (§1.4). With equal weights every
-    /// server gets 160 points for N ≤ 24 (the first count that rounds down to 156 is 25), so
-    /// adding one server to at most 11 only adds its points. With unequal weights the shares,
-    /// and so the point counts, of the old servers change: ketama promises nothing there.
+    /// its share of the total weight and on N, in binary32 (docs/algorithms/twemproxy.md). With
+    /// equal weights every server gets 160 points for N ≤ 24 (the first count that rounds down
+    /// to 156 is 25), so adding one server to at most 11 only adds its points. With unequal
+    /// weights the shares, and so the point counts, of the old servers change: ketama promises
+    /// nothing there.
     #[test]
     fn ketama_equal_weight_addition_moves_keys_only_to_the_new_node(
         (nodes, newcomer, position) in node_set_and_newcomer(1, MAX_NODES - 1),
@@ -516,7 +519,8 @@ proptest! {
         assert_only_removed_moves(&*before, &*after, removed, seed, "rendezvous remove")?;
     }
 
-    /// Equal weights and N, N − 1 ≤ 12 (both give 160 points per server, §1.4).
+    /// Equal weights and N, N − 1 ≤ 12 (both give 160 points per server,
+    /// docs/algorithms/twemproxy.md).
     #[test]
     fn ketama_equal_weight_removal_moves_only_the_removed_nodes_keys(
         nodes in node_set(2, MAX_NODES),

@@ -175,7 +175,8 @@ impl Case {
         )
     }
 
-    /// Whether the library must report a weighted continuum (ALGORITHMS.md 2.4).
+    /// Whether the library must report a weighted continuum (libmemcached 1.1.4,
+    /// src/libmemcached/hosts.cc, server_add(); docs/algorithms/libmemcached.md).
     fn weighted(&self) -> bool {
         match self.mode {
             "modula" => false,

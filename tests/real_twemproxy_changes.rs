@@ -610,7 +610,8 @@ fn failure_with_auto_eject_matches_real_nutcracker() {
         &all,
         true,
     );
-    // Backend 2: weight 3 ("gamma-ray") in the weighted pool, as in ALGORITHMS.md §1.7.
+    // Backend 2: weight 3 ("gamma-ray") in the weighted pool: its ejection changes the
+    // survivors' point counts too (docs/algorithms/twemproxy.md#auto_eject_hosts).
     let dead = 2;
     eprintln!(
         "{TEST}: {} keys, backends {:?}, killing backend {dead}; started in {:.2?}",

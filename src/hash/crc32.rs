@@ -27,7 +27,8 @@ mod tests {
 
     #[test]
     fn twemproxy_crc32_vectors() {
-        // ALGORITHMS.md 10.1, crc32 column.
+        // twemproxy 0.5.0, src/hashkit/nc_crc32.c, hash_crc32(), compiled for x86-64
+        // (docs/algorithms/test-vectors.md).
         assert_eq!(crc32_15bit(b"123456789"), 0x00004bf4);
         assert_eq!(crc32_15bit(b"foo"), 0x00000c73);
         assert_eq!(crc32_15bit(b"a"), 0x000068b7);
@@ -38,7 +39,8 @@ mod tests {
 
     #[test]
     fn twemproxy_crc32a_vectors() {
-        // ALGORITHMS.md 10.1, crc32a column.
+        // twemproxy 0.5.0, src/hashkit/nc_crc32.c, hash_crc32a(), compiled for x86-64
+        // (docs/algorithms/test-vectors.md).
         assert_eq!(crc32a(b"123456789"), 0xcbf43926);
         assert_eq!(crc32a(b"foo"), 0x8c736521);
         assert_eq!(crc32a(b"a"), 0xe8b7be43);
@@ -49,7 +51,9 @@ mod tests {
 
     #[test]
     fn published_vectors() {
-        // nginx 1.22.1 (ALGORITHMS.md 10.3): CRC32 and the 15-bit plain-`hash` values.
+        // nginx 1.22.1, src/http/modules/ngx_http_upstream_hash_module.c,
+        // ngx_http_upstream_get_hash_peer(): CRC32 and the 15-bit plain-`hash` values
+        // (docs/algorithms/test-vectors.md).
         assert_eq!(crc32a(b"bar"), 0x76ff8caa);
         assert_eq!(crc32a(b"hello"), 0x3610a686);
         assert_eq!(crc32a(b"user1000"), 0x125adb66);
@@ -57,10 +61,10 @@ mod tests {
         assert_eq!(crc32_15bit(b"bar"), 30463);
         assert_eq!(crc32_15bit(b"hello"), 13840);
         assert_eq!(crc32_15bit(b"user1000"), 4698);
-        // python-memcached's cmemcache_hash (ALGORITHMS.md 10.3).
+        // python-memcached 1.62, memcache.py, cmemcache_hash().
         assert_eq!(crc32_15bit(b"123456789"), 19444);
         assert_eq!(crc32_15bit(b"ob"), 0);
-        // nginx consistent point (ALGORITHMS.md 10.3).
+        // nginx 1.22.1, ngx_http_upstream_init_chash(): the first point of 127.0.0.1:23001.
         assert_eq!(crc32a(b"127.0.0.1\x0023001\x00\x00\x00\x00"), 0x8ed8a307);
         // zlib.crc32 (Python) of the pangram.
         assert_eq!(

@@ -128,7 +128,8 @@ mod tests {
 
     #[test]
     fn twemproxy_fnv1_64_vectors() {
-        // ALGORITHMS.md 10.1, fnv1_64 column.
+        // twemproxy 0.5.0, src/hashkit/nc_fnv.c, hash_fnv1_64(), compiled for x86-64
+        // (docs/algorithms/test-vectors.md).
         assert_eq!(fnv1_64(b"123456789"), 0x2bf916d6);
         assert_eq!(fnv1_64(b"foo"), 0x6ba13533);
         assert_eq!(fnv1_64(b"a"), 0x8601b7be);
@@ -140,7 +141,8 @@ mod tests {
 
     #[test]
     fn twemproxy_fnv1a_64_vectors() {
-        // ALGORITHMS.md 10.1, fnv1a_64 column.
+        // twemproxy 0.5.0, src/hashkit/nc_fnv.c, hash_fnv1a_64(), compiled for x86-64
+        // (docs/algorithms/test-vectors.md).
         assert_eq!(fnv1a_64(b"123456789"), 0x23c6cdfc);
         assert_eq!(fnv1a_64(b"foo"), 0xfed9d577);
         assert_eq!(fnv1a_64(b"a"), 0x8601ec8c);
@@ -152,7 +154,8 @@ mod tests {
 
     #[test]
     fn twemproxy_fnv1_32_vectors() {
-        // ALGORITHMS.md 10.1, fnv1_32 column.
+        // twemproxy 0.5.0, src/hashkit/nc_fnv.c, hash_fnv1_32(), compiled for x86-64
+        // (docs/algorithms/test-vectors.md).
         assert_eq!(fnv1_32(b"123456789"), 0x24148816);
         assert_eq!(fnv1_32(b"foo"), 0x408f5e13);
         assert_eq!(fnv1_32(b"a"), 0x050c5d7e);
@@ -164,7 +167,8 @@ mod tests {
 
     #[test]
     fn twemproxy_fnv1a_32_vectors() {
-        // ALGORITHMS.md 10.1, fnv1a_32 column.
+        // twemproxy 0.5.0, src/hashkit/nc_fnv.c, hash_fnv1a_32(), compiled for x86-64
+        // (docs/algorithms/test-vectors.md).
         assert_eq!(fnv1a_32(b"123456789"), 0xbb86b11c);
         assert_eq!(fnv1a_32(b"foo"), 0xa9f37ed7);
         assert_eq!(fnv1a_32(b"a"), 0xe40c292c);

@@ -34,7 +34,9 @@ mod tests {
 
     #[test]
     fn ketama_point_words() {
-        // ALGORITHMS.md 10.2: MD5("127.0.0.1-0") as four little-endian words.
+        // twemproxy 0.5.0, src/hashkit/nc_ketama.c, ketama_update(): MD5("127.0.0.1-0") as four
+        // little-endian words, the first point name of the continuum in
+        // docs/algorithms/test-vectors.md.
         let d = md5_digest(b"127.0.0.1-0");
         let words: Vec<u32> = d
             .chunks(4)

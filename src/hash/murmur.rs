@@ -43,7 +43,8 @@ mod tests {
 
     #[test]
     fn twemproxy_vectors() {
-        // ALGORITHMS.md 10.1, murmur column.
+        // twemproxy 0.5.0, src/hashkit/nc_murmur.c, hash_murmur(), compiled for x86-64
+        // (docs/algorithms/test-vectors.md).
         assert_eq!(murmur2(b"123456789"), 0xb7760690);
         assert_eq!(murmur2(b"foo"), 0xc4e0338f);
         assert_eq!(murmur2(b"a"), 0x4b41757c);

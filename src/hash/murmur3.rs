@@ -45,8 +45,9 @@ mod tests {
 
     #[test]
     fn key_shapes_and_high_bytes() {
-        // ALGORITHMS.md 10.1 keys, values from Python mmh3 (not from twemproxy, which has no
-        // murmur3). Bytes are unsigned in MurmurHash3.
+        // The keys of the twemproxy hash vectors (docs/algorithms/test-vectors.md), values from
+        // Python mmh3 (not from twemproxy, which has no murmur3). Bytes are unsigned in
+        // MurmurHash3.
         assert_eq!(murmur3_x86_32(b"123456789"), 0xb4fef382);
         assert_eq!(murmur3_x86_32(b"foo"), 0xf6a5c420);
         assert_eq!(murmur3_x86_32(b"a"), 0x3c2569b2);

@@ -45,7 +45,8 @@ mod tests {
 
     #[test]
     fn jedis_vectors() {
-        // ALGORITHMS.md 10.5 (jedis-3.6.1 MurmurHash.hash64A, signed longs).
+        // Jedis 3.6.1, src/main/java/redis/clients/jedis/util/MurmurHash.java, hash64A(), seed
+        // 0x1234ABCD, run on a JDK (signed longs; docs/algorithms/test-vectors.md).
         assert_eq!(jedis(b""), 8371356515094919947);
         assert_eq!(jedis(b"a"), 7990182172224381693);
         assert_eq!(jedis(b"foo"), -7063922479176959649);

@@ -23,7 +23,8 @@ mod tests {
 
     #[test]
     fn twemproxy_vectors() {
-        // ALGORITHMS.md 10.1, one_at_a_time column.
+        // twemproxy 0.5.0, src/hashkit/nc_one_at_a_time.c, hash_one_at_a_time(), compiled for
+        // x86-64 (docs/algorithms/test-vectors.md).
         assert_eq!(one_at_a_time(b"123456789"), 0xc66b58c5);
         assert_eq!(one_at_a_time(b"foo"), 0x238678dd);
         assert_eq!(one_at_a_time(b"a"), 0xca2e9442);

@@ -18,7 +18,7 @@ mod tests {
 
     #[test]
     fn xxh64_vectors() {
-        // ALGORITHMS.md 10.7 (libxxhash 0.8.1); also Python xxhash.
+        // XXH64() of libxxhash 0.8.1 (docs/algorithms/test-vectors.md); also Python xxhash.
         assert_eq!(xxh64(b""), 0xef46db3751d8e999);
         assert_eq!(xxh64(b"foo"), 0x33bf00a859c4ba3f);
         assert_eq!(xxh64(b"10.0.0.1:80"), 0x011facba8043b217);

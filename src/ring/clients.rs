@@ -1,5 +1,5 @@
-//! Client-side sharding libraries, each reproduced key for key (ALGORITHMS.md §5, §8): one
-//! submodule a library, behind [`build`] and [`build_with_failures`].
+//! Client-side sharding libraries, each reproduced key for key (the sources each submodule
+//! cites): one submodule a library, behind [`build`] and [`build_with_failures`].
 //!
 //! What each library hashes for a node, and how a ringscope node becomes that string:
 //!

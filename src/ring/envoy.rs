@@ -1,8 +1,8 @@
 //! Envoy's `ring_hash` and `maglev` load balancers (`source/extensions/load_balancing_policies/
 //! {ring_hash/ring_hash_lb.cc, maglev/maglev_lb.cc, common/thread_aware_lb_impl.cc}`, recent
 //! main). **No Envoy binary was run**: this follows the source, and the unit tests check it
-//! against values computed from the same source with libxxhash 0.8.1 (ALGORITHMS.md §6,
-//! §10.7), not against a running Envoy.
+//! against values computed from the same source with libxxhash 0.8.1
+//! (`docs/algorithms/test-vectors.md`), not against a running Envoy.
 //!
 //! - **Host key** (`hashKey`): the node's name when it has one (standing for the `envoy.lb`
 //!   `hash_key` metadata, or the hostname with `use_hostname_for_hashing`), else the address
@@ -294,7 +294,7 @@ mod tests {
 
     #[test]
     fn xxhash_vectors() {
-        // ALGORITHMS.md 10.7 (libxxhash 0.8.1).
+        // XXH64() of libxxhash 0.8.1 (docs/algorithms/test-vectors.md).
         assert_eq!(xxh64_seeded(b"10.0.0.1:80", 0), 0x011facba8043b217);
         assert_eq!(xxh64_seeded(b"10.0.0.1:80", 1), 0xa456919bcbffaa92);
         assert_eq!(xxh64_seeded(b"10.0.0.1:80_0", 0), 0x75041381e7371a08);
@@ -303,7 +303,8 @@ mod tests {
 
     #[test]
     fn maglev_offset_and_skip() {
-        // ALGORITHMS.md 10.7: host "10.0.0.1:80", M = 65537.
+        // maglev_lb.cc, MaglevTable::constructMaglevTableInternal(), with libxxhash 0.8.1: host
+        // "10.0.0.1:80", M = 65537.
         assert_eq!(offset_skip("10.0.0.1:80", 65537), (56687, 43667));
         let p = placement(Algo::EnvoyMaglev, &["10.0.0.1:80", "10.0.0.2:80"]);
         let points = p.points().unwrap();
@@ -313,8 +314,8 @@ mod tests {
 
     #[test]
     fn ring_point_counts() {
-        // ALGORITHMS.md 6.1: three equal hosts get 342 points each; weights 1:2:3 get
-        // 171/342/513.
+        // ring_hash_lb.cc, Ring::Ring(): three equal hosts get 342 points each; weights 1:2:3
+        // get 171/342/513.
         let equal = placement(
             Algo::EnvoyRing,
             &["10.0.0.1:80", "10.0.0.2:80", "10.0.0.3:80"],

@@ -1,6 +1,7 @@
 //! haproxy 2.6 `hash-type consistent` (`lb_chash.c`) and `hash-type map-based` (`lb_map.c`),
-//! as Debian's haproxy 2.6.12 places keys (ALGORITHMS.md §12; every rule below was checked
-//! against that binary).
+//! as Debian's haproxy 2.6.12 places keys (haproxy 2.6: `src/backend.c : gen_hash` for the
+//! key hash, `src/cfgparse.c : check_config_validity` for automatic server ids; every rule
+//! below was checked against that binary).
 //!
 //! Both hash the key bytes (what the `balance` rule extracted) with sdbm over unsigned bytes.
 //!

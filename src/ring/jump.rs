@@ -140,7 +140,8 @@ mod tests {
 
     #[test]
     fn reference_vectors() {
-        // dgryski/go-jump jump_test.go, generated from the reference C++ code (ALGORITHMS.md 10.6).
+        // dgryski/go-jump jump_test.go, generated from the reference C++ code
+        // (docs/algorithms/test-vectors.md).
         let key1: Vec<u32> = (1..=19).map(|n| jump_hash(1, n)).collect();
         assert_eq!(
             key1,

@@ -206,7 +206,8 @@ mod tests {
 
     #[test]
     fn f32_point_counts_match_twemproxy() {
-        // ALGORITHMS.md 1.4: equal weights give 160 except at float-rounding counts.
+        // twemproxy 0.5.0, src/hashkit/nc_ketama.c, ketama_update(): equal weights give 160
+        // except at float-rounding counts (docs/algorithms/twemproxy.md#points-per-server).
         for n in [1u32, 2, 3, 4, 10, 24, 26, 48] {
             assert_eq!(twemproxy_points(1, n, n), 160, "n = {n}");
         }

@@ -463,7 +463,8 @@ mod tests {
 
     #[test]
     fn ketama_weighted_is_the_twemproxy_md5_column() {
-        // ALGORITHMS.md 10.2: KETAMA_WEIGHTED = twemproxy md5 ketama exactly.
+        // Debian's libmemcached 1.1.4, memcached_generate_hash(): KETAMA_WEIGHTED = twemproxy
+        // md5 ketama exactly (docs/algorithms/test-vectors.md).
         let pool = three();
         let p = placement(LibmemcachedMode::KetamaWeighted, "md5", &pool);
         assert_eq!(
@@ -489,7 +490,8 @@ mod tests {
 
     #[test]
     fn modula_and_consistent_vectors() {
-        // ALGORITHMS.md 10.2, libmemcached 1.1.4 with one_at_a_time.
+        // Debian's libmemcached 1.1.4, memcached_generate_hash() with one_at_a_time
+        // (docs/algorithms/test-vectors.md).
         let pool = three();
         let modula = placement(LibmemcachedMode::Modula, "one_at_a_time", &pool);
         assert_eq!(
@@ -529,7 +531,8 @@ mod tests {
 
     #[test]
     fn points_per_server_follow_the_float_formula() {
-        // ALGORITHMS.md 10.2: 156 points each for 25 equal servers.
+        // libmemcached 1.1.4, src/libmemcached/hosts.cc, update_continuum(): 156 points each
+        // for 25 equal servers.
         let specs: Vec<String> = (0..25)
             .map(|i| format!("127.0.0.1:{}", 20000 + i))
             .collect();
@@ -537,7 +540,8 @@ mod tests {
         let pool = nodes(&refs);
         let p = placement(LibmemcachedMode::KetamaWeighted, "md5", &pool);
         assert_eq!(p.ownership().points, vec![Some(156); 25]);
-        // The same as twemproxy's formula (ALGORITHMS.md 1.4) for these weights.
+        // The same as twemproxy's formula (ketama_update(), docs/algorithms/twemproxy.md) for
+        // these weights.
         for (w, total, n) in [(1, 3, 2), (2, 3, 2), (1, 4, 3), (2, 4, 3), (100, 101, 2)] {
             assert_eq!(
                 weighted_points(w, total, n),
@@ -587,7 +591,8 @@ mod tests {
 
     #[test]
     fn libhashkit_murmur3_seed() {
-        // ALGORITHMS.md 10.1: libhashkit murmur3("foo") = a5f500b2.
+        // libhashkit 1.1.4, src/libhashkit/murmur3_api.cc, hashkit_murmur3(): murmur3("foo") =
+        // a5f500b2.
         assert_eq!(libhashkit_murmur3(b"foo"), 0xa5f5_00b2);
         let config = RingConfig::new(
             Algo::Libmemcached(LibmemcachedMode::Modula),

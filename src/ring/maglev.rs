@@ -209,7 +209,9 @@ mod tests {
 
     #[test]
     fn envoy_offset_and_skip() {
-        // ALGORITHMS.md 10.7: host "10.0.0.1:80" in a table of 65537.
+        // Envoy's maglev_lb.cc, MaglevTable::constructMaglevTableInternal(), computed with
+        // libxxhash 0.8.1: host "10.0.0.1:80" in a table of 65537
+        // (docs/algorithms/test-vectors.md).
         assert_eq!(xxh64_seeded(b"10.0.0.1:80", 0) % 65537, 56687);
         assert_eq!(xxh64_seeded(b"10.0.0.1:80", 1) % 65536 + 1, 43667);
     }

@@ -660,8 +660,8 @@ mod tests {
         RingConfig::new(algo, hash::by_name("crc32a").unwrap())
     }
 
-    /// ALGORITHMS.md 10.3: `server 127.0.0.1:23001; …:23002 weight=2; …:23003; …:23004
-    /// weight=3;`
+    /// The nginx 1.22.1 pool of docs/algorithms/test-vectors.md: `server 127.0.0.1:23001;
+    /// …:23002 weight=2; …:23003; …:23004 weight=3;`
     fn vector_pool() -> Vec<Node> {
         nodes(&[
             "127.0.0.1:23001",

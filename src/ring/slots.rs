@@ -246,7 +246,7 @@ mod tests {
 
     #[test]
     fn redis_key_slots() {
-        // ALGORITHMS.md 10.4, from redis-server 7.0.15 CLUSTER KEYSLOT.
+        // From CLUSTER KEYSLOT on redis-server 7.0.15 (src/cluster.c, keyHashSlot()).
         let tag = Some(&HashTag::REDIS);
         for (key, slot) in [
             (&b"123456789"[..], 12739),

@@ -117,7 +117,8 @@ fn single_node_takes_everything() {
 
 #[test]
 fn twemproxy_continuum_routes() {
-    // ALGORITHMS.md 10.2: what a real nutcracker 0.5.0 answered.
+    // What a real nutcracker 0.5.0 (Debian's build) answered: docs/algorithms/test-vectors.md,
+    // twemproxy 0.5.0 continuum.
     let pool = nodes(&["127.0.0.1:11211", "127.0.0.1:11212", "127.0.0.1:11213"]);
     let keys = [
         "foo",

@@ -1,7 +1,9 @@
 // Jedis' `Sharded` placement written out on the real JDK (tests/real_clients.rs): not Jedis
 // itself (no Jedis package is reachable here), but Java's own TreeMap (signed long order,
 // put replaces), String UTF-8 encoding and java.util.regex for the key tag, so the parts of
-// Jedis' behaviour that come from the JDK are the JDK's. Written from ALGORITHMS.md §5.
+// Jedis' behaviour that come from the JDK are the JDK's. Written from Jedis 3.6.1's
+// src/main/java/redis/clients/jedis/util/Sharded.java (initialize, getShardInfo, getKeyTag)
+// and util/MurmurHash.java (hash64A); src/ring/clients/jedis.rs describes the rules.
 //
 //     java -cp DIR JedisSharded CONFIG KEYFILE
 //
@@ -29,7 +31,7 @@ import java.util.regex.Pattern;
 public class JedisSharded {
     static final Pattern DEFAULT_KEY_TAG_PATTERN = Pattern.compile("\\{(.+?)\\}");
 
-    /** MurmurHash64A, seed 0x1234ABCD, as ALGORITHMS.md §5.1 gives it. */
+    /** MurmurHash64A, seed 0x1234ABCD, as Jedis 3.6.1's MurmurHash.hash64A computes it. */
     static long hash(byte[] data) {
         ByteBuffer buf = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
         long m = 0xc6a4a7935bd1e995L;

@@ -1,6 +1,6 @@
 //! Shared plumbing for the CLI tests (`cli.rs`, `cli_movement.rs`): running the real
-//! `ringscope` binary with a time limit, the success and error contracts of PRODUCT.md, a
-//! scratch directory for input files, and small JSON accessors.
+//! `ringscope` binary with a time limit, the success and error contracts of README.md's "Exit
+//! codes and errors", a scratch directory for input files, and small JSON accessors.
 
 #![allow(dead_code)]
 
@@ -92,9 +92,9 @@ where
     out
 }
 
-/// Checks the error contract of PRODUCT.md: exit 2, nothing on stdout, exactly one line on
-/// stderr that starts `ringscope: error: `, no panic and no backtrace. Returns the message
-/// after the prefix.
+/// Checks the error contract of README.md (Exit codes and errors, and docs/errors.md): exit 2,
+/// nothing on stdout, exactly one line on stderr that starts `ringscope: error: `, no panic and
+/// no backtrace. Returns the message after the prefix.
 pub fn error_message(out: &Out) -> String {
     assert_eq!(
         out.code,

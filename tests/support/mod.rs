@@ -743,7 +743,7 @@ pub fn test_keys() -> Vec<Vec<u8>> {
     let mut keys: Vec<Vec<u8>> = Vec::new();
     let mut push = |k: Vec<u8>| keys.push(k);
 
-    // The ALGORITHMS.md test vectors, byte for byte.
+    // The keys of the fixed test vectors (docs/algorithms/test-vectors.md), byte for byte.
     for k in [
         &b"123456789"[..],
         b"foo",

@@ -266,7 +266,8 @@ mod tests {
 
     #[test]
     fn jedis_murmur_vectors() {
-        // ALGORITHMS.md 10.5 (jedis-3.6.1 MurmurHash.hash64A, signed longs).
+        // Jedis 3.6.1, src/main/java/redis/clients/jedis/util/MurmurHash.java, hash64A(), run
+        // on a JDK (signed longs; docs/algorithms/test-vectors.md).
         let cases: [(&[u8], i64); 8] = [
             (b"", 8371356515094919947),
             (b"a", 7990182172224381693),
