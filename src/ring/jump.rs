@@ -9,7 +9,6 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::hash::HashFunction;
-use crate::keys::BATCH;
 use crate::nodes::Node;
 
 const RULE: &str = "bucket = jump_hash(hash, total weight); each node holds as many consecutive buckets as its weight, in list order";
@@ -92,13 +91,6 @@ impl Placement for Jump {
         explanation
             .in_table(Searched::Bucket, bucket.into(), RULE, Some(chosen))
             .with_range(bucket_run(&self.ends, node as usize))
-    }
-
-    fn locate_batch(&self, keys: &[&[u8]], owners: &mut [Option<NodeId>]) {
-        let mut hashes = [0; BATCH];
-        let hashes = &mut hashes[..keys.len()];
-        KeyHashing::wide(self.hash, self.hash_tag).hash_batch(keys, hashes);
-        self.locate_hashes(hashes, owners);
     }
 
     fn key_hashing(&self) -> Option<KeyHashing> {

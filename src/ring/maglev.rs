@@ -11,7 +11,6 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::hash::HashFunction;
-use crate::keys::BATCH;
 use crate::nodes::Node;
 use xxhash_rust::xxh64::xxh64 as xxh64_seeded;
 
@@ -146,13 +145,6 @@ impl Placement for Maglev {
             "table index = hash mod table size",
             Some(chosen),
         )
-    }
-
-    fn locate_batch(&self, keys: &[&[u8]], owners: &mut [Option<NodeId>]) {
-        let mut hashes = [0; BATCH];
-        let hashes = &mut hashes[..keys.len()];
-        KeyHashing::wide(self.hash, self.hash_tag).hash_batch(keys, hashes);
-        self.locate_hashes(hashes, owners);
     }
 
     fn key_hashing(&self) -> Option<KeyHashing> {

@@ -58,11 +58,23 @@ pub trait Placement: Send + Sync {
     fn locate(&self, key: &[u8]) -> Option<NodeId>;
 
     /// [`Placement::locate`] for a batch of keys (at most [`BATCH`]): `owners[i]` for
-    /// `keys[i]`. Rings override it to hash the keys side by side, which keeps the CPU busy
-    /// where one key's hash is a chain of dependent steps.
+    /// `keys[i]`. A placement with a [`Placement::key_hashing`] gets its keys hashed side by
+    /// side, which keeps the CPU busy where one key's hash is a chain of dependent steps;
+    /// others may override it to the same end.
     fn locate_batch(&self, keys: &[&[u8]], owners: &mut [Option<NodeId>]) {
-        for (key, owner) in keys.iter().zip(owners) {
-            *owner = self.locate(key);
+        match self.key_hashing() {
+            // Hashing the whole batch first lets the hash run over keys side by side.
+            Some(hashing) => {
+                let mut hashes = [0; crate::keys::BATCH];
+                let hashes = &mut hashes[..keys.len()];
+                hashing.hash_batch(keys, hashes);
+                self.locate_hashes(hashes, owners);
+            }
+            None => {
+                for (key, owner) in keys.iter().zip(owners) {
+                    *owner = self.locate(key);
+                }
+            }
         }
     }
 

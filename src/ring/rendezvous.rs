@@ -10,7 +10,6 @@ use super::{
     hashed_part,
 };
 use crate::hash::HashFunction;
-use crate::keys::BATCH;
 use crate::nodes::Node;
 
 pub struct Rendezvous {
@@ -156,13 +155,6 @@ impl Placement for Rendezvous {
             node: Some(best as NodeId),
             ..Explanation::hashed(part, self.hash.name, key_hash.into())
         }
-    }
-
-    fn locate_batch(&self, keys: &[&[u8]], owners: &mut [Option<NodeId>]) {
-        let mut hashes = [0; BATCH];
-        let hashes = &mut hashes[..keys.len()];
-        KeyHashing::wide(self.hash, self.hash_tag).hash_batch(keys, hashes);
-        self.locate_hashes(hashes, owners);
     }
 
     fn key_hashing(&self) -> Option<KeyHashing> {

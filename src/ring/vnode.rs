@@ -6,7 +6,7 @@
 use super::explain::rules;
 use super::{
     Algo, Continuum, DEFAULT_VNODES, Explanation, HashInput, HashTag, KeyHashing, Layout, NodeId,
-    OwnerMap, Ownership, Placement, Point, RingConfig, check_size, hashed_part, hashed_parts,
+    OwnerMap, Ownership, Placement, Point, RingConfig, check_size, hashed_part,
 };
 use crate::error::Result;
 use crate::hash::HashFunction;
@@ -139,14 +139,6 @@ impl Placement for Vnode {
             rules::AT_OR_AFTER,
             search,
         )
-    }
-
-    fn locate_batch(&self, keys: &[&[u8]], owners: &mut [Option<NodeId>]) {
-        let parts = hashed_parts(self.hash_tag.as_ref(), keys);
-        let mut hashes = [0; BATCH];
-        let hashes = &mut hashes[..keys.len()];
-        self.hash.hash64_batch(&parts[..keys.len()], hashes);
-        self.locate_hashes(hashes, owners);
     }
 
     fn key_hashing(&self) -> Option<KeyHashing> {
