@@ -17,22 +17,7 @@ use super::labels::{Wanted, spread};
 use super::line_legend;
 use super::markers::Style;
 use super::palette::node_colour;
-
-/// One line of a [`line_chart`]: its name, for the legend and the tooltips, and its points
-/// as `(x, y)`, in any order (the line joins them by increasing x).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Series {
-    pub name: String,
-    pub points: Vec<(f64, f64)>,
-}
-
-/// A horizontal line at `y` across the plot, named where it ends and in the legend: a value
-/// to compare the series with, not one of them.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Reference {
-    pub name: String,
-    pub y: f64,
-}
+use super::series::{REFERENCE, REFERENCE_DASH, Reference, Series};
 
 /// How the x axis maps values.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -55,9 +40,6 @@ const MARKER: f64 = 4.5;
 const RING: f64 = 2.5;
 /// Markers closer than this, in pixels, are drawn over each other.
 const COINCIDE: f64 = 4.0;
-/// Reference lines are dark grey and dashed, unlike any series.
-pub const REFERENCE: &str = "#555555";
-pub const REFERENCE_DASH: &str = "6 4";
 
 /// The chart as a standalone SVG document.
 ///

@@ -3,10 +3,10 @@
 //! what fits, "… and N more" with the rest in its tooltip.
 
 use super::document::{BODY, MARGIN, Svg};
-use super::line::{REFERENCE, REFERENCE_DASH, Reference, Series};
 use super::markers::Style;
 use super::more;
 use super::palette::node_colour;
+use super::series::{REFERENCE, REFERENCE_DASH, Reference, Series};
 
 const ROW: f64 = 22.0;
 const MAX_ROWS: usize = 4;

@@ -32,12 +32,14 @@ mod markers;
 mod movement;
 pub mod palette;
 mod ring;
+mod series;
 mod sweep;
 
 use std::io::Write as _;
 use std::path::Path;
 
-pub use line::{Reference, Series, XScale, line_chart, line_chart_with_references};
+pub use line::{XScale, line_chart, line_chart_with_references};
+pub use series::{Reference, Series};
 
 use super::{Cell, human_text};
 use crate::analysis::fail_each::FailEachReport;

@@ -3,7 +3,8 @@
 //! others have one figure at any count and are drawn level across the chart. The target
 //! max/mean is a reference line, not a series.
 
-use super::line::{Reference, Series, XScale, line_chart_with_references};
+use super::line::{XScale, line_chart_with_references};
+use super::series::{Reference, Series};
 use crate::analysis::sweep::SweepReport;
 
 /// Where the level lines run when no row has vnodes: the default sweep's range.
