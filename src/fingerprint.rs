@@ -6,7 +6,8 @@
 //! preset, and every node's label, name, address, weight and system-specific fields — and,
 //! for `simulate` and `diff`, of both sides of the change. Where the node list was read from
 //! (its path, its format) is left out: the same pool read on two hosts gives one fingerprint.
-//! It is computed once per report, never per key.
+//! It is computed once per report, never per key. A change (`simulate`, `diff`) is encoded
+//! where changes are made, in `scenario`, with the [`Material`] here.
 
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::Xxh3;
@@ -14,8 +15,7 @@ use xxhash_rust::xxh3::Xxh3;
 use crate::config::Ring;
 use crate::nodes::{Address, Node};
 use crate::preset::Preset;
-use crate::ring::{FailureRule, RingConfig};
-use crate::scenario::{ScenarioNode, Status};
+use crate::ring::RingConfig;
 
 /// The `ring` field of the `dist`, `simulate` and `diff` reports.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,48 +36,13 @@ pub fn of_ring(ring: &Ring) -> RingId {
     }
 }
 
-/// The fingerprint of a `simulate` change: the ring before, what happened to each node, the
-/// failure rule when a node failed, and the nodes the ring after is built from.
-pub fn of_simulation(
-    ring: &Ring,
-    nodes: &[ScenarioNode],
-    rule: Option<FailureRule>,
-    after_nodes: &[Node],
-    failed_in_place: &[bool],
-) -> String {
-    let mut material = Material::new("simulate");
-    material.ring(ring);
-    material.scenario_nodes(nodes);
-    material.option(rule, |m, rule| {
-        m.text(match rule {
-            FailureRule::Rebuild => "rebuild",
-            FailureRule::Unavailable => "unavailable",
-            FailureRule::Reroute => "reroute",
-        })
-    });
-    material.nodes(after_nodes);
-    material.number(failed_in_place.len() as u64);
-    for &failed in failed_in_place {
-        material.flag(failed);
-    }
-    material.finish()
-}
-
-/// The fingerprint of a `diff`: both rings, in order.
-pub fn of_diff(from: &Ring, to: &Ring) -> String {
-    let mut material = Material::new("diff");
-    material.ring(from);
-    material.ring(to);
-    material.finish()
-}
-
 /// A canonical, unambiguous encoding fed straight into the hash: numbers as 8 little-endian
 /// bytes, strings prefixed by their length, options and lists by a tag or a count, so that two
 /// different settings never encode alike and the bytes are the same on every platform.
-struct Material(Xxh3);
+pub(crate) struct Material(Xxh3);
 
 impl Material {
-    fn new(kind: &str) -> Material {
+    pub(crate) fn new(kind: &str) -> Material {
         let mut material = Material(Xxh3::new());
         // A version, so that a change of this encoding can never match an older report.
         material.text("ringscope ring fingerprint 1");
@@ -85,20 +50,20 @@ impl Material {
         material
     }
 
-    fn number(&mut self, n: u64) {
+    pub(crate) fn number(&mut self, n: u64) {
         self.0.update(&n.to_le_bytes());
     }
 
-    fn flag(&mut self, b: bool) {
+    pub(crate) fn flag(&mut self, b: bool) {
         self.number(u64::from(b));
     }
 
-    fn text(&mut self, s: &str) {
+    pub(crate) fn text(&mut self, s: &str) {
         self.number(s.len() as u64);
         self.0.update(s.as_bytes());
     }
 
-    fn option<T>(&mut self, value: Option<T>, encode: impl FnOnce(&mut Self, T)) {
+    pub(crate) fn option<T>(&mut self, value: Option<T>, encode: impl FnOnce(&mut Self, T)) {
         match value {
             None => self.number(0),
             Some(value) => {
@@ -108,7 +73,7 @@ impl Material {
         }
     }
 
-    fn ring(&mut self, ring: &Ring) {
+    pub(crate) fn ring(&mut self, ring: &Ring) {
         self.config(&ring.config, ring.preset);
         self.nodes(&ring.nodes);
     }
@@ -140,7 +105,7 @@ impl Material {
         self.option(preset, |m, p| m.text(p.name()));
     }
 
-    fn nodes(&mut self, nodes: &[Node]) {
+    pub(crate) fn nodes(&mut self, nodes: &[Node]) {
         self.number(nodes.len() as u64);
         for node in nodes {
             self.node(node);
@@ -197,29 +162,7 @@ impl Material {
         }
     }
 
-    fn scenario_nodes(&mut self, nodes: &[ScenarioNode]) {
-        self.number(nodes.len() as u64);
-        for node in nodes {
-            let ScenarioNode {
-                label,
-                weight_before,
-                weight_after,
-                status,
-            } = node;
-            self.text(label);
-            self.number(u64::from(*weight_before));
-            self.number(u64::from(*weight_after));
-            self.text(match status {
-                Status::Unchanged => "unchanged",
-                Status::Added => "added",
-                Status::Removed => "removed",
-                Status::Failed => "failed",
-                Status::Reweighted => "reweighted",
-            });
-        }
-    }
-
-    fn finish(self) -> String {
+    pub(crate) fn finish(self) -> String {
         format!("{:032x}", self.0.digest128())
     }
 }

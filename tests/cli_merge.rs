@@ -859,3 +859,63 @@ fn gates_judge_the_merged_report() {
         "{message}"
     );
 }
+
+/// Reports made by an earlier build merge with today's only while the fingerprint encoding
+/// stays the same: these values change only together with its version
+/// ("ringscope ring fingerprint 1").
+#[test]
+fn fingerprints_are_the_same_from_build_to_build() {
+    let yml = sample("nutcracker.yml");
+    let nodes = sample("nodes.txt");
+    let keys = sample("keys.txt");
+    let pool = ["--nodes", yml.as_str(), "--pool", "cache"];
+    let cases: [(Vec<&str>, &str); 4] = [
+        (
+            [&["dist"][..], &pool[..]].concat(),
+            "0ca81d62a4e530d85079d4afd0a3767e",
+        ),
+        (
+            [
+                &["simulate"][..],
+                &pool[..],
+                &["--fail", "cache-b", "--auto-eject", "true"][..],
+            ]
+            .concat(),
+            "d9528ff7c04dedb02adf0bea813f349f",
+        ),
+        (
+            [
+                &["simulate"][..],
+                &pool[..],
+                &[
+                    "--remove",
+                    "cache-a",
+                    "--add",
+                    "10.0.9.9:6379 new",
+                    "--weight",
+                    "cache-c=1",
+                ][..],
+            ]
+            .concat(),
+            "253887e5f40b2527079ffafc8c0edf97",
+        ),
+        (
+            vec!["diff", "--from", &nodes, "--to", &yml, "--to-pool", "cache"],
+            "2b81f2a74a1083885d5b97658da2f246",
+        ),
+    ];
+    for (command, expected) in cases {
+        let out = ok(
+            command
+                .iter()
+                .copied()
+                .chain([keys.as_str(), "--format", "json"]),
+            b"",
+        );
+        let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let fingerprint = report["ring"]["fingerprint"]
+            .as_str()
+            .expect("a fingerprint");
+        assert_eq!(fingerprint, expected, "{command:?}");
+    }
+}

@@ -7,6 +7,7 @@
 
 mod cluster;
 mod explain;
+mod fingerprint;
 
 use std::sync::Arc;
 
@@ -16,7 +17,6 @@ pub use cluster::{PlanMaster, PlanMove, RebalancePlan};
 
 use crate::config::Ring;
 use crate::error::{Error, Result};
-use crate::fingerprint;
 use crate::keys::BATCH;
 use crate::nodes::{self, Node};
 use crate::ring::{self, Algo, FailureRule, OwnerMap, Placement, WithFailures};
