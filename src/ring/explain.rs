@@ -224,6 +224,16 @@ impl Explanation {
         self
     }
 
+    /// The tries of a walk past unusable nodes: shown only when there was more than one, and
+    /// with `gave_up` as the note when none could take the key.
+    pub fn walked(self, path: Vec<Step>, found: bool, gave_up: &'static str) -> Explanation {
+        match (found, path.len()) {
+            (true, 1) => self,
+            (true, _) => Explanation { path, ..self },
+            (false, _) => Explanation { path, ..self }.with_note(gave_up),
+        }
+    }
+
     pub fn with_note(self, note: impl Into<Cow<'static, str>>) -> Explanation {
         Explanation {
             note: Some(note.into()),

@@ -395,15 +395,7 @@ impl Placement for PlainHash {
             )
             .with_range(bucket_run(&self.ends, first.peer))
             .served_by(taker.map(|t| t.peer as NodeId).or(self.fallback));
-        let explanation = match taker {
-            Some(_) if path.len() == 1 => return explanation,
-            Some(_) => explanation,
-            None => explanation.with_note(GAVE_UP),
-        };
-        Explanation {
-            path,
-            ..explanation
-        }
+        explanation.walked(path, taker.is_some(), GAVE_UP)
     }
 
     /// A `down` peer keeps its weight in nginx's sums but is never chosen: it is promised
@@ -605,15 +597,7 @@ impl Placement for Chash {
                 search,
             )
             .served_by(node);
-        let explanation = match taker {
-            Some(_) if path.len() == 1 => return explanation,
-            Some(_) => explanation,
-            None => explanation.with_note(GAVE_UP),
-        };
-        Explanation {
-            path,
-            ..explanation
-        }
+        explanation.walked(path, taker.is_some(), GAVE_UP)
     }
 
     /// A `down` peer keeps its weight in nginx's sums but is never chosen: it is promised

@@ -205,19 +205,11 @@ impl Placement for PythonMemcached {
             })
         });
         // What `locate` reads, which the tries above also find.
-        let explanation = explanation.served_by(rerouted.table[h as usize]);
-        match alive {
-            Some(_) if path.len() == 1 => explanation,
-            Some(_) => Explanation {
-                path,
-                ..explanation
-            },
-            None => Explanation {
-                path,
-                ..explanation
-            }
-            .with_note("10 servers tried were dead: python-memcached gives the key no server"),
-        }
+        explanation.served_by(rerouted.table[h as usize]).walked(
+            path,
+            alive.is_some(),
+            "10 servers tried were dead: python-memcached gives the key no server",
+        )
     }
 
     fn ownership(&self) -> Ownership {
